@@ -1,0 +1,2 @@
+export { REPORTED_COUNTERS, type ReportRecord, type SimRecord, toJsonLine, type VerifyRecord } from "./records.js";
+export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";

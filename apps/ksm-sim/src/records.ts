@@ -1,0 +1,42 @@
+import type { KsmCounters, KsmStat } from "@ksm/core";
+
+/** The counters a report carries, as the oracle reads them from /sys/kernel/mm/ksm. */
+export const REPORTED_COUNTERS = [
+  "pages_shared",
+  "pages_sharing",
+  "pages_unshared",
+  "pages_volatile",
+  "ksm_zero_pages",
+  "stable_node_chains",
+  "stable_node_dups",
+  "general_profit",
+  "full_scans",
+] as const satisfies readonly (keyof KsmCounters)[];
+
+/** A report record (SCENARIO.md "Output"). */
+export interface ReportRecord {
+  readonly label: string;
+  readonly fullScans: number;
+  readonly counters: Pick<KsmCounters, (typeof REPORTED_COUNTERS)[number]>;
+  readonly processes: Readonly<Record<string, KsmStat>>;
+  readonly seconds?: number;
+}
+
+/** A verify record. */
+export interface VerifyRecord {
+  readonly label: string;
+  readonly verify: { readonly badPages: number };
+}
+
+/** One output line. */
+export type SimRecord = ReportRecord | VerifyRecord;
+
+/** JSON with sorted keys and Python's separators, byte-identical to the oracle's lines. */
+export function toJsonLine(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(toJsonLine).join(", ")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${toJsonLine((value as Record<string, unknown>)[k])}`).join(", ")}}`;
+  }
+  return JSON.stringify(value);
+}

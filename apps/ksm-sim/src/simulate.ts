@@ -1,0 +1,144 @@
+import { type ChecksumPolicy, isKnobName, type KnobName, Ksm, parseKnob, DEFAULT_KNOBS } from "@ksm/core";
+import { Machine } from "@ksm/mm";
+import { type Scenario, ScenarioMemory, type Step } from "@ksm/scenario";
+import { REPORTED_COUNTERS, type ReportRecord, type SimRecord } from "./records.js";
+
+/** ksmd's sleep while the oracle steps it scan by scan (its GAP_MS). */
+const ORACLE_GAP_MS = 100;
+/** A measure step gives up after this many full scans without pages_sharing growing. */
+const MEASURE_STALL_SCANS = 64;
+
+/** A step failed the way the kernel would refuse it (a knob write returning EBUSY, …). */
+export class StepError extends Error {
+  constructor(
+    readonly stepIndex: number,
+    message: string,
+  ) {
+    super(`step ${stepIndex}: ${message}`);
+    this.name = "StepError";
+  }
+}
+
+/** What a simulation is built from. */
+export interface SimulationOptions {
+  readonly checksum: ChecksumPolicy;
+}
+
+/**
+ * Runs a validated scenario on the simulated machine and KSM, yielding the records the
+ * oracle would print, one per report / measure / verify step. The harness around KSM is the
+ * oracle's own: knobs from the kernel's defaults, `pages_to_scan` large enough for one batch
+ * to cover a full scan, ksmd started and stopped around each scan step.
+ */
+export function* simulate(scenario: Scenario, opts: SimulationOptions): Generator<SimRecord> {
+  const machine = new Machine();
+  const ksm = new Ksm({ machine, checksum: opts.checksum });
+  const memory = new ScenarioMemory(machine);
+  const total = scenario.processes.reduce((n, p) => n + p.regions.reduce((m, r) => m + r.pages, 0), 0);
+  const knobs: Record<string, unknown> = { ...DEFAULT_KNOBS, ...scenario.knobs };
+  knobs.pages_to_scan = Math.max(100, 4 * total);
+  for (const [k, v] of Object.entries(knobs)) if (k !== "run" && isKnobName(k)) ksm.writeKnob(k, v);
+  memory.setup(scenario);
+
+  let fullScans = 0;
+  const registered = () => [...memory.processes.values()].some((p) => ksm.stat(p.mm).ksm_mergeable === "yes");
+  const scan = (k: number) => {
+    if (!registered()) return;
+    ksm.writeKnob("sleep_millisecs", ORACLE_GAP_MS);
+    ksm.writeKnob("run", 1);
+    const start = ksm.counters().full_scans;
+    ksm.fullScans(k);
+    ksm.writeKnob("run", 0);
+    fullScans += ksm.counters().full_scans - start;
+  };
+  const report = (label: string, seconds?: number): ReportRecord => {
+    const c = ksm.counters();
+    const counters = Object.fromEntries(REPORTED_COUNTERS.map((k) => [k, c[k]])) as ReportRecord["counters"];
+    const processes = Object.fromEntries([...memory.processes].map(([name, p]) => [name, ksm.stat(p.mm)]));
+    return { label, fullScans, counters, processes, ...(seconds === undefined ? {} : { seconds }) };
+  };
+
+  for (const [i, step] of scenario.steps.entries()) {
+    if (ScenarioMemory.isMemoryStep(step)) {
+      memory.step(step);
+      continue;
+    }
+    switch (step.op) {
+      case "scan":
+        scan(step.fullScans ?? 1);
+        break;
+      case "settle": {
+        let prev = "";
+        let same = 0;
+        for (let n = 0; n < (step.maxFullScans ?? 30); n++) {
+          scan(1);
+          const c = ksm.counters();
+          const key = `${c.pages_shared},${c.pages_sharing},${c.pages_unshared},${c.ksm_zero_pages}`;
+          same = key === prev ? same + 1 : 0;
+          prev = key;
+          if (same >= 2) break;
+        }
+        break;
+      }
+      case "report":
+        yield report(step.label ?? "report");
+        break;
+      case "knob": {
+        const name = step.name as KnobName;
+        const err = ksm.writeKnob(name, step.value);
+        if (err) throw new StepError(i, `writing ${step.value} to ${name} failed with ${errnoName(err)}`);
+        break;
+      }
+      case "verify": {
+        const bad = memory.verify();
+        yield { label: step.label ?? "verify", verify: { badPages: bad } };
+        if (bad) throw new StepError(i, `${bad} pages lost their content`);
+        break;
+      }
+      case "measure":
+        yield measure(step, ksm, report, (n) => {
+          fullScans += n;
+        });
+        break;
+    }
+  }
+}
+
+function measure(
+  step: Extract<Step, { op: "measure" }>,
+  ksm: Ksm,
+  report: (label: string, seconds?: number) => ReportRecord,
+  addScans: (n: number) => void,
+): ReportRecord {
+  ksm.writeKnob("sleep_millisecs", step.sleepMillisecs ?? 0);
+  ksm.writeKnob("run", 1);
+  const t0 = performance.now();
+  const timeoutMs = (step.timeout ?? 600) * 1000;
+  const start = ksm.counters().full_scans;
+  let best = ksm.counters().pages_sharing;
+  let stalled = 0;
+  while (ksm.shouldRun() && ksm.counters().pages_sharing < step.pagesSharing) {
+    if (ksm.runBatch()) {
+      const sharing = ksm.counters().pages_sharing;
+      stalled = sharing > best ? 0 : stalled + 1;
+      best = Math.max(best, sharing);
+      if (stalled >= MEASURE_STALL_SCANS) break;
+    }
+    if (performance.now() - t0 > timeoutMs) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  ksm.writeKnob("run", 0);
+  addScans(ksm.counters().full_scans - start);
+  return report(step.label ?? "measure", Math.round(seconds * 1e4) / 1e4);
+}
+
+function errnoName(err: number): string {
+  return ({ [-22]: "EINVAL", [-16]: "EBUSY", [-12]: "ENOMEM" } as Record<number, string>)[err] ?? `errno ${-err}`;
+}
+
+/** Validates a knob write for the scenario parser: null if the kernel would take it. */
+export function validateKnob(name: string, value: unknown): string | null {
+  if (!isKnobName(name)) return `a knob of /sys/kernel/mm/ksm (${Object.keys(DEFAULT_KNOBS).join(", ")})`;
+  const v = parseKnob(name, value);
+  return typeof v === "object" ? v.error : null;
+}

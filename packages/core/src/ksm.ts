@@ -1,0 +1,966 @@
+import {
+  type Advice,
+  type ContentId,
+  EBUSY,
+  EINVAL,
+  type Errno,
+  type KsmHooks,
+  Machine,
+  MMF_VM_MERGE_ANY,
+  MMF_VM_MERGEABLE,
+  type Mm,
+  NO_PFN,
+  PAGE_SIZE,
+  PG_ANON,
+  PG_DIRTY,
+  PG_KSM,
+  type Pfn,
+  VM_KSM_INCOMPATIBLE,
+  VM_MERGEABLE,
+  type Vma,
+  vmaKsmCompatible,
+  ZERO_CONTENT,
+  ZERO_PFN,
+} from "@ksm/mm";
+import type { ChecksumPolicy } from "./checksum.js";
+import { DEFAULT_KNOBS, type KnobName, type Knobs, parseKnob } from "./knobs.js";
+import { NIL } from "./rbtree.js";
+import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
+import { IN_TREE, IS_DUP, ON_MIGRATE_LIST, STABLE_NODE_CHAIN, StableNodes } from "./stable-node.js";
+
+/** `sizeof(struct ksm_rmap_item)` on 64-bit Linux: what profit accounting charges per item. */
+export const RMAP_ITEM_SIZE = 64;
+const RUN_MERGE = 1;
+const RUN_UNMERGE = 2;
+
+/** KSM's per-mm state (`ksm_mm_slot` plus the mm_struct counters KSM owns). */
+export interface MmSlot {
+  readonly mm: Mm;
+  /** First rmap_item of the address-sorted list. */
+  rmapList: number;
+  /** `mm->ksm_merging_pages`. */
+  merging: number;
+  /** `mm->ksm_rmap_items`. */
+  rmapItems: number;
+  prev: MmSlot;
+  next: MmSlot;
+}
+
+/** The global counters of /sys/kernel/mm/ksm. */
+export interface KsmCounters {
+  pages_shared: number;
+  pages_sharing: number;
+  pages_unshared: number;
+  pages_volatile: number;
+  pages_scanned: number;
+  pages_skipped: number;
+  full_scans: number;
+  stable_node_chains: number;
+  stable_node_dups: number;
+  ksm_zero_pages: number;
+  general_profit: number;
+}
+
+/** `/proc/<pid>/ksm_stat`. */
+export interface KsmStat {
+  ksm_rmap_items: number;
+  ksm_zero_pages: number;
+  ksm_merging_pages: number;
+  ksm_process_profit: number;
+  ksm_merge_any: "yes" | "no";
+  ksm_mergeable: "yes" | "no";
+}
+
+/** What the Ksm model is built from. */
+export interface KsmOptions {
+  readonly machine: Machine;
+  readonly checksum: ChecksumPolicy;
+  /** NUMA nodes of the machine (trees per node when merge_across_nodes is 0). */
+  readonly nodes?: number;
+}
+
+/**
+ * Linux 6.18 KSM: the mm_slot list and scan cursor, rmap_items, the stable tree with
+ * chains and dups, the unstable tree, `cmp_and_merge_page`, smart scan, zero pages, the
+ * knobs and every counter, driven by a simulated clock. Registers itself as the machine's
+ * {@link KsmHooks}.
+ */
+export class Ksm implements KsmHooks {
+  readonly machine: Machine;
+  readonly knobs: Knobs = { ...DEFAULT_KNOBS };
+  readonly items: RmapItems;
+  readonly nodes: StableNodes;
+  /** Simulated time, ms. */
+  now = 0;
+
+  private readonly checksumPolicy: ChecksumPolicy;
+  private readonly nrNodes: number;
+  private readonly head: MmSlot;
+  private readonly slots = new Map<number, MmSlot>();
+  private readonly migrateNodes: number[] = [];
+  private readonly checksumCache = new Map<ContentId, number>();
+  private readonly page = new Uint8Array(PAGE_SIZE);
+  private readonly zeroChecksum: number;
+
+  // the scan cursor (`ksm_scan`)
+  private cursor: MmSlot;
+  private cursorAddress = 0;
+  /** The item whose `next` link the cursor sits on; NIL for the slot's list head. */
+  private cursorLink = NIL;
+  private seqnr = 0;
+
+  // counters
+  private pagesShared = 0;
+  private pagesSharing = 0;
+  private pagesUnshared = 0;
+  private pagesScanned = 0;
+  private pagesSkipped = 0;
+  private chains = 0;
+  private dups = 0;
+  private zeroPages = 0;
+
+  constructor(opts: KsmOptions) {
+    this.machine = opts.machine;
+    this.checksumPolicy = opts.checksum;
+    this.nrNodes = Math.max(1, opts.nodes ?? 1);
+    this.items = new RmapItems(this.nrNodes);
+    this.nodes = new StableNodes(this.nrNodes);
+    const head = { rmapList: NIL, merging: 0, rmapItems: 0 } as MmSlot;
+    head.prev = head;
+    head.next = head;
+    this.head = head;
+    this.cursor = head;
+    this.zeroChecksum = this.checksumOf(ZERO_CONTENT);
+    this.machine.hooks = this;
+  }
+
+  // ------------------------------------------------------------------ sysfs
+
+  /** The counters as /sys/kernel/mm/ksm shows them. */
+  counters(): KsmCounters {
+    const rmapItems = this.items.count;
+    return {
+      pages_shared: this.pagesShared,
+      pages_sharing: this.pagesSharing,
+      pages_unshared: this.pagesUnshared,
+      pages_volatile: Math.max(0, rmapItems - this.pagesShared - this.pagesSharing - this.pagesUnshared),
+      pages_scanned: this.pagesScanned,
+      pages_skipped: this.pagesSkipped,
+      full_scans: this.seqnr,
+      stable_node_chains: this.chains,
+      stable_node_dups: this.dups,
+      ksm_zero_pages: this.zeroPages,
+      general_profit: (this.pagesSharing + this.zeroPages) * PAGE_SIZE - rmapItems * RMAP_ITEM_SIZE,
+    };
+  }
+
+  /** `/proc/<pid>/ksm_stat` of an address space. */
+  stat(mm: Mm): KsmStat {
+    const slot = this.slots.get(mm.id);
+    const merging = slot?.merging ?? 0;
+    const rmapItems = slot?.rmapItems ?? 0;
+    return {
+      ksm_rmap_items: rmapItems,
+      ksm_zero_pages: mm.ksmZeroPages,
+      ksm_merging_pages: merging,
+      ksm_process_profit: (merging + mm.ksmZeroPages) * PAGE_SIZE - rmapItems * RMAP_ITEM_SIZE,
+      ksm_merge_any: mm.flags & MMF_VM_MERGE_ANY ? "yes" : "no",
+      ksm_mergeable: mm.vmas.some((v) => v.flags & VM_MERGEABLE) ? "yes" : "no",
+    };
+  }
+
+  /**
+   * Writes a knob as `echo value > /sys/kernel/mm/ksm/NAME` would: 0 on success, or the
+   * kernel's negative errno (EINVAL for a refused value, EBUSY while pages are shared).
+   */
+  writeKnob(name: KnobName, raw: unknown): Errno {
+    const v = parseKnob(name, raw);
+    if (typeof v === "object") return EINVAL;
+    const k = this.knobs;
+    switch (name) {
+      case "run": {
+        if (k.run !== v) {
+          k.run = v as number;
+          if (k.run & RUN_UNMERGE) this.unmergeAndRemoveAllRmapItems();
+        }
+        return 0;
+      }
+      case "pages_to_scan":
+        if (k.advisor_mode !== "none") return EINVAL;
+        k.pages_to_scan = v as number;
+        return 0;
+      case "max_page_sharing":
+        if (k.max_page_sharing === v) return 0;
+        if (this.pagesShared || this.removeAllStableNodes()) return EBUSY;
+        k.max_page_sharing = v as number;
+        return 0;
+      case "merge_across_nodes":
+        if (k.merge_across_nodes === v) return 0;
+        if (this.pagesShared || this.removeAllStableNodes()) return EBUSY;
+        k.merge_across_nodes = v as number;
+        return 0;
+      case "advisor_mode":
+        if (k.advisor_mode !== v) {
+          k.advisor_mode = v as Knobs["advisor_mode"];
+          k.pages_to_scan = v === "scan-time" ? k.advisor_min_pages_to_scan : DEFAULT_KNOBS.pages_to_scan;
+        }
+        return 0;
+      default:
+        (k as unknown as Record<string, number>)[name] = v as number;
+        return 0;
+    }
+  }
+
+  /** Whether ksmd has work: `run` has the merge bit and some mm is registered. */
+  shouldRun(): boolean {
+    return (this.knobs.run & RUN_MERGE) !== 0 && this.head.next !== this.head;
+  }
+
+  /** Whether any mm is registered with KSM. */
+  get hasSlots(): boolean {
+    return this.head.next !== this.head;
+  }
+
+  // ------------------------------------------------------------------ ksmd
+
+  /**
+   * One ksmd batch (`ksm_do_scan`): up to `pages_to_scan` pages, ending early at the end
+   * of a full scan, then the sleep. Returns whether a full scan completed.
+   */
+  runBatch(): boolean {
+    const seq = this.seqnr;
+    let n = this.knobs.pages_to_scan;
+    while (n-- > 0) {
+      const item = this.scanGetNextRmapItem();
+      if (item === NIL) break;
+      this.cmpAndMergePage(this.scanPfn, item);
+      this.pagesScanned++;
+    }
+    this.now += Math.max(1, this.knobs.sleep_millisecs);
+    return this.seqnr !== seq;
+  }
+
+  /** Runs ksmd (as with `run` = 1) until `count` more full scans completed. */
+  fullScans(count: number): void {
+    const target = this.seqnr + count;
+    while (this.seqnr < target && this.hasSlots) this.runBatch();
+  }
+
+  private scanPfn: Pfn = NO_PFN;
+
+  /** `scan_get_next_rmap_item`: the next page to look at, or NIL at the end of a full scan. */
+  private scanGetNextRmapItem(): number {
+    if (this.head.next === this.head) return NIL;
+    let slot = this.cursor;
+    if (slot === this.head) {
+      if (!this.knobs.merge_across_nodes) for (const node of [...this.migrateNodes]) this.ksmGetFolio(node);
+      for (let r = 0; r < this.nrNodes; r++) this.items.unstable.reset(r);
+      slot = this.head.next;
+      this.cursor = slot;
+      if (slot === this.head) return NIL;
+      this.cursorAddress = 0;
+      this.cursorLink = NIL;
+    }
+    const m = this.machine;
+    for (;;) {
+      const mm = slot.mm;
+      if (!mm.exiting) {
+        for (let i = mm.firstVmaAfter(this.cursorAddress); i < mm.vmas.length; i++) {
+          const vma = mm.vmas[i]!;
+          if (!(vma.flags & VM_MERGEABLE)) continue;
+          if (this.cursorAddress < vma.start) this.cursorAddress = vma.start;
+          if (!vma.anonVma) this.cursorAddress = vma.end;
+          while (this.cursorAddress < vma.end) {
+            const addr = this.cursorAddress;
+            if (!mm.pt.leaf(addr, false)) {
+              // a hole in the page table: skip to the next leaf (the 6.18 range walk)
+              this.cursorAddress = Math.min(vma.end, (Math.floor(addr / 512) + 1) * 512);
+              continue;
+            }
+            const pfn = m.followAnonPage(mm, addr);
+            if (pfn !== NO_PFN) {
+              const item = this.getNextRmapItem(slot, addr);
+              this.cursorLink = item;
+              this.cursorAddress = addr + 1;
+              if (this.shouldSkipRmapItem(pfn, item)) continue;
+              this.scanPfn = pfn;
+              return item;
+            }
+            this.cursorAddress = addr + 1;
+          }
+        }
+      } else {
+        this.cursorAddress = 0;
+        this.cursorLink = NIL;
+      }
+      // nuke the rmap_items above the last mergeable page
+      this.removeTrailingRmapItems(slot, this.cursorLink);
+      const next = slot.next;
+      this.cursor = next;
+      if (this.cursorAddress === 0) {
+        this.unlinkSlot(slot);
+        mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
+      }
+      if (next === this.head) break;
+      slot = next;
+      this.cursorAddress = 0;
+      this.cursorLink = NIL;
+    }
+    this.seqnr++;
+    return NIL;
+  }
+
+  /** `get_next_rmap_item`: the item for `addr`, freeing every stale item below it. */
+  private getNextRmapItem(slot: MmSlot, addr: number): number {
+    const it = this.items;
+    for (;;) {
+      const cur = this.linkGet(slot, this.cursorLink);
+      if (cur === NIL) break;
+      if (it.address[cur] === addr) return cur;
+      if (it.address[cur]! > addr) break;
+      this.linkSet(slot, this.cursorLink, it.next[cur]!);
+      this.removeRmapItemFromTree(cur);
+      this.freeRmapItem(slot, cur);
+    }
+    const item = it.alloc(slot.mm.id, addr);
+    slot.rmapItems++;
+    it.next[item] = this.linkGet(slot, this.cursorLink);
+    this.linkSet(slot, this.cursorLink, item);
+    return item;
+  }
+
+  private linkGet(slot: MmSlot, link: number): number {
+    return link === NIL ? slot.rmapList : this.items.next[link]!;
+  }
+
+  private linkSet(slot: MmSlot, link: number, value: number): void {
+    if (link === NIL) slot.rmapList = value;
+    else this.items.next[link] = value;
+  }
+
+  private removeTrailingRmapItems(slot: MmSlot, link: number): void {
+    for (;;) {
+      const cur = this.linkGet(slot, link);
+      if (cur === NIL) return;
+      this.linkSet(slot, link, this.items.next[cur]!);
+      this.removeRmapItemFromTree(cur);
+      this.freeRmapItem(slot, cur);
+    }
+  }
+
+  private freeRmapItem(slot: MmSlot, item: number): void {
+    slot.rmapItems--;
+    this.items.free(item);
+  }
+
+  /** Smart scan (`should_skip_rmap_item`): pages that keep failing are visited less often. */
+  private shouldSkipRmapItem(pfn: Pfn, item: number): boolean {
+    if (!this.knobs.smart_scan) return false;
+    if (this.machine.frames.isKsm(pfn)) return false;
+    const it = this.items;
+    const age = it.age[item]!;
+    if (age !== 255) it.age[item] = age + 1;
+    if (age < 3) return false;
+    if (it.remainingSkips[item] === 0) {
+      it.remainingSkips[item] = age <= 3 ? 1 : age <= 5 ? 2 : age <= 8 ? 4 : 8;
+      return false;
+    }
+    this.pagesSkipped++;
+    it.remainingSkips[item]!--;
+    this.removeRmapItemFromTree(item);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ merging
+
+  /** `cmp_and_merge_page`: the heart of ksmd, for one page. */
+  private cmpAndMergePage(pfn: Pfn, item: number): void {
+    const f = this.machine.frames;
+    const it = this.items;
+    let bypass = false;
+    const stableNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
+    if (stableNode !== NIL) {
+      if (
+        this.nodes.where[stableNode] !== ON_MIGRATE_LIST &&
+        this.kpfnNid(this.nodes.kpfn[stableNode]!) !== this.nodes.nid[stableNode]
+      ) {
+        this.stableNodeDupDel(stableNode);
+        this.nodes.where[stableNode] = ON_MIGRATE_LIST;
+        this.migrateNodes.unshift(stableNode);
+      }
+      if (this.nodes.where[stableNode] !== ON_MIGRATE_LIST && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG)
+        return;
+      if (!this.isPageSharingCandidate(stableNode, 0)) bypass = true;
+    } else {
+      this.removeRmapItemFromTree(item);
+      const checksum = this.checksumOf(f.content[pfn]!);
+      if (it.oldchecksum[item] !== checksum) {
+        it.oldchecksum[item] = checksum;
+        return;
+      }
+      if (this.tryToMergeWithZeroPage(item, pfn) === 0) return;
+    }
+
+    const kpfn = this.stableTreeSearch(pfn);
+    if (kpfn === pfn && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG) return;
+    this.removeRmapItemFromTree(item);
+    if (kpfn !== NO_PFN) {
+      if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!, bypass);
+      return;
+    }
+
+    const tree = this.unstableTreeSearchInsert(item, pfn);
+    if (tree === NIL) return;
+    const treePfn = this.treePfn;
+    if (this.tryToMergeTwoPages(item, pfn, tree, treePfn)) {
+      const node = this.stableTreeInsert(pfn);
+      this.stableTreeAppend(tree, node, false);
+      this.stableTreeAppend(item, node, false);
+    }
+  }
+
+  /** Checksum of a content, cached for interned contents. */
+  private checksumOf(content: ContentId): number {
+    const cached = this.checksumCache.get(content);
+    if (cached !== undefined) return cached;
+    const store = this.machine.contents;
+    const sum = this.checksumPolicy.checksum(store.bytes(content, this.page)) >>> 0;
+    if (content < 0x8000_0000) this.checksumCache.set(content, sum);
+    return sum;
+  }
+
+  private tryToMergeWithZeroPage(item: number, pfn: Pfn): number {
+    if (!this.knobs.use_zero_pages || this.items.oldchecksum[item] !== this.zeroChecksum) return -1;
+    const slot = this.slotOf(item);
+    const vma = this.findMergeableVma(slot.mm, this.items.address[item]!);
+    if (!vma) return 0;
+    if (!this.tryToMergeOnePage(slot.mm, this.items.address[item]!, pfn, ZERO_PFN)) return -1;
+    this.zeroPages++;
+    return 0;
+  }
+
+  /** `try_to_merge_one_page`: `kpfn` NIL makes `pfn` itself a KSM page. */
+  private tryToMergeOnePage(mm: Mm, addr: number, pfn: Pfn, kpfn: Pfn): boolean {
+    const m = this.machine;
+    const f = m.frames;
+    if (pfn === kpfn) return true;
+    if (!(f.flags[pfn]! & PG_ANON)) return false;
+    if (!m.writeProtect(mm, addr, pfn)) return false;
+    if (kpfn === NO_PFN) {
+      f.flags[pfn]! |= PG_KSM | PG_DIRTY;
+      f.ksmNode[pfn] = NIL;
+      return true;
+    }
+    if (m.contents.compare(f.content[pfn]!, f.content[kpfn]!) !== 0) return false;
+    m.replacePage(mm, addr, pfn, kpfn);
+    return true;
+  }
+
+  private tryToMergeWithKsmPage(item: number, pfn: Pfn, kpfn: Pfn): boolean {
+    const slot = this.slotOf(item);
+    const addr = this.items.address[item]!;
+    const vma = this.findMergeableVma(slot.mm, addr);
+    if (!vma) return false;
+    if (!this.tryToMergeOnePage(slot.mm, addr, pfn, kpfn)) return false;
+    this.removeRmapItemFromTree(item);
+    this.items.anonVma[item] = vma.anonVma!.id;
+    return true;
+  }
+
+  private tryToMergeTwoPages(item: number, pfn: Pfn, tree: number, treePfn: Pfn): boolean {
+    if (!this.tryToMergeWithKsmPage(item, pfn, NO_PFN)) return false;
+    if (this.tryToMergeWithKsmPage(tree, treePfn, pfn)) return true;
+    this.breakCow(item);
+    return false;
+  }
+
+  private breakCow(item: number): void {
+    const slot = this.slotOf(item);
+    const addr = this.items.address[item]!;
+    const vma = this.findMergeableVma(slot.mm, addr);
+    if (vma) this.machine.unshare(slot.mm, vma, addr);
+  }
+
+  private findMergeableVma(mm: Mm, addr: number): Vma | undefined {
+    if (mm.exiting) return undefined;
+    const vma = mm.findVma(addr);
+    return vma && vma.flags & VM_MERGEABLE && vma.anonVma ? vma : undefined;
+  }
+
+  private slotOf(item: number): MmSlot {
+    return this.slots.get(this.items.mm[item]!)!;
+  }
+
+  private kpfnNid(pfn: Pfn): number {
+    return this.knobs.merge_across_nodes ? 0 : this.machine.frames.nid[pfn]!;
+  }
+
+  // ------------------------------------------------------------------ stable tree
+
+  private isPageSharingCandidate(node: number, offset: number): boolean {
+    const len = this.nodes.rmapHlistLen[node]!;
+    return len !== 0 && len + offset < this.knobs.max_page_sharing;
+  }
+
+  /**
+   * `ksm_get_folio`: the node's KSM page if it still is one (the keyhole check), else the
+   * node is stale: it is removed with all its rmap_items, and NO_PFN returned.
+   */
+  private ksmGetFolio(node: number): Pfn {
+    const kpfn = this.nodes.kpfn[node]!;
+    const f = this.machine.frames;
+    if (f.ksmNode[kpfn] === node && f.flags[kpfn]! & PG_KSM && f.refcount[kpfn]! > 0) return kpfn;
+    this.removeNodeFromStableTree(node);
+    return NO_PFN;
+  }
+
+  private removeNodeFromStableTree(node: number): void {
+    const it = this.items;
+    const sn = this.nodes;
+    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
+      if (it.hnext[item] !== NIL) this.pagesSharing--;
+      else this.pagesShared--;
+      this.slotOf(item).merging--;
+      sn.rmapHlistLen[node]!--;
+      it.flags[item]! &= ~STABLE_FLAG;
+    }
+    if (sn.where[node] === ON_MIGRATE_LIST) this.migrateNodes.splice(this.migrateNodes.indexOf(node), 1);
+    else this.stableNodeDupDel(node);
+    sn.free(node);
+  }
+
+  /** Unlinks a regular node from its tree, or a dup from its chain. */
+  private stableNodeDupDel(node: number): void {
+    const sn = this.nodes;
+    if (sn.where[node] === IS_DUP) {
+      const chain = sn.chainOf[node]!;
+      const p = sn.dupPrev[node]!;
+      const n = sn.dupNext[node]!;
+      if (p === NIL) sn.hlist[chain] = n;
+      else sn.dupNext[p] = n;
+      if (n !== NIL) sn.dupPrev[n] = p;
+      this.dups--;
+    } else sn.tree.erase(node, sn.nid[node]);
+    sn.where[node] = 0;
+  }
+
+  private chainAddDup(dup: number, chain: number): void {
+    const sn = this.nodes;
+    sn.where[dup] = IS_DUP;
+    sn.chainOf[dup] = chain;
+    const first = sn.hlist[chain]!;
+    sn.dupPrev[dup] = NIL;
+    sn.dupNext[dup] = first;
+    if (first !== NIL) sn.dupPrev[first] = dup;
+    sn.hlist[chain] = dup;
+    this.dups++;
+  }
+
+  /** `alloc_stable_node_chain`: a chain takes `dup`'s place in the tree and adopts it. */
+  private allocStableNodeChain(dup: number): number {
+    const sn = this.nodes;
+    const chain = sn.alloc();
+    sn.chainPruneTime[chain] = this.now;
+    sn.rmapHlistLen[chain] = STABLE_NODE_CHAIN;
+    sn.nid[chain] = sn.nid[dup]!;
+    sn.where[chain] = IN_TREE;
+    this.chains++;
+    sn.tree.replace(dup, chain, sn.nid[dup]);
+    this.chainAddDup(dup, chain);
+    return chain;
+  }
+
+  private freeStableNodeChain(chain: number): void {
+    this.nodes.tree.erase(chain, this.nodes.nid[chain]);
+    this.nodes.free(chain);
+    this.chains--;
+  }
+
+  private chainDup = NIL;
+  private chainNode = NIL;
+
+  /**
+   * `__stable_node_chain`: resolves a tree node to a dup with its page (chains pick the best
+   * dup, pruning stale ones when `prune` and the prune interval has passed; a chain left
+   * with one dup collapses into it). Sets {@link chainDup} and {@link chainNode}.
+   */
+  private chain(node: number, prune: boolean): Pfn {
+    const sn = this.nodes;
+    if (!sn.isChain(node)) {
+      this.chainDup = node;
+      this.chainNode = node;
+      return this.ksmGetFolio(node);
+    }
+    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs) prune = false;
+    else if (prune) sn.chainPruneTime[node] = this.now;
+    let found = NIL;
+    let foundLen = 0;
+    let folio: Pfn = NO_PFN;
+    for (let dup = sn.hlist[node]!; dup !== NIL; ) {
+      const next = sn.dupNext[dup]!;
+      const kp = this.ksmGetFolio(dup);
+      if (kp !== NO_PFN) {
+        if (
+          found === NIL ||
+          (this.isPageSharingCandidate(dup, 0) &&
+            (!this.isPageSharingCandidate(found, 0) || sn.rmapHlistLen[dup]! > foundLen))
+        ) {
+          found = dup;
+          foundLen = sn.rmapHlistLen[dup]!;
+          folio = kp;
+          if (!prune && this.isPageSharingCandidate(found, 0)) break;
+        }
+      }
+      dup = next;
+    }
+    this.chainNode = node;
+    if (found !== NIL) {
+      if (sn.hlist[node] === found && sn.dupNext[found] === NIL) {
+        // one dup left: it replaces the chain in the tree
+        sn.tree.replace(node, found, sn.nid[node]);
+        sn.where[found] = IN_TREE;
+        sn.nid[found] = sn.nid[node]!;
+        sn.free(node);
+        this.chains--;
+        this.dups--;
+        this.chainNode = found;
+      } else if (sn.hlist[node] !== found && this.isPageSharingCandidate(found, 1)) {
+        const p = sn.dupPrev[found]!;
+        const n = sn.dupNext[found]!;
+        sn.dupNext[p] = n;
+        if (n !== NIL) sn.dupPrev[n] = p;
+        const first = sn.hlist[node]!;
+        sn.dupPrev[found] = NIL;
+        sn.dupNext[found] = first;
+        sn.dupPrev[first] = found;
+        sn.hlist[node] = found;
+      }
+    } else this.freeStableNodeChain(node);
+    this.chainDup = found;
+    return folio;
+  }
+
+  /** `stable_tree_search`: the KSM page with `pfn`'s content that can take one more mapping. */
+  private stableTreeSearch(pfn: Pfn): Pfn {
+    const f = this.machine.frames;
+    const sn = this.nodes;
+    const pageNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
+    if (pageNode !== NIL && sn.where[pageNode] !== ON_MIGRATE_LIST) return pfn;
+    const nid = this.kpfnNid(pfn);
+    const tree = sn.tree;
+    const contents = this.machine.contents;
+    const content = f.content[pfn]!;
+    again: for (;;) {
+      let cur = tree.roots[nid]!;
+      while (cur !== NIL) {
+        const treeFolio = this.chain(cur, true);
+        if (treeFolio === NO_PFN) continue again;
+        cur = this.chainNode;
+        const dup = this.chainDup;
+        const ret = contents.compare(content, f.content[treeFolio]!);
+        if (ret < 0) cur = tree.left[cur]!;
+        else if (ret > 0) cur = tree.right[cur]!;
+        else {
+          if (!this.isPageSharingCandidate(dup, 0)) return NO_PFN;
+          const kp = this.ksmGetFolio(dup);
+          if (kp === NO_PFN) continue again;
+          return kp;
+        }
+      }
+      return NO_PFN;
+    }
+  }
+
+  /** `stable_tree_insert`: a stable node for the new KSM page `kpfn`, chained if its content is taken. */
+  private stableTreeInsert(kpfn: Pfn): number {
+    const f = this.machine.frames;
+    const sn = this.nodes;
+    const tree = sn.tree;
+    const nid = this.kpfnNid(kpfn);
+    const contents = this.machine.contents;
+    const content = f.content[kpfn]!;
+    let parent = NIL;
+    let asLeft = false;
+    let equal = NIL;
+    again: for (;;) {
+      parent = NIL;
+      let cur = tree.roots[nid]!;
+      while (cur !== NIL) {
+        const treeFolio = this.chain(cur, false);
+        if (treeFolio === NO_PFN) continue again;
+        cur = this.chainNode;
+        const ret = contents.compare(content, f.content[treeFolio]!);
+        parent = cur;
+        if (ret < 0) {
+          asLeft = true;
+          cur = tree.left[cur]!;
+        } else if (ret > 0) {
+          asLeft = false;
+          cur = tree.right[cur]!;
+        } else {
+          equal = cur;
+          break;
+        }
+      }
+      break;
+    }
+    const node = sn.alloc();
+    sn.kpfn[node] = kpfn;
+    sn.nid[node] = nid;
+    if (equal === NIL) {
+      sn.where[node] = IN_TREE;
+      tree.insert(node, parent, asLeft, nid);
+    } else {
+      const chain = sn.isChain(equal) ? equal : this.allocStableNodeChain(equal);
+      this.chainAddDup(node, chain);
+    }
+    f.ksmNode[kpfn] = node;
+    return node;
+  }
+
+  /** `stable_tree_append`: `item` now maps the node's KSM page. */
+  private stableTreeAppend(item: number, node: number, _bypass: boolean): void {
+    const it = this.items;
+    const sn = this.nodes;
+    sn.rmapHlistLen[node]!++;
+    it.head[item] = node;
+    it.flags[item]! |= STABLE_FLAG;
+    const first = sn.hlist[node]!;
+    it.hprev[item] = NIL;
+    it.hnext[item] = first;
+    if (first !== NIL) {
+      it.hprev[first] = item;
+      this.pagesSharing++;
+    } else this.pagesShared++;
+    sn.hlist[node] = item;
+    this.slotOf(item).merging++;
+  }
+
+  // ------------------------------------------------------------------ unstable tree
+
+  private treePfn: Pfn = NO_PFN;
+
+  /**
+   * `unstable_tree_search_insert`: an unstable item with `pfn`'s content (its page in
+   * {@link treePfn}), or NIL after inserting `item` (or giving up on a vanished tree page).
+   */
+  private unstableTreeSearchInsert(item: number, pfn: Pfn): number {
+    const f = this.machine.frames;
+    const it = this.items;
+    const tree = it.unstable;
+    const contents = this.machine.contents;
+    const nid = this.kpfnNid(pfn);
+    const content = f.content[pfn]!;
+    let cur = tree.roots[nid]!;
+    let parent = NIL;
+    let asLeft = false;
+    while (cur !== NIL) {
+      const treePfn = this.getMergeablePage(cur);
+      if (treePfn === NO_PFN || treePfn === pfn) return NIL;
+      const ret = contents.compare(content, f.content[treePfn]!);
+      parent = cur;
+      if (ret < 0) {
+        asLeft = true;
+        cur = tree.left[cur]!;
+      } else if (ret > 0) {
+        asLeft = false;
+        cur = tree.right[cur]!;
+      } else if (!this.knobs.merge_across_nodes && f.nid[treePfn] !== nid) return NIL;
+      else {
+        this.treePfn = treePfn;
+        return cur;
+      }
+    }
+    it.flags[item]! |= UNSTABLE_FLAG;
+    it.seqnr[item] = this.seqnr & 0xff;
+    it.nid[item] = nid;
+    tree.insert(item, parent, asLeft, nid);
+    this.pagesUnshared++;
+    return NIL;
+  }
+
+  private getMergeablePage(item: number): Pfn {
+    const slot = this.slotOf(item);
+    const addr = this.items.address[item]!;
+    if (!this.findMergeableVma(slot.mm, addr)) return NO_PFN;
+    return this.machine.followAnonPage(slot.mm, addr);
+  }
+
+  /** `remove_rmap_item_from_tree`: drops the item's stable or unstable membership. */
+  private removeRmapItemFromTree(item: number): void {
+    const it = this.items;
+    const flags = it.flags[item]!;
+    if (flags & STABLE_FLAG) {
+      const node = it.head[item]!;
+      if (this.ksmGetFolio(node) === NO_PFN) return;
+      const sn = this.nodes;
+      const p = it.hprev[item]!;
+      const n = it.hnext[item]!;
+      if (p === NIL) sn.hlist[node] = n;
+      else it.hnext[p] = n;
+      if (n !== NIL) it.hprev[n] = p;
+      if (sn.hlist[node] !== NIL) this.pagesSharing--;
+      else this.pagesShared--;
+      this.slotOf(item).merging--;
+      sn.rmapHlistLen[node]!--;
+      it.head[item] = NIL;
+      it.flags[item] = flags & ~STABLE_FLAG;
+    } else if (flags & UNSTABLE_FLAG) {
+      if (((this.seqnr - it.seqnr[item]!) & 0xff) === 0) it.unstable.erase(item, it.nid[item]);
+      this.pagesUnshared--;
+      it.flags[item] = flags & ~UNSTABLE_FLAG;
+    }
+  }
+
+  // ------------------------------------------------------------------ unmerge
+
+  private unmergeKsmPages(mm: Mm, vma: Vma, start: number, end: number): void {
+    for (let addr = start; addr < end; addr++) {
+      if (mm.exiting) break;
+      if (mm.pt.bits(addr)) this.machine.unshare(mm, vma, addr);
+    }
+  }
+
+  /** `run` = 2: unmerge every page, free every rmap_item and stable node, full_scans = 0. */
+  private unmergeAndRemoveAllRmapItems(): void {
+    for (let slot = this.head.next; slot !== this.head; ) {
+      this.cursor = slot;
+      const mm = slot.mm;
+      if (!mm.exiting)
+        for (const vma of [...mm.vmas])
+          if (vma.flags & VM_MERGEABLE && vma.anonVma) this.unmergeKsmPages(mm, vma, vma.start, vma.end);
+      this.removeTrailingRmapItems(slot, NIL);
+      const next = slot.next;
+      if (mm.exiting) {
+        this.unlinkSlot(slot);
+        mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
+      }
+      slot = next;
+    }
+    this.cursor = this.head;
+    this.removeAllStableNodes();
+    this.seqnr = 0;
+  }
+
+  /** Frees every stable node whose page is no longer mapped; EBUSY if some still are. */
+  private removeAllStableNodes(): Errno {
+    const sn = this.nodes;
+    let err = 0;
+    for (let nid = 0; nid < this.nrNodes; nid++) {
+      while (sn.tree.roots[nid] !== NIL) {
+        const node = sn.tree.roots[nid]!;
+        if (this.removeStableNodeChain(node)) {
+          err = EBUSY;
+          break;
+        }
+      }
+    }
+    for (const node of [...this.migrateNodes]) if (this.removeStableNode(node)) err = EBUSY;
+    return err;
+  }
+
+  private removeStableNodeChain(node: number): boolean {
+    const sn = this.nodes;
+    if (!sn.isChain(node)) return this.removeStableNode(node) !== 0;
+    for (let dup = sn.hlist[node]!; dup !== NIL; ) {
+      const next = sn.dupNext[dup]!;
+      if (this.removeStableNode(dup)) return true;
+      dup = next;
+    }
+    this.freeStableNodeChain(node);
+    return false;
+  }
+
+  private removeStableNode(node: number): Errno {
+    const kpfn = this.ksmGetFolio(node);
+    if (kpfn === NO_PFN) return 0;
+    const f = this.machine.frames;
+    if (f.mapcount[kpfn]! > 0) return EBUSY;
+    f.ksmNode[kpfn] = NIL;
+    this.removeNodeFromStableTree(node);
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ mm slots and hooks
+
+  /** `__ksm_enter`: registers `mm`, just behind the scan cursor (at the tail when unmerging). */
+  private ksmEnter(mm: Mm): void {
+    const at = this.knobs.run & RUN_UNMERGE ? this.head : this.cursor;
+    const slot: MmSlot = { mm, rmapList: NIL, merging: 0, rmapItems: 0, prev: at.prev, next: at };
+    at.prev.next = slot;
+    at.prev = slot;
+    this.slots.set(mm.id, slot);
+    mm.flags |= MMF_VM_MERGEABLE;
+  }
+
+  private unlinkSlot(slot: MmSlot): void {
+    slot.prev.next = slot.next;
+    slot.next.prev = slot.prev;
+    this.slots.delete(slot.mm.id);
+  }
+
+  /** @internal KsmHooks: `ksm_madvise`. */
+  madvise(mm: Mm, vma: Vma, start: number, end: number, advice: Advice): number {
+    if (advice === "mergeable") {
+      if (vma.flags & VM_MERGEABLE || !vmaKsmCompatible(vma)) return vma.flags;
+      if (!(mm.flags & MMF_VM_MERGEABLE)) this.ksmEnter(mm);
+      return vma.flags | VM_MERGEABLE;
+    }
+    if (!(vma.flags & VM_MERGEABLE)) return vma.flags;
+    if (vma.anonVma) this.unmergeKsmPages(mm, vma, start, end);
+    return vma.flags & ~VM_MERGEABLE;
+  }
+
+  /** @internal KsmHooks: PR_SET_MEMORY_MERGE. */
+  setMergeAny(mm: Mm, on: boolean): Errno {
+    if (on) {
+      if (mm.flags & MMF_VM_MERGE_ANY) return 0;
+      if (!(mm.flags & MMF_VM_MERGEABLE)) this.ksmEnter(mm);
+      mm.flags |= MMF_VM_MERGE_ANY;
+      for (const vma of mm.vmas) if (vmaKsmCompatible(vma)) vma.flags |= VM_MERGEABLE;
+      return 0;
+    }
+    if (!(mm.flags & MMF_VM_MERGE_ANY)) return 0;
+    for (const vma of mm.vmas) {
+      if (!(vma.flags & VM_MERGEABLE)) continue;
+      if (vma.anonVma) this.unmergeKsmPages(mm, vma, vma.start, vma.end);
+      vma.flags &= ~VM_MERGEABLE;
+    }
+    mm.flags &= ~MMF_VM_MERGE_ANY;
+    return 0;
+  }
+
+  /** @internal KsmHooks: `ksm_vma_flags`. */
+  vmaFlags(mm: Mm, flags: number): number {
+    return mm.flags & MMF_VM_MERGE_ANY && !(flags & VM_KSM_INCOMPATIBLE) ? flags | VM_MERGEABLE : flags;
+  }
+
+  /** @internal KsmHooks: `ksm_fork`. */
+  fork(parent: Mm, child: Mm): void {
+    if (parent.flags & MMF_VM_MERGEABLE) this.ksmEnter(child);
+    this.zeroPages += child.ksmZeroPages;
+  }
+
+  /** @internal KsmHooks: `__ksm_exit`. */
+  exit(mm: Mm): void {
+    const slot = this.slots.get(mm.id);
+    if (!slot || slot === this.cursor) return;
+    slot.prev.next = slot.next;
+    slot.next.prev = slot.prev;
+    if (slot.rmapList === NIL) {
+      this.slots.delete(mm.id);
+      mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
+      return;
+    }
+    const at = this.cursor;
+    slot.prev = at;
+    slot.next = at.next;
+    at.next.prev = slot;
+    at.next = slot;
+  }
+
+  /** @internal KsmHooks: `ksm_might_unmap_zero_page`. */
+  zeroPageUnmapped(_mm: Mm): void {
+    this.zeroPages--;
+  }
+}

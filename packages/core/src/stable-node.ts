@@ -1,0 +1,79 @@
+import { NIL, RbTree } from "./rbtree.js";
+import { grown, HandlePool } from "./soa.js";
+
+/** `rmap_hlist_len` of a chain head. */
+export const STABLE_NODE_CHAIN = -1024;
+
+/** Where a stable node is linked. */
+export const IN_TREE = 1;
+/** A dup hanging off a chain (`STABLE_NODE_DUP_HEAD`). */
+export const IS_DUP = 2;
+/** On `migrate_nodes`, waiting to be placed in its node's tree. */
+export const ON_MIGRATE_LIST = 3;
+
+/**
+ * Every `ksm_stable_node` as a struct of typed arrays: regular nodes and chains live in the
+ * stable tree(s); dups hang off a chain in a doubly linked list.
+ */
+export class StableNodes {
+  /** First rmap_item (regular node or dup) or first dup (chain). */
+  hlist = new Int32Array(0);
+  rmapHlistLen = new Int32Array(0);
+  kpfn = new Int32Array(0);
+  /** Chains: time of the last prune, ms. */
+  chainPruneTime = new Float64Array(0);
+  nid = new Uint8Array(0);
+  where = new Uint8Array(0);
+  /** Dups: neighbours in the chain's list, and the chain. */
+  dupPrev = new Int32Array(0);
+  dupNext = new Int32Array(0);
+  chainOf = new Int32Array(0);
+  /** The stable tree(s): one root per NUMA node. */
+  readonly tree: RbTree;
+  private readonly pool = new HandlePool();
+
+  constructor(nodes: number) {
+    this.tree = new RbTree(nodes);
+  }
+
+  /** Live nodes, chains included. */
+  get count(): number {
+    return this.pool.live;
+  }
+
+  alloc(): number {
+    const h = this.pool.alloc((n) => this.grow(n), this.hlist.length);
+    this.hlist[h] = NIL;
+    this.rmapHlistLen[h] = 0;
+    this.kpfn[h] = NIL;
+    this.chainPruneTime[h] = 0;
+    this.nid[h] = 0;
+    this.where[h] = 0;
+    this.dupPrev[h] = NIL;
+    this.dupNext[h] = NIL;
+    this.chainOf[h] = NIL;
+    return h;
+  }
+
+  free(h: number): void {
+    this.where[h] = 0;
+    this.pool.release(h);
+  }
+
+  isChain(h: number): boolean {
+    return this.rmapHlistLen[h] === STABLE_NODE_CHAIN;
+  }
+
+  private grow(n: number): void {
+    this.hlist = grown(this.hlist, n);
+    this.rmapHlistLen = grown(this.rmapHlistLen, n);
+    this.kpfn = grown(this.kpfn, n);
+    this.chainPruneTime = grown(this.chainPruneTime, n);
+    this.nid = grown(this.nid, n);
+    this.where = grown(this.where, n);
+    this.dupPrev = grown(this.dupPrev, n);
+    this.dupNext = grown(this.dupNext, n);
+    this.chainOf = grown(this.chainOf, n);
+    this.tree.ensure(n);
+  }
+}

@@ -1,0 +1,213 @@
+import { splitmix64, splitmix64Halves, unsplitmix64 } from "./splitmix.js";
+
+/** Bytes in a page. */
+export const PAGE_SIZE = 4096;
+/** An interned page content: equal handles if and only if equal bytes. */
+export type ContentId = number;
+/** The handle of the all-zero page content. */
+export const ZERO_CONTENT: ContentId = 0;
+
+/** Contents from this handle up are "unique" pages, computed on the fly and never stored. */
+const UNIQUE_BASE = 0x8000_0000;
+/** Scenario v1: the oracle draws unique pages from pattern seeds 2^60 up. */
+const UNIQUE_SEED_BASE = 1n << 60n;
+const WORDS = PAGE_SIZE / 8;
+
+interface Exceptions {
+  readonly offsets: Uint16Array;
+  readonly values: Uint8Array;
+}
+
+/** A poke: set byte `offset` of the page to `value`. */
+export type Poke = readonly [offset: number, value: number];
+
+/**
+ * Page contents, each stored once (interned) and never materialised as 4 KiB until bytes
+ * are asked for. A content is a 64-bit base word repeated 512 times (little-endian), plus
+ * optional byte exceptions. The representation is canonical (a function of the bytes), so
+ * handle equality is byte equality, and {@link compare} agrees with `memcmp`.
+ */
+export class ContentStore {
+  private lo = new Uint32Array(1024);
+  private hi = new Uint32Array(1024);
+  private count = 1; // handle 0 is the zero page: word 0, no exceptions
+  private readonly byWord = new Map<bigint, ContentId>([[0n, ZERO_CONTENT]]);
+  private readonly byKey = new Map<string, ContentId>();
+  private readonly exceptions = new Map<ContentId, Exceptions>();
+  private readonly materialised = new Map<ContentId, Uint8Array>();
+  private uniques = 0;
+  private readonly w = new Uint32Array(2);
+  private readonly v = new Uint32Array(2);
+
+  /** Number of interned (non-unique) contents, the zero page included. */
+  get internedCount(): number {
+    return this.count;
+  }
+
+  /** Number of unique contents handed out. */
+  get uniqueCount(): number {
+    return this.uniques;
+  }
+
+  /** The page `{pattern: seed}` with optional pokes (scenario v1). */
+  pattern(seed: bigint, pokes: readonly Poke[] = []): ContentId {
+    const word = splitmix64(seed);
+    if (pokes.length === 0) return this.internWord(word);
+    const bytes = wordPage(word);
+    for (const [off, val] of pokes) bytes[off] = val;
+    return this.fromBytes(bytes);
+  }
+
+  /** A page equal to no other page handed out, ever. */
+  unique(): ContentId {
+    if (this.uniques >= 0x7fff_ffff) throw new RangeError("out of unique page contents");
+    return UNIQUE_BASE + this.uniques++;
+  }
+
+  /** Interns arbitrary page bytes (4096 of them). */
+  fromBytes(bytes: Uint8Array): ContentId {
+    if (bytes.length !== PAGE_SIZE) throw new RangeError(`a page has ${PAGE_SIZE} bytes`);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_SIZE);
+    // Canonical base word: the most frequent aligned word, the smallest on ties.
+    const freq = new Map<bigint, number>();
+    for (let i = 0; i < WORDS; i++) {
+      const w = view.getBigUint64(i * 8, true);
+      freq.set(w, (freq.get(w) ?? 0) + 1);
+    }
+    let best = 0n;
+    let bestCount = -1;
+    for (const [w, c] of freq) {
+      if (c > bestCount || (c === bestCount && w < best)) {
+        best = w;
+        bestCount = c;
+      }
+    }
+    const base = wordPage(best);
+    const offsets: number[] = [];
+    for (let i = 0; i < PAGE_SIZE; i++) if (bytes[i] !== base[i]) offsets.push(i);
+    if (offsets.length === 0) {
+      const seed = unsplitmix64(best) - UNIQUE_SEED_BASE;
+      if (seed >= 0n && seed < BigInt(this.uniques)) return UNIQUE_BASE + Number(seed);
+      return this.internWord(best);
+    }
+    const values = Uint8Array.from(offsets, (o) => bytes[o]!);
+    const key = `${best.toString(16)}:${offsets.join(",")}:${values.join(",")}`;
+    const found = this.byKey.get(key);
+    if (found !== undefined) return found;
+    const id = this.add(best);
+    this.byKey.set(key, id);
+    this.exceptions.set(id, { offsets: Uint16Array.from(offsets), values });
+    return id;
+  }
+
+  /** Whether the content is a plain repeated word (no byte exceptions). */
+  isPlain(id: ContentId): boolean {
+    return id >= UNIQUE_BASE || !this.exceptions.has(id);
+  }
+
+  /** The 4096 bytes of a content (a fresh copy unless `out` is given). */
+  bytes(id: ContentId, out: Uint8Array = new Uint8Array(PAGE_SIZE)): Uint8Array {
+    this.wordOf(id, this.w);
+    const lo = this.w[0]!;
+    const hi = this.w[1]!;
+    const view = new DataView(out.buffer, out.byteOffset, PAGE_SIZE);
+    for (let i = 0; i < PAGE_SIZE; i += 8) {
+      view.setUint32(i, lo, true);
+      view.setUint32(i + 4, hi, true);
+    }
+    const ex = id < UNIQUE_BASE ? this.exceptions.get(id) : undefined;
+    if (ex) for (let i = 0; i < ex.offsets.length; i++) out[ex.offsets[i]!] = ex.values[i]!;
+    return out;
+  }
+
+  /**
+   * `memcmp` of two pages, reduced to its sign (-1, 0, 1), and the offset of the first
+   * differing byte (PAGE_SIZE when equal) through {@link lastCompareOffset}.
+   */
+  compare(a: ContentId, b: ContentId): number {
+    if (a === b) {
+      this.lastCompareOffset = PAGE_SIZE;
+      return 0;
+    }
+    if (this.isPlain(a) && this.isPlain(b)) {
+      this.wordOf(a, this.w);
+      this.wordOf(b, this.v);
+      let x = (this.w[0]! ^ this.v[0]!) >>> 0;
+      let shiftBase = 0;
+      let wa = this.w[0]!;
+      let wb = this.v[0]!;
+      if (x === 0) {
+        x = (this.w[1]! ^ this.v[1]!) >>> 0;
+        wa = this.w[1]!;
+        wb = this.v[1]!;
+        shiftBase = 4;
+      }
+      const byte = (31 - Math.clz32(x & -x)) >>> 3;
+      this.lastCompareOffset = shiftBase + byte;
+      return ((wa >>> (byte * 8)) & 0xff) < ((wb >>> (byte * 8)) & 0xff) ? -1 : 1;
+    }
+    const pa = this.materialise(a);
+    const pb = this.materialise(b);
+    for (let i = 0; i < PAGE_SIZE; i++) {
+      if (pa[i] !== pb[i]) {
+        this.lastCompareOffset = i;
+        return pa[i]! < pb[i]! ? -1 : 1;
+      }
+    }
+    this.lastCompareOffset = PAGE_SIZE;
+    return 0;
+  }
+
+  /** Offset of the first differing byte found by the last {@link compare} (PAGE_SIZE if equal). */
+  lastCompareOffset = 0;
+
+  private materialise(id: ContentId): Uint8Array {
+    let m = this.materialised.get(id);
+    if (!m) {
+      m = this.bytes(id);
+      if (!this.isPlain(id)) this.materialised.set(id, m);
+    }
+    return m;
+  }
+
+  private wordOf(id: ContentId, out: Uint32Array): void {
+    if (id >= UNIQUE_BASE) {
+      // seed = 2^60 + k: lo = k, hi = 2^28 (k < 2^31)
+      splitmix64Halves(id - UNIQUE_BASE, 0x1000_0000, out);
+    } else {
+      out[0] = this.lo[id]!;
+      out[1] = this.hi[id]!;
+    }
+  }
+
+  private internWord(word: bigint): ContentId {
+    const found = this.byWord.get(word);
+    if (found !== undefined) return found;
+    const id = this.add(word);
+    this.byWord.set(word, id);
+    return id;
+  }
+
+  private add(word: bigint): ContentId {
+    if (this.count === this.lo.length) {
+      const lo = new Uint32Array(this.count * 2);
+      lo.set(this.lo);
+      this.lo = lo;
+      const hi = new Uint32Array(this.count * 2);
+      hi.set(this.hi);
+      this.hi = hi;
+    }
+    const id = this.count++;
+    if (id >= UNIQUE_BASE) throw new RangeError("too many distinct page contents");
+    this.lo[id] = Number(word & 0xffff_ffffn);
+    this.hi[id] = Number(word >> 32n);
+    return id;
+  }
+}
+
+function wordPage(word: bigint): Uint8Array {
+  const out = new Uint8Array(PAGE_SIZE);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < PAGE_SIZE; i += 8) view.setBigUint64(i, word, true);
+  return out;
+}

@@ -1,0 +1,335 @@
+import { type ContentId, ContentStore, ZERO_CONTENT } from "./content.js";
+import {
+  FrameTable,
+  NO_PFN,
+  PG_ANON,
+  PG_ANON_EXCLUSIVE,
+  PG_DIRTY,
+  PG_SWAPBACKED,
+  PG_SWAPCACHE,
+  type Pfn,
+  ZERO_PFN,
+} from "./frames.js";
+import { type Advice, EINVAL, type Errno, type KsmHooks, type VmStat } from "./hooks.js";
+import { MMF_VM_MERGE_ANY, Mm } from "./mm.js";
+import { PTE_DIRTY, PTE_PRESENT, PTE_SPECIAL, PTE_WRITE, PTE_YOUNG } from "./page-table.js";
+import { type AnonVma, VM_READ, VM_WRITE, type Vma } from "./vma.js";
+
+/** Where the first mmap of every address space ends (virtual page number). */
+const MMAP_BASE = 0x4000_0000;
+
+/** Options of {@link Machine.mmap}. */
+export interface MmapOptions {
+  /** Extra VM_* flags (VM_SHARED, VM_PFNMAP, …). */
+  readonly flags?: number;
+  /** NUMA node new pages of this VMA are allocated on. */
+  readonly node?: number;
+}
+
+/** A VMA with the NUMA node its pages are allocated on. */
+interface NodeVma extends Vma {
+  node: number;
+}
+
+/**
+ * The machine KSM runs on: physical frames, interned contents and every address space,
+ * with the fault paths (anonymous, zero page, copy-on-write, unshare), fork, exit, munmap,
+ * madvise and prctl. KSM plugs in through {@link KsmHooks}.
+ */
+export class Machine {
+  readonly contents = new ContentStore();
+  readonly frames: FrameTable;
+  readonly mms = new Map<number, Mm>();
+  readonly vmstat: VmStat = {
+    cow_ksm: 0,
+    ksm_swpin_copy: 0,
+    pswpin: 0,
+    pswpout: 0,
+    pgmigrate_success: 0,
+    pgmigrate_fail: 0,
+  };
+  hooks: KsmHooks | null = null;
+  private nextMm = 1;
+  private nextAnonVma = 1;
+
+  constructor(initialFrames = 1024) {
+    this.frames = new FrameTable(initialFrames);
+  }
+
+  /** A new, empty address space (a new process). */
+  createMm(): Mm {
+    const mm = new Mm(this.nextMm++, MMAP_BASE);
+    this.mms.set(mm.id, mm);
+    return mm;
+  }
+
+  /** Maps `pages` of private anonymous memory top-down, like mmap(NULL, …). */
+  mmap(mm: Mm, pages: number, opts: MmapOptions = {}): Vma {
+    if (!Number.isInteger(pages) || pages <= 0) throw new RangeError("mmap needs a positive page count");
+    let flags = VM_READ | VM_WRITE | (opts.flags ?? 0);
+    if (this.hooks) flags = this.hooks.vmaFlags(mm, flags);
+    const end = mm.mmapTop;
+    const vma: NodeVma = { mmId: mm.id, start: end - pages, end, flags, anonVma: null, chain: [], node: opts.node ?? 0 };
+    mm.mmapTop = vma.start;
+    mm.vmas.splice(mm.firstVmaAfter(vma.start), 0, vma);
+    return vma;
+  }
+
+  /** The process writes a whole page: allocates, copies on write or reuses as the kernel does. */
+  write(mm: Mm, vpn: number, content: ContentId): void {
+    const vma = this.vmaOrThrow(mm, vpn);
+    const bits = mm.pt.bits(vpn);
+    const f = this.frames;
+    if (bits & PTE_PRESENT && !(bits & PTE_SPECIAL)) {
+      const pfn = mm.pt.pfn(vpn);
+      if (bits & PTE_WRITE) {
+        f.content[pfn] = content;
+        mm.pt.setBits(vpn, bits | PTE_DIRTY | PTE_YOUNG);
+        return;
+      }
+      const ksm = f.isKsm(pfn);
+      if (ksm) this.vmstat.cow_ksm++;
+      else if (f.flags[pfn]! & PG_ANON_EXCLUSIVE || f.refcount[pfn] === 1) {
+        // wp_can_reuse_anon_folio: the only user keeps the page.
+        f.flags[pfn]! |= PG_ANON_EXCLUSIVE;
+        f.content[pfn] = content;
+        mm.pt.setBits(vpn, bits | PTE_WRITE | PTE_DIRTY | PTE_YOUNG);
+        return;
+      }
+      this.replaceWithNew(mm, vma, vpn, content, PTE_WRITE | PTE_DIRTY);
+      return;
+    }
+    if (bits & PTE_SPECIAL && bits & PTE_DIRTY) this.ksmZeroGone(mm);
+    this.replaceWithNew(mm, vma, vpn, content, PTE_WRITE | PTE_DIRTY);
+  }
+
+  /** The process reads a page: an untouched page maps the shared zero page. */
+  read(mm: Mm, vpn: number): ContentId {
+    this.vmaOrThrow(mm, vpn);
+    const bits = mm.pt.bits(vpn);
+    if (!(bits & PTE_PRESENT)) {
+      mm.pt.set(vpn, ZERO_PFN, PTE_PRESENT | PTE_SPECIAL | PTE_YOUNG);
+      return ZERO_CONTENT;
+    }
+    return this.frames.content[mm.pt.pfn(vpn)]!;
+  }
+
+  /** What the page at `vpn` holds, without faulting (untouched memory reads as zero). */
+  peek(mm: Mm, vpn: number): ContentId {
+    const bits = mm.pt.bits(vpn);
+    return bits & PTE_PRESENT ? this.frames.content[mm.pt.pfn(vpn)]! : ZERO_CONTENT;
+  }
+
+  /**
+   * An unshare fault (`FAULT_FLAG_UNSHARE`, as `break_ksm` raises): a KSM page or a
+   * KSM-placed zero page at `vpn` is replaced by a private, read-only copy.
+   * Returns whether anything was unshared.
+   */
+  unshare(mm: Mm, vma: Vma, vpn: number): boolean {
+    const bits = mm.pt.bits(vpn);
+    if (!(bits & PTE_PRESENT)) return false;
+    if (bits & PTE_SPECIAL) {
+      if (!(bits & PTE_DIRTY)) return false;
+      this.ksmZeroGone(mm);
+      this.replaceWithNew(mm, vma, vpn, ZERO_CONTENT, 0);
+      return true;
+    }
+    const pfn = mm.pt.pfn(vpn);
+    if (!this.frames.isKsm(pfn)) return false;
+    this.vmstat.cow_ksm++;
+    this.replaceWithNew(mm, vma, vpn, this.frames.content[pfn]!, 0);
+    return true;
+  }
+
+  /** fork(): a new address space sharing every anonymous page copy-on-write. */
+  fork(parent: Mm): Mm {
+    const child = this.createMm();
+    child.flags = parent.flags & MMF_VM_MERGE_ANY;
+    child.mmapTop = parent.mmapTop;
+    const f = this.frames;
+    for (const pv of parent.vmas as NodeVma[]) {
+      const cv: NodeVma = { ...pv, mmId: child.id, anonVma: null, chain: [] };
+      if (pv.anonVma) {
+        for (const av of pv.chain) {
+          av.vmas.add(cv);
+          cv.chain.push(av);
+        }
+        const own: AnonVma = { id: this.nextAnonVma++, root: pv.anonVma.root, vmas: new Set([cv]) };
+        cv.chain.push(own);
+        cv.anonVma = own;
+      }
+      child.vmas.push(cv);
+      for (let vpn = pv.start; vpn < pv.end; vpn++) {
+        const bits = parent.pt.bits(vpn);
+        if (!(bits & PTE_PRESENT)) continue;
+        const pfn = parent.pt.pfn(vpn);
+        if (bits & PTE_SPECIAL) {
+          if (bits & PTE_DIRTY) child.ksmZeroPages++;
+        } else {
+          f.refcount[pfn]!++;
+          f.mapcount[pfn]!++;
+          f.flags[pfn]! &= ~PG_ANON_EXCLUSIVE;
+          if (bits & PTE_WRITE) parent.pt.setBits(vpn, bits & ~PTE_WRITE);
+        }
+        child.pt.set(vpn, pfn, bits & ~(PTE_WRITE | PTE_YOUNG));
+      }
+    }
+    this.hooks?.fork(parent, child);
+    return child;
+  }
+
+  /** The process exits: KSM is told first, then every mapping is torn down. */
+  exit(mm: Mm): void {
+    this.hooks?.exit(mm);
+    mm.users = 0;
+    for (const vma of mm.vmas) this.zapVma(mm, vma, vma.start, vma.end);
+    mm.vmas.length = 0;
+    this.mms.delete(mm.id);
+  }
+
+  /** munmap(2) of [start, end). */
+  munmap(mm: Mm, start: number, end: number): void {
+    this.splitAt(mm, start);
+    this.splitAt(mm, end);
+    const keep: Vma[] = [];
+    for (const vma of mm.vmas) {
+      if (vma.start >= start && vma.end <= end) this.zapVma(mm, vma, vma.start, vma.end);
+      else keep.push(vma);
+    }
+    mm.vmas.length = 0;
+    mm.vmas.push(...keep);
+  }
+
+  /** madvise(2) MADV_MERGEABLE / MADV_UNMERGEABLE over [start, end); KSM decides per VMA. */
+  madvise(mm: Mm, start: number, end: number, advice: Advice): Errno {
+    const hooks = this.hooks;
+    if (!hooks) return EINVAL;
+    for (let i = mm.firstVmaAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+      const vma = mm.vmas[i]!;
+      const s = Math.max(start, vma.start);
+      const e = Math.min(end, vma.end);
+      const flags = hooks.madvise(mm, vma, s, e, advice);
+      if (flags < 0) return flags;
+      if (flags === vma.flags) continue;
+      this.splitAt(mm, s);
+      this.splitAt(mm, e);
+      const j = mm.firstVmaAfter(s);
+      mm.vmas[j]!.flags = flags;
+      i = j;
+    }
+    return 0;
+  }
+
+  /** prctl(PR_SET_MEMORY_MERGE, on). */
+  prctlSetMemoryMerge(mm: Mm, on: boolean): Errno {
+    return this.hooks ? this.hooks.setMergeAny(mm, on) : EINVAL;
+  }
+
+  /**
+   * `folio_walk` as KSM uses it: the anonymous frame mapped at `vpn`, or NO_PFN for an
+   * empty PTE, a zero-page PTE or a non-anonymous page.
+   */
+  followAnonPage(mm: Mm, vpn: number): Pfn {
+    const bits = mm.pt.bits(vpn);
+    if ((bits & (PTE_PRESENT | PTE_SPECIAL)) !== PTE_PRESENT) return NO_PFN;
+    const pfn = mm.pt.pfn(vpn);
+    return this.frames.flags[pfn]! & PG_ANON ? pfn : NO_PFN;
+  }
+
+  /**
+   * `write_protect_page`: makes the PTE read-only and clean so the page can be shared.
+   * Fails when the page has references beyond its mappings (pins, I/O in flight).
+   */
+  writeProtect(mm: Mm, vpn: number, pfn: Pfn): boolean {
+    const bits = mm.pt.bits(vpn);
+    if (!(bits & PTE_PRESENT) || mm.pt.pfn(vpn) !== pfn) return false;
+    const f = this.frames;
+    if (bits & (PTE_WRITE | PTE_DIRTY) || f.flags[pfn]! & PG_ANON_EXCLUSIVE) {
+      const swapped = f.flags[pfn]! & PG_SWAPCACHE ? 1 : 0;
+      if (f.mapcount[pfn]! + swapped !== f.refcount[pfn]) return false;
+      f.flags[pfn]! &= ~PG_ANON_EXCLUSIVE;
+      if (bits & PTE_DIRTY) f.flags[pfn]! |= PG_DIRTY;
+      mm.pt.setBits(vpn, bits & ~(PTE_WRITE | PTE_DIRTY));
+    }
+    return true;
+  }
+
+  /**
+   * `replace_page`: maps `kpfn` (a KSM page, or the zero page) at `vpn` in place of `pfn`.
+   * A zero page goes in as a special, dirty PTE: a KSM-placed zero page.
+   */
+  replacePage(mm: Mm, vpn: number, pfn: Pfn, kpfn: Pfn): void {
+    const f = this.frames;
+    if (kpfn === ZERO_PFN) {
+      mm.pt.set(vpn, ZERO_PFN, PTE_PRESENT | PTE_SPECIAL | PTE_DIRTY);
+      mm.ksmZeroPages++;
+    } else {
+      f.refcount[kpfn]!++;
+      f.mapcount[kpfn]!++;
+      mm.pt.set(vpn, kpfn, PTE_PRESENT | PTE_YOUNG);
+    }
+    f.mapcount[pfn]!--;
+    f.put(pfn);
+  }
+
+  private replaceWithNew(mm: Mm, vma: Vma, vpn: number, content: ContentId, pteBits: number): void {
+    const old = mm.pt.bits(vpn) & PTE_PRESENT ? mm.pt.pfn(vpn) : NO_PFN;
+    const pfn = this.frames.alloc(content, (vma as NodeVma).node ?? 0);
+    const f = this.frames;
+    f.flags[pfn] = PG_ANON | PG_SWAPBACKED | PG_ANON_EXCLUSIVE | (pteBits & PTE_DIRTY ? PG_DIRTY : 0);
+    f.mapcount[pfn] = 1;
+    f.anonVma[pfn] = this.anonVmaPrepare(vma).id;
+    f.index[pfn] = vpn;
+    mm.pt.set(vpn, pfn, PTE_PRESENT | PTE_YOUNG | pteBits);
+    if (old !== NO_PFN && old !== ZERO_PFN) {
+      f.mapcount[old]!--;
+      f.put(old);
+    }
+  }
+
+  private anonVmaPrepare(vma: Vma): AnonVma {
+    if (vma.anonVma) return vma.anonVma;
+    const av = { id: this.nextAnonVma++, vmas: new Set([vma]) } as AnonVma;
+    av.root = av;
+    vma.anonVma = av;
+    vma.chain.push(av);
+    return av;
+  }
+
+  private ksmZeroGone(mm: Mm): void {
+    mm.ksmZeroPages--;
+    this.hooks?.zeroPageUnmapped(mm);
+  }
+
+  private zapVma(mm: Mm, vma: Vma, start: number, end: number): void {
+    const f = this.frames;
+    for (let vpn = start; vpn < end; vpn++) {
+      const bits = mm.pt.bits(vpn);
+      if (!(bits & PTE_PRESENT)) continue;
+      if (bits & PTE_SPECIAL) {
+        if (bits & PTE_DIRTY) this.ksmZeroGone(mm);
+      } else {
+        const pfn = mm.pt.pfn(vpn);
+        f.mapcount[pfn]!--;
+        f.put(pfn);
+      }
+      mm.pt.clear(vpn);
+    }
+    for (const av of vma.chain) av.vmas.delete(vma);
+  }
+
+  private splitAt(mm: Mm, vpn: number): void {
+    const vma = mm.findVma(vpn);
+    if (!vma || vma.start === vpn) return;
+    const tail: NodeVma = { ...(vma as NodeVma), start: vpn, chain: [...vma.chain] };
+    for (const av of vma.chain) av.vmas.add(tail);
+    vma.end = vpn;
+    mm.vmas.splice(mm.vmas.indexOf(vma) + 1, 0, tail);
+  }
+
+  private vmaOrThrow(mm: Mm, vpn: number): Vma {
+    const vma = mm.findVma(vpn);
+    if (!vma) throw new RangeError(`mm ${mm.id}: no VMA at page ${vpn} (SIGSEGV)`);
+    return vma;
+  }
+}

@@ -1,0 +1,92 @@
+import { NO_PFN, type Pfn } from "./frames.js";
+
+/** PTE bits. */
+export const PTE_PRESENT = 1;
+export const PTE_WRITE = 2;
+export const PTE_DIRTY = 4;
+export const PTE_YOUNG = 8;
+/** A special mapping: the shared zero page. With PTE_DIRTY it is a KSM-placed zero page. */
+export const PTE_SPECIAL = 16;
+/** Not present, holds a swap entry (the pfn slot then holds the swap slot). */
+export const PTE_SWAP = 32;
+
+const LEAF_SHIFT = 9;
+const LEAF_SIZE = 1 << LEAF_SHIFT;
+const LEAF_MASK = LEAF_SIZE - 1;
+
+/** One page-table page: 512 PTEs, each a frame number and a byte of bits. */
+export interface PteLeaf {
+  readonly pfn: Int32Array;
+  readonly bits: Uint8Array;
+  /** Number of non-empty PTEs in the leaf. */
+  used: number;
+}
+
+/**
+ * A two-level page table keyed by virtual page number: a map of leaves of 512 PTEs, like a
+ * PMD pointing to PTE pages. A PTE is (pfn, bits); an empty PTE has bits 0.
+ */
+export class PageTable {
+  private readonly leaves = new Map<number, PteLeaf>();
+  private lastKey = -1;
+  private lastLeaf: PteLeaf | undefined;
+
+  /** The leaf holding `vpn` and the slot inside it, or undefined if no leaf exists. */
+  leaf(vpn: number, create: boolean): PteLeaf | undefined {
+    const key = Math.floor(vpn / LEAF_SIZE);
+    if (key === this.lastKey && this.lastLeaf) return this.lastLeaf;
+    let l = this.leaves.get(key);
+    if (!l && create) {
+      l = { pfn: new Int32Array(LEAF_SIZE).fill(NO_PFN), bits: new Uint8Array(LEAF_SIZE), used: 0 };
+      this.leaves.set(key, l);
+    }
+    if (l) {
+      this.lastKey = key;
+      this.lastLeaf = l;
+    }
+    return l;
+  }
+
+  /** PTE bits at `vpn` (0 when empty). */
+  bits(vpn: number): number {
+    const l = this.leaf(vpn, false);
+    return l ? l.bits[vpn & LEAF_MASK]! : 0;
+  }
+
+  /** Frame (or swap slot) at `vpn`; NO_PFN when empty. */
+  pfn(vpn: number): Pfn {
+    const l = this.leaf(vpn, false);
+    return l ? l.pfn[vpn & LEAF_MASK]! : NO_PFN;
+  }
+
+  /** Sets the PTE at `vpn`. */
+  set(vpn: number, pfn: Pfn, bits: number): void {
+    const l = this.leaf(vpn, true)!;
+    const i = vpn & LEAF_MASK;
+    if (l.bits[i] === 0 && bits !== 0) l.used++;
+    else if (l.bits[i] !== 0 && bits === 0) l.used--;
+    l.pfn[i] = bits === 0 ? NO_PFN : pfn;
+    l.bits[i] = bits;
+  }
+
+  /** Changes only the bits of a present PTE. */
+  setBits(vpn: number, bits: number): void {
+    const l = this.leaf(vpn, false);
+    if (l) l.bits[vpn & LEAF_MASK] = bits;
+  }
+
+  /** Clears the PTE at `vpn`. */
+  clear(vpn: number): void {
+    this.set(vpn, NO_PFN, 0);
+  }
+
+  /** Number of leaves (page-table pages) allocated. */
+  get leafCount(): number {
+    return this.leaves.size;
+  }
+
+  /** Slot of `vpn` inside its leaf. */
+  static slot(vpn: number): number {
+    return vpn & LEAF_MASK;
+  }
+}

@@ -1,0 +1,1 @@
+export { createXxhashChecksum } from "./xxhash.js";

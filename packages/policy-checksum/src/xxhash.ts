@@ -1,0 +1,14 @@
+import type { ChecksumPolicy } from "@ksm/core";
+import xxhashWasm from "xxhash-wasm";
+
+/**
+ * The Linux 5.0+ page checksum: the low 32 bits of XXH64(page, seed 0), as `calc_checksum`
+ * computes with `xxhash()` on 64-bit kernels. Async because the WebAssembly module loads.
+ */
+export async function createXxhashChecksum(): Promise<ChecksumPolicy> {
+  const { h64Raw } = await xxhashWasm();
+  return {
+    name: "xxhash",
+    checksum: (page) => Number(h64Raw(page, 0n) & 0xffff_ffffn),
+  };
+}

@@ -1,0 +1,518 @@
+#!/usr/bin/env python3
+"""difftest: randomized differential testing of ksm-sim against the real
+Linux KSM.
+
+Random scenarios (scenario format v1, see shared/ksm-oracle/SCENARIO.md) are
+generated deterministically from a seed, replayed on this machine's kernel by
+ksm_oracle.py, and the kernel's JSON lines are compared with the simulator's.
+
+Commands:
+
+  generate --seed N
+      print the random scenario of seed N (JSON)
+  record --from A --count K --out DIR [--oracle PATH] [--skip-existing]
+      write DIR/rand-SEED.json and, from the real kernel,
+      DIR/rand-SEED.expected.jsonl for seeds A..A+K-1 (needs root and
+      /sys/kernel/mm/ksm; exit 3 without them)
+  compare DIR [--cmd CMD] [--jobs N]
+      run the simulator on every DIR/*.json that has an .expected.jsonl and
+      print the first difference of each scenario that differs, then
+      'scenarios matched A/B'; exit 0 when all match, 1 otherwise
+  run --from A --count K [--cmd CMD] [--out DIR] [--keep-going]
+      the live differential test: generate, run on the kernel, run on the
+      simulator and compare, seed by seed; stops at the first difference
+      unless --keep-going
+
+A record matches when every field the kernel printed is present in the
+simulator's record at the same index with the same value; `seconds` is not
+compared and extra fields are allowed (the rules of compare.py).
+
+Only one oracle runs at a time: KSM is global to the machine.
+"""
+import argparse
+import concurrent.futures
+import fcntl
+import json
+import os
+import random
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+DEFAULT_ORACLE = os.path.join(os.path.dirname(REPO), "shared", "ksm-oracle", "ksm_oracle.py")
+DEFAULT_CMD = "pnpm -s ksm-sim run {} --jsonl"
+KSM = "/sys/kernel/mm/ksm"
+LOCK = os.path.join(tempfile.gettempdir(), "ksm-oracle.lock")  # one oracle at a time
+
+# ------------------------------------------------------------------ generator
+PATTERNS = 6                    # pattern seeds 0..5: duplicates are common
+SEQUENCES = [0, 3, 100, 1000]   # 0 and 3 overlap the pattern pool on purpose
+POKES = [
+    [[4095, 0]],                # last byte
+    [[0, 1]],                   # first byte
+    [[0, 1], [4095, 0]],
+    [[2048, 7]],
+]
+MAX_TOTAL_PAGES = 1500          # live pages, forks included
+MAX_SCANS = 20                  # full scans per scenario (~100 ms each on the kernel)
+PRUNE = [0, 3600000]            # stable_node_chains_prune_millisecs: never time-dependent
+MPS = [2, 2, 3, 4, 5, 6, 256]   # max_page_sharing
+
+
+def rand_content(rng):
+    r = rng.random()
+    if r < 0.42:
+        return {"pattern": rng.randrange(PATTERNS)}
+    if r < 0.57:
+        return "zero"
+    if r < 0.69:
+        return "unique"
+    if r < 0.82:
+        c = {"sequence": rng.choice(SEQUENCES)}
+        if rng.random() < 0.2:
+            c["poke"] = rng.choice(POKES)
+        return c
+    return {"pattern": rng.randrange(PATTERNS), "poke": rng.choice(POKES)}
+
+
+def rand_pages(rng):
+    r = rng.random()
+    if r < 0.6:
+        return rng.randint(1, 40)
+    if r < 0.9:
+        return rng.randint(41, 150)
+    return rng.randint(151, 300)
+
+
+def rand_range(rng, pages, whole=0.2):
+    """[a, b) inside 0..pages, non-empty; None (the whole region) sometimes."""
+    if rng.random() < whole:
+        return None
+    a = rng.randrange(pages)
+    b = rng.randint(a + 1, min(pages, a + max(1, rng.choice([1, 4, 16, pages]))))
+    return [a, b]
+
+
+def generate(seed):
+    """The random scenario of `seed`: the same seed always gives the same
+    scenario.  State (live processes, their regions and sizes) is tracked so
+    that every step names something that exists."""
+    rng = random.Random(seed)
+    knobs = {}
+    if rng.random() < 0.6:
+        knobs["use_zero_pages"] = rng.randint(0, 1)
+    if rng.random() < 0.7:
+        knobs["max_page_sharing"] = rng.choice(MPS)
+    if rng.random() < 0.7:
+        knobs["smart_scan"] = rng.randint(0, 1)
+    knobs["stable_node_chains_prune_millisecs"] = rng.choice(PRUNE)
+
+    procs = []
+    alive = {}      # process name -> {region name: pages}, insertion-ordered
+    total = 0
+    for i in range(rng.randint(1, 4)):
+        name = f"p{i}"
+        regions = []
+        alive[name] = {}
+        for j in range(rng.randint(1, 3)):
+            pages = min(rand_pages(rng), max(1, 1000 - total))
+            total += pages
+            reg = {"name": f"r{j}", "pages": pages}
+            if rng.random() < 0.12:
+                reg["mergeable"] = False
+            fill = []
+            if rng.random() < 0.4:
+                fill.append({"content": rand_content(rng)})
+            for _ in range(rng.randint(0 if fill else 1, 4)):
+                f = {}
+                rg = rand_range(rng, pages, whole=0.1)
+                if rg:
+                    f["range"] = rg
+                f["content"] = rand_content(rng)
+                fill.append(f)
+            reg["fill"] = fill
+            regions.append(reg)
+            alive[name][reg["name"]] = pages
+        procs.append({"name": name, "regions": regions})
+    regs = [r for p in procs for r in p["regions"]]
+    if all(r.get("mergeable") is False for r in regs):
+        del rng.choice(regs)["mergeable"]  # something for ksmd to scan
+
+    # the oracle sets pages_to_scan = max(100, 4 * initial pages): keep every
+    # full scan inside one ksmd batch even after forks
+    budget = min(MAX_TOTAL_PAGES, max(100, 4 * total))
+    live_pages = total
+    scans = 0
+    steps = []
+    child_no = 0
+
+    def pick_region():
+        cands = [(p, r) for p, regs in alive.items() for r in regs]
+        return rng.choice(cands) if cands else None
+
+    def scan_step():
+        nonlocal scans
+        if rng.random() < 0.15:
+            k = rng.randint(4, 8)
+            steps.append({"op": "settle", "maxFullScans": k})
+            scans += k
+        else:
+            k = rng.randint(1, 3)
+            steps.append({"op": "scan", "fullScans": k})
+            scans += k
+        if rng.random() < 0.85:
+            steps.append({"op": "report", "label": f"s{len(steps)}"})
+
+    if rng.random() < 0.7:
+        scan_step()
+    n = rng.randint(5, 15)
+    while n > 0:
+        r = rng.random()
+        if r < 0.28:
+            if scans >= MAX_SCANS:
+                continue
+            scan_step()
+        elif r < 0.33:
+            steps.append({"op": "report", "label": f"r{len(steps)}"})
+        elif r < 0.48:
+            pr = pick_region()
+            if not pr:
+                continue
+            st = {"op": "write", "process": pr[0], "region": pr[1]}
+            rg = rand_range(rng, alive[pr[0]][pr[1]])
+            if rg:
+                st["range"] = rg
+            st["content"] = rand_content(rng)
+            steps.append(st)
+        elif r < 0.58:
+            pr = pick_region()
+            if not pr:
+                continue
+            st = {"op": "madvise", "process": pr[0], "region": pr[1]}
+            rg = rand_range(rng, alive[pr[0]][pr[1]])
+            if rg:
+                st["range"] = rg
+            st["advice"] = rng.choice(["mergeable", "mergeable", "unmergeable"])
+            steps.append(st)
+        elif r < 0.65:
+            parent = rng.choice(list(alive))
+            size = sum(alive[parent].values())
+            if live_pages + size > budget or len(alive) >= 6:
+                continue
+            child_no += 1
+            child = f"c{child_no}"
+            steps.append({"op": "fork", "process": parent, "child": child})
+            alive[child] = dict(alive[parent])
+            live_pages += size
+        elif r < 0.71:
+            if len(alive) < 2:
+                continue
+            p = rng.choice(list(alive))
+            steps.append({"op": "exit", "process": p})
+            live_pages -= sum(alive.pop(p).values())
+        elif r < 0.76:
+            pr = pick_region()
+            if not pr:
+                continue
+            steps.append({"op": "munmap", "process": pr[0], "region": pr[1]})
+            live_pages -= alive[pr[0]].pop(pr[1])
+        elif r < 0.82:
+            steps.append({"op": "knob", "name": "run", "value": 2})
+            if rng.random() < 0.5:  # only now can max_page_sharing change (else EBUSY)
+                steps.append({"op": "knob", "name": "max_page_sharing", "value": rng.choice(MPS)})
+            if rng.random() < 0.4:
+                steps.append({"op": "report", "label": f"u{len(steps)}"})
+        elif r < 0.90:
+            name = rng.choice(["use_zero_pages", "smart_scan", "stable_node_chains_prune_millisecs"])
+            value = rng.choice(PRUNE) if name.startswith("stable") else rng.randint(0, 1)
+            steps.append({"op": "knob", "name": name, "value": value})
+        else:
+            steps.append({"op": "verify", "label": f"v{len(steps)}"})
+        n -= 1
+    steps.append({"op": "report", "label": "end"})
+    steps.append({"op": "verify", "label": "verify"})
+    return {"name": f"rand-{seed}", "knobs": knobs, "processes": procs, "steps": steps}
+
+
+def dump(scenario):
+    return json.dumps(scenario, indent=1) + "\n"
+
+
+# ------------------------------------------------------------------ compare
+def diff(exp, got, path=""):
+    """First place where `got` lacks or differs from what `exp` has, or None."""
+    if isinstance(exp, dict):
+        if not isinstance(got, dict):
+            return f"{path or '/'}: expected an object, got {got!r}"
+        for k, v in exp.items():
+            if k == "seconds":
+                continue
+            if k not in got:
+                return f"{path}/{k}: missing"
+            d = diff(v, got[k], f"{path}/{k}")
+            if d:
+                return d
+        return None
+    if isinstance(exp, list):
+        if not isinstance(got, list) or len(got) != len(exp):
+            return f"{path or '/'}: kernel {exp!r}, simulator {got!r}"
+        for i, (e, g) in enumerate(zip(exp, got)):
+            d = diff(e, g, f"{path}/{i}")
+            if d:
+                return d
+        return None
+    if exp == got and type(exp) is type(got):
+        return None
+    if isinstance(exp, (int, float)) and isinstance(got, (int, float)) \
+            and not isinstance(exp, bool) and not isinstance(got, bool) and exp == got:
+        return None
+    return f"{path or '/'}: kernel {exp!r}, simulator {got!r}"
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def run_sim(cmd, scenario_path, timeout):
+    """Run the simulator; returns (records, returncode, last stderr line)."""
+    line = cmd.replace("{}", shlex.quote(os.path.abspath(scenario_path)))
+    try:
+        p = subprocess.run(line, shell=True, capture_output=True, text=True,
+                           timeout=timeout, cwd=REPO)
+    except subprocess.TimeoutExpired:
+        return [], "timeout", f"no answer in {timeout} s"
+    got = []
+    for out in p.stdout.splitlines():
+        try:
+            got.append(json.loads(out))
+        except ValueError:
+            pass
+    tail = (p.stderr.strip().splitlines() or [""])[-1]
+    return got, p.returncode, tail
+
+
+def first_difference(exp, got):
+    """'record I (LABEL): PATH: …' for the first record that differs, or None."""
+    for i, e in enumerate(exp):
+        label = e.get("label") if isinstance(e, dict) else None
+        if i >= len(got):
+            return f"record {i} ({label}): no such record (simulator printed {len(got)})"
+        d = diff(e, got[i])
+        if d:
+            return f"record {i} ({label}): {d}"
+    return None
+
+
+def check_one(cmd, scenario_path, expected_path, timeout):
+    """None when the simulator matches, else a one-line description."""
+    exp = read_jsonl(expected_path)
+    got, rc, tail = run_sim(cmd, scenario_path, timeout)
+    d = first_difference(exp, got)
+    if rc != 0:
+        return f"{d or 'records match'} [exit {rc}: {tail}]"
+    return d
+
+
+def natural_key(s):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
+
+
+def cmd_compare(a):
+    names = sorted((f[:-5] for f in os.listdir(a.dir) if f.endswith(".json")
+                    and os.path.exists(os.path.join(a.dir, f[:-5] + ".expected.jsonl"))),
+                   key=natural_key)
+    if not names:
+        print(f"difftest: no scenario with an .expected.jsonl in {a.dir}", file=sys.stderr)
+        return 2
+
+    def job(n):
+        base = os.path.join(a.dir, n)
+        return n, check_one(a.cmd, base + ".json", base + ".expected.jsonl", a.timeout)
+
+    ok = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        for n, d in ex.map(job, names):  # in order, whatever finishes first
+            if d is None:
+                ok += 1
+            else:
+                print(f"{n}: {d}", flush=True)
+    print(f"scenarios matched {ok}/{len(names)}")
+    return 0 if ok == len(names) else 1
+
+
+# ------------------------------------------------------------------ kernel
+def kernel_ready():
+    """None when the oracle can run here, else the reason it cannot."""
+    if not os.path.isdir(KSM):
+        return f"{KSM} is missing (kernel without KSM)"
+    if os.geteuid() != 0:
+        return "needs root (the oracle drives /sys/kernel/mm/ksm)"
+    return None
+
+
+def run_oracle(oracle, scenario_path, expected_path, timeout):
+    """Run the oracle; returns (ok, last stderr line).  On failure the
+    partial expected file is removed."""
+    with open(LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # KSM is global: other difftest runs wait here
+        p = subprocess.Popen([sys.executable, oracle, scenario_path, "--out", expected_path],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            _, err = p.communicate(timeout=timeout)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            p.send_signal(signal.SIGINT)  # lets the oracle restore the knobs
+            try:
+                p.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
+            rc, err = "timeout", f"oracle took more than {timeout} s"
+    if rc == 0:
+        return True, ""
+    if os.path.exists(expected_path):
+        os.remove(expected_path)
+    return False, f"exit {rc}: " + ((err or "").strip().splitlines() or [""])[-1]
+
+
+def record_seed(seed, out, oracle, timeout):
+    sc_path = os.path.join(out, f"rand-{seed}.json")
+    exp_path = os.path.join(out, f"rand-{seed}.expected.jsonl")
+    with open(sc_path, "w") as f:
+        f.write(dump(generate(seed)))
+    ok, why = run_oracle(oracle, sc_path, exp_path, timeout)
+    if not ok:
+        os.remove(sc_path)
+    return ok, why, sc_path, exp_path
+
+
+def need_kernel(oracle):
+    why = kernel_ready()
+    if why:
+        print(f"difftest: skipped: {why}")
+        return 3
+    if not os.path.isfile(oracle):
+        print(f"difftest: oracle not found: {oracle}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_record(a):
+    rc = need_kernel(a.oracle)
+    if rc:
+        return rc
+    os.makedirs(a.out, exist_ok=True)
+    done = failed = skipped = 0
+    for seed in range(a.start, a.start + a.count):
+        if a.skip_existing and os.path.exists(os.path.join(a.out, f"rand-{seed}.expected.jsonl")):
+            skipped += 1
+            continue
+        ok, why, _, _ = record_seed(seed, a.out, a.oracle, a.timeout)
+        if ok:
+            done += 1
+        else:
+            failed += 1
+            print(f"seed {seed}: oracle failed, dropped: {why}", flush=True)
+        if (done + failed) % 20 == 0:
+            print(f"progress: seed {seed}, recorded {done}, failed {failed}", flush=True)
+    print(f"recorded {done}, failed {failed}, skipped {skipped} "
+          f"(seeds {a.start}..{a.start + a.count - 1}) in {a.out}")
+    return 0 if failed == 0 else 1
+
+
+def cmd_run(a):
+    rc = need_kernel(a.oracle)
+    if rc:
+        return rc
+    tmp = None
+    out = a.out
+    if out:
+        os.makedirs(out, exist_ok=True)
+    else:
+        tmp = out = tempfile.mkdtemp(prefix="difftest-")
+    ok = differ = failed = 0
+    try:
+        for seed in range(a.start, a.start + a.count):
+            good, why, sc_path, exp_path = record_seed(seed, out, a.oracle, a.timeout)
+            if not good:
+                failed += 1
+                print(f"seed {seed}: oracle failed, skipped: {why}", flush=True)
+                continue
+            d = check_one(a.cmd, sc_path, exp_path, a.timeout)
+            if d is None:
+                ok += 1
+                continue
+            differ += 1
+            print(f"rand-{seed}: {d}", flush=True)
+            if not a.keep_going:
+                if tmp:  # keep the failing pair for a look
+                    keep = os.path.join(tempfile.gettempdir(), f"difftest-rand-{seed}")
+                    os.makedirs(keep, exist_ok=True)
+                    shutil.copy(sc_path, keep)
+                    shutil.copy(exp_path, keep)
+                    print(f"kept the scenario and the kernel's output in {keep}")
+                break
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"scenarios matched {ok}/{ok + differ}" + (f" ({failed} oracle failures)" if failed else ""))
+    return 0 if differ == 0 else 1
+
+
+def cmd_generate(a):
+    sys.stdout.write(dump(generate(a.seed)))
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="difftest.py", description=__doc__.split("\n\n")[0],
+                                 epilog="See tools/difftest/README.md.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("generate", help="print the random scenario of a seed")
+    g.add_argument("--seed", type=int, required=True)
+    g.set_defaults(fn=cmd_generate)
+
+    def seeds(p):
+        p.add_argument("--from", dest="start", type=int, required=True, help="first seed")
+        p.add_argument("--count", type=int, required=True, help="number of seeds")
+        p.add_argument("--oracle", default=DEFAULT_ORACLE,
+                       help="path of ksm_oracle.py (default: %(default)s)")
+        p.add_argument("--timeout", type=float, default=120, help="seconds per oracle/simulator run")
+
+    r = sub.add_parser("record", help="record scenarios with the real kernel's answers")
+    seeds(r)
+    r.add_argument("--out", required=True, help="directory for rand-SEED.json / .expected.jsonl")
+    r.add_argument("--skip-existing", action="store_true",
+                   help="leave seeds that already have an .expected.jsonl")
+    r.set_defaults(fn=cmd_record)
+
+    c = sub.add_parser("compare", help="compare the simulator with recorded kernel answers")
+    c.add_argument("dir")
+    c.add_argument("--cmd", default=DEFAULT_CMD,
+                   help="simulator command, {} = scenario path, run in the repo root "
+                        "(default: %(default)r)")
+    c.add_argument("--jobs", type=int, default=2, help="simulator runs in parallel")
+    c.add_argument("--timeout", type=float, default=600, help="seconds per simulator run")
+    c.set_defaults(fn=cmd_compare)
+
+    u = sub.add_parser("run", help="live differential test: generate, kernel, simulator, compare")
+    seeds(u)
+    u.add_argument("--cmd", default=DEFAULT_CMD, help="simulator command (default: %(default)r)")
+    u.add_argument("--out", help="keep the scenarios and kernel answers in this directory")
+    u.add_argument("--keep-going", action="store_true", help="list every difference, do not stop")
+    u.set_defaults(fn=cmd_run)
+
+    a = ap.parse_args(argv)
+    return a.fn(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
