@@ -1,7 +1,7 @@
 export { type ContentId, ContentStore, PAGE_SIZE, type Poke, ZERO_CONTENT } from "./content.js";
 export * from "./frames.js";
 export * from "./hooks.js";
-export { Machine, type MmapOptions } from "./machine.js";
+export { Machine, type MachineOptions, type MmapOptions } from "./machine.js";
 export { MMF_VM_MERGE_ANY, MMF_VM_MERGEABLE, Mm } from "./mm.js";
 export * from "./page-table.js";
 export { splitmix64, splitmix64Halves, unsplitmix64 } from "./splitmix.js";

@@ -18,6 +18,18 @@ import { type AnonVma, VM_READ, VM_WRITE, type Vma } from "./vma.js";
 /** Where the first mmap of every address space ends (virtual page number). */
 const MMAP_BASE = 0x4000_0000;
 
+/** Options of a {@link Machine}. */
+export interface MachineOptions {
+  /** Frames to reserve up front. */
+  readonly initialFrames?: number;
+  /**
+   * Read faults on untouched anonymous memory map the shared zero page, as mainline Linux
+   * does. Default false: the kernel the oracle runs on (6.18 under Firecracker) allocates a
+   * zero-filled page instead, and KSM then sees it as an ordinary anonymous page.
+   */
+  readonly zeroPageOnRead?: boolean;
+}
+
 /** Options of {@link Machine.mmap}. */
 export interface MmapOptions {
   /** Extra VM_* flags (VM_SHARED, VM_PFNMAP, …). */
@@ -52,8 +64,12 @@ export class Machine {
   private nextMm = 1;
   private nextAnonVma = 1;
 
-  constructor(initialFrames = 1024) {
-    this.frames = new FrameTable(initialFrames);
+  /** Whether a read fault on untouched memory maps the shared zero page (see {@link read}). */
+  readonly zeroPageOnRead: boolean;
+
+  constructor(opts: MachineOptions = {}) {
+    this.frames = new FrameTable(opts.initialFrames ?? 1024);
+    this.zeroPageOnRead = opts.zeroPageOnRead ?? false;
   }
 
   /** A new, empty address space (a new process). */
@@ -103,12 +119,17 @@ export class Machine {
     this.replaceWithNew(mm, vma, vpn, content, PTE_WRITE | PTE_DIRTY);
   }
 
-  /** The process reads a page: an untouched page maps the shared zero page. */
+  /**
+   * The process reads a page. Reading untouched memory maps the shared zero page when
+   * {@link MachineOptions.zeroPageOnRead} is set; otherwise it allocates a zero-filled
+   * page, as the oracle's kernel does.
+   */
   read(mm: Mm, vpn: number): ContentId {
-    this.vmaOrThrow(mm, vpn);
+    const vma = this.vmaOrThrow(mm, vpn);
     const bits = mm.pt.bits(vpn);
     if (!(bits & PTE_PRESENT)) {
-      mm.pt.set(vpn, ZERO_PFN, PTE_PRESENT | PTE_SPECIAL | PTE_YOUNG);
+      if (this.zeroPageOnRead) mm.pt.set(vpn, ZERO_PFN, PTE_PRESENT | PTE_SPECIAL | PTE_YOUNG);
+      else this.replaceWithNew(mm, vma, vpn, ZERO_CONTENT, vma.flags & VM_WRITE ? PTE_WRITE | PTE_DIRTY : 0);
       return ZERO_CONTENT;
     }
     return this.frames.content[mm.pt.pfn(vpn)]!;
