@@ -22,6 +22,7 @@ import {
   ZERO_CONTENT,
   ZERO_PFN,
 } from "@ksm/mm";
+import type { Rmap, RmapWalkControl } from "@ksm/rmap";
 import type { ChecksumPolicy } from "./checksum.js";
 import { DEFAULT_KNOBS, type KnobName, type Knobs, parseKnob } from "./knobs.js";
 import { NIL } from "./rbtree.js";
@@ -77,6 +78,8 @@ export interface KsmOptions {
   readonly checksum: ChecksumPolicy;
   /** NUMA nodes of the machine (trees per node when merge_across_nodes is 0). */
   readonly nodes?: number;
+  /** Reverse mapping to extend with KSM's walker (`rmap_walk_ksm`). */
+  readonly rmap?: Rmap;
 }
 
 /**
@@ -132,6 +135,34 @@ export class Ksm implements KsmHooks {
     this.cursor = head;
     this.zeroChecksum = this.checksumOf(ZERO_CONTENT);
     this.machine.hooks = this;
+    opts.rmap?.register({ handles: (pfn) => this.machine.frames.isKsm(pfn), walk: (pfn, rwc) => this.rmapWalkKsm(pfn, rwc) });
+  }
+
+  /**
+   * `rmap_walk_ksm`: every mapping of a KSM page, through the rmap_items of its stable
+   * node: first the VMA of each item's own mm, then (search_new_forks) VMAs of other mms
+   * chained to the same anon_vma, which forked children since ksmd last passed.
+   */
+  rmapWalkKsm(pfn: Pfn, rwc: RmapWalkControl): void {
+    const m = this.machine;
+    const node = m.frames.ksmNode[pfn]!;
+    if (node === NIL) return;
+    const it = this.items;
+    for (let searchNewForks = 0; searchNewForks < 2; searchNewForks++) {
+      for (let item = this.nodes.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
+        const av = m.anonVmas.get(it.anonVma[item]!);
+        if (!av) continue;
+        const vpn = it.address[item]!;
+        for (const vma of av.vmas) {
+          if (vpn < vma.start || vpn >= vma.end) continue;
+          if ((vma.mmId === it.mm[item]) === (searchNewForks === 1)) continue;
+          const mm = m.mms.get(vma.mmId);
+          if (!mm || mm.pt.pfn(vpn) !== pfn) continue;
+          if (!rwc.rmapOne(pfn, { mm, vma, vpn })) return;
+          if (rwc.done?.(pfn)) return;
+        }
+      }
+    }
   }
 
   // ------------------------------------------------------------------ sysfs

@@ -61,6 +61,8 @@ export class Machine {
     pgmigrate_fail: 0,
   };
   hooks: KsmHooks | null = null;
+  /** Every anon_vma by id (rmap walks start from a frame's anon_vma id). */
+  readonly anonVmas = new Map<number, AnonVma>();
   private nextMm = 1;
   private nextAnonVma = 1;
 
@@ -176,6 +178,7 @@ export class Machine {
           cv.chain.push(av);
         }
         const own: AnonVma = { id: this.nextAnonVma++, root: pv.anonVma.root, vmas: new Set([cv]) };
+        this.anonVmas.set(own.id, own);
         cv.chain.push(own);
         cv.anonVma = own;
       }
@@ -312,6 +315,7 @@ export class Machine {
     if (vma.anonVma) return vma.anonVma;
     const av = { id: this.nextAnonVma++, vmas: new Set([vma]) } as AnonVma;
     av.root = av;
+    this.anonVmas.set(av.id, av);
     vma.anonVma = av;
     vma.chain.push(av);
     return av;

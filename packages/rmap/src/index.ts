@@ -1,1 +1,1 @@
-export {};
+export { type Mapping, Rmap, type RmapWalkControl, type RmapWalker } from "./rmap.js";

@@ -1,0 +1,96 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../src/index.js";
+
+const EXAMPLES = resolve(import.meta.dirname, "../../../examples");
+
+async function cli(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+function scenarioFile(content: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), "ksm-sim-"));
+  const file = join(dir, "s.json");
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return file;
+}
+
+describe("ksm-sim CLI", () => {
+  it("prints help", async () => {
+    const r = await cli("--help");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("ksm-sim run FILE");
+  });
+
+  it("prints one JSON record per report with --jsonl, keys sorted", async () => {
+    const r = await cli("run", join(EXAMPLES, "two-vms.json"), "--jsonl");
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const rec = JSON.parse(lines[0]!);
+    expect(rec.counters.pages_sharing).toBe(1020);
+    expect(Object.keys(rec)).toEqual([...Object.keys(rec)].sort());
+  });
+
+  it("prints a table without --jsonl", async () => {
+    const r = await cli("run", join(EXAMPLES, "two-vms.json"));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/pages_sharing\s+1020/);
+    expect(r.out).toContain("vm1");
+  });
+
+  it.each([
+    [["run"], /needs a scenario file/],
+    [["run", "x.json", "--bogus"], /unknown flag "--bogus"/],
+    [["frobnicate"], /unknown command "frobnicate"/],
+    [["run", "/nonexistent/x.json"], /cannot read scenario file/],
+  ])("rejects %j with exit code 2", async (argv, message) => {
+    const r = await cli(...argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("names the JSON path of a bad value and runs nothing", async () => {
+    const file = scenarioFile({
+      processes: [{ name: "p", regions: [{ name: "r", pages: 10 }] }],
+      steps: [{ op: "report" }, { op: "write", process: "p", region: "r", range: [0, 11], content: "zero" }],
+    });
+    const r = await cli("run", file, "--jsonl");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("$.steps[1].range");
+    expect(r.out).toBe("");
+  });
+
+  it("refuses an unknown knob and an out-of-range one", async () => {
+    const unknown = await cli("run", scenarioFile({ knobs: { turbo: 1 }, processes: [{ name: "p", regions: [] }] }));
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("$.knobs.turbo");
+    const range = await cli("run", scenarioFile({ knobs: { max_page_sharing: 1 }, processes: [{ name: "p", regions: [] }] }));
+    expect(range.code).toBe(2);
+    expect(range.err).toMatch(/\$\.knobs\.max_page_sharing: expected an integer from 2/);
+  });
+
+  it("reports invalid JSON as bad input", async () => {
+    const r = await cli("run", scenarioFile("{ nope"));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("not valid JSON");
+  });
+
+  it("fails a knob write the kernel refuses with EBUSY, exit code 1", async () => {
+    const file = scenarioFile({
+      knobs: { smart_scan: 0 },
+      processes: [{ name: "p", regions: [{ name: "r", pages: 4, fill: [{ content: { pattern: 1 } }] }] }],
+      steps: [{ op: "scan", fullScans: 2 }, { op: "report" }, { op: "knob", name: "max_page_sharing", value: 3 }],
+    });
+    const r = await cli("run", file, "--jsonl");
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("EBUSY");
+    expect(r.out.trim().split("\n")).toHaveLength(1);
+  });
+});

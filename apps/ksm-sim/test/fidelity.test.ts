@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createXxhashChecksum } from "@ksm/policy-checksum";
+import { parseScenario } from "@ksm/scenario";
+import { describe, expect, it } from "vitest";
+import { firstDifference, type SimRecord, simulate, validateKnob } from "../src/index.js";
+
+// Kernel recordings kept in the repo: the shared examples, and random scenarios recorded
+// on the real Linux 6.18 KSM by tools/difftest (see its README).
+const ROOT = resolve(import.meta.dirname, "../../..");
+const SETS = [join(ROOT, "examples"), join(ROOT, "apps/ksm-sim/test/recorded")];
+const checksum = await createXxhashChecksum();
+
+function cases(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .filter((f) => readdirSync(dir).includes(f.replace(/\.json$/, ".expected.jsonl")))
+    .sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+}
+
+function run(file: string): SimRecord[] {
+  const scenario = parseScenario(JSON.parse(readFileSync(file, "utf8")), validateKnob);
+  const out: SimRecord[] = [];
+  try {
+    for (const r of simulate(scenario, { checksum })) out.push(r);
+  } catch (e) {
+    out.push({ label: "error", verify: { badPages: -1 }, error: String(e) } as unknown as SimRecord);
+  }
+  return out;
+}
+
+for (const dir of SETS) {
+  describe(`matches the kernel's recordings in ${dir.slice(ROOT.length + 1)}`, () => {
+    it("has recordings", () => {
+      expect(cases(dir).length).toBeGreaterThan(0);
+    });
+    it.each(cases(dir))("%s", (name) => {
+      const file = join(dir, name);
+      const expected = readFileSync(file.replace(/\.json$/, ".expected.jsonl"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l));
+      const got = run(file);
+      const diffs = expected.map((e, i) => (i < got.length ? firstDifference(e, got[i]) : "no such record"));
+      const first = diffs.findIndex((d) => d !== null);
+      expect(first === -1 ? null : `record ${first} (${expected[first].label}): ${diffs[first]}`).toBeNull();
+      expect(got.length).toBe(expected.length);
+    });
+  });
+}
