@@ -42,6 +42,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -357,37 +358,102 @@ def kernel_ready():
     return None
 
 
-def run_oracle(oracle, scenario_path, expected_path, timeout):
-    """Run the oracle; returns (ok, last stderr line).  On failure the
-    partial expected file is removed."""
+def foreign_ksm_users(own_sid=None):
+    """Processes, not of the oracle session `own_sid`, that use KSM or are
+    another ksm_oracle.py: while one runs, the kernel's counters and knobs are
+    not ours alone.  Returns [(pid, short command line)]."""
+    me = os.getpid()
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == me:
+            continue
+        pid = int(d)
+        try:
+            if os.getsid(pid) == own_sid:
+                continue
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+            user = "ksm_oracle.py" in cmd and "difftest" not in cmd
+            if not user:
+                with open(f"/proc/{pid}/ksm_stat") as f:
+                    st = f.read()
+                user = re.search(r"ksm_mergeable\s+yes", st) or \
+                    re.search(r"ksm_rmap_items\s+[1-9]", st)
+        except (OSError, ProcessLookupError):
+            continue
+        if user:
+            found.append((pid, cmd[:80]))
+    return found
+
+
+def wait_quiet(max_wait):
+    """Wait until nobody else uses KSM; False after max_wait seconds."""
+    t0 = time.time()
+    told = False
+    while True:
+        others = foreign_ksm_users()
+        if not others:
+            return True
+        if not told:
+            print(f"waiting: another KSM user is running: {others[0][0]} {others[0][1]}", flush=True)
+            told = True
+        if time.time() - t0 > max_wait:
+            return False
+        time.sleep(2)
+
+
+def run_oracle(oracle, scenario_path, expected_path, timeout, max_wait=1800):
+    """Run the oracle alone on the machine; returns (ok, reason).  On failure
+    the partial expected file is removed.  A run during which another KSM
+    user showed up fails with a reason starting with 'disturbed'."""
     with open(LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # KSM is global: other difftest runs wait here
+        if not wait_quiet(max_wait):
+            return False, f"disturbed: another KSM user ran for more than {max_wait} s"
         p = subprocess.Popen([sys.executable, oracle, scenario_path, "--out", expected_path],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            _, err = p.communicate(timeout=timeout)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            p.send_signal(signal.SIGINT)  # lets the oracle restore the knobs
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        t0 = time.time()
+        others = []
+        err = ""
+        while True:
             try:
-                p.communicate(timeout=20)
+                _, err = p.communicate(timeout=0.25)
+                rc = p.returncode
+                break
             except subprocess.TimeoutExpired:
-                p.kill()
-                p.communicate()
-            rc, err = "timeout", f"oracle took more than {timeout} s"
-    if rc == 0:
+                pass
+            others = others or foreign_ksm_users(own_sid=p.pid)
+            if time.time() - t0 > timeout:
+                p.send_signal(signal.SIGINT)  # lets the oracle restore the knobs
+                try:
+                    p.communicate(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.communicate()
+                rc, err = "timeout", f"oracle took more than {timeout} s"
+                break
+        others = others or foreign_ksm_users(own_sid=p.pid)
+    if rc == 0 and not others:
         return True, ""
     if os.path.exists(expected_path):
         os.remove(expected_path)
+    if others:
+        return False, f"disturbed: another KSM user ran meanwhile: {others[0][0]} {others[0][1]}"
     return False, f"exit {rc}: " + ((err or "").strip().splitlines() or [""])[-1]
 
 
-def record_seed(seed, out, oracle, timeout):
+def record_seed(seed, out, oracle, timeout, tries=3):
+    """Generate seed's scenario and record the kernel's answer; a run that
+    another KSM user disturbed is tried again."""
     sc_path = os.path.join(out, f"rand-{seed}.json")
     exp_path = os.path.join(out, f"rand-{seed}.expected.jsonl")
     with open(sc_path, "w") as f:
         f.write(dump(generate(seed)))
-    ok, why = run_oracle(oracle, sc_path, exp_path, timeout)
+    for _ in range(tries):
+        ok, why = run_oracle(oracle, sc_path, exp_path, timeout)
+        if ok or not why.startswith("disturbed"):
+            break
     if not ok:
         os.remove(sc_path)
     return ok, why, sc_path, exp_path

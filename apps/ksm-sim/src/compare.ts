@@ -6,7 +6,8 @@
  */
 export function firstDifference(kernel: unknown, sim: unknown, path = ""): string | null {
   if (kernel !== null && typeof kernel === "object" && !Array.isArray(kernel)) {
-    if (sim === null || typeof sim !== "object") return `${path || "/"}: expected an object, got ${JSON.stringify(sim)}`;
+    if (sim === null || typeof sim !== "object")
+      return `${path || "/"}: expected an object, got ${JSON.stringify(sim)}`;
     for (const [k, v] of Object.entries(kernel)) {
       if (k === "seconds") continue;
       if (!(k in sim)) return `${path}/${k}: missing`;

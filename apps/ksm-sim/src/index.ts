@@ -1,4 +1,10 @@
-export { REPORTED_COUNTERS, type ReportRecord, type SimRecord, toJsonLine, type VerifyRecord } from "./records.js";
-export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";
-export { type CliIo, runCli } from "./run-cli.js";
 export { firstDifference } from "./compare.js";
+export {
+  REPORTED_COUNTERS,
+  type ReportRecord,
+  type SimRecord,
+  toJsonLine,
+  type VerifyRecord,
+} from "./records.js";
+export { type CliIo, runCli } from "./run-cli.js";
+export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";

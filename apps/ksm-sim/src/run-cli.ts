@@ -51,7 +51,8 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, ...rest] = argv;
-  if (command !== "run") throw new UsageError(`unknown command "${command}"; expected "run" (see ksm-sim --help)`);
+  if (command !== "run")
+    throw new UsageError(`unknown command "${command}"; expected "run" (see ksm-sim --help)`);
   let file: string | undefined;
   let jsonl = false;
   for (const arg of rest) {
@@ -84,7 +85,8 @@ function load(file: string) {
   try {
     return parseScenario(json, validateKnob);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new UsageError(`${file}: invalid scenario ${e.message}. Nothing was run.`);
+    if (e instanceof ScenarioError)
+      throw new UsageError(`${file}: invalid scenario ${e.message}. Nothing was run.`);
     throw e;
   }
 }

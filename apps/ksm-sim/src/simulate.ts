@@ -1,4 +1,4 @@
-import { type ChecksumPolicy, isKnobName, type KnobName, Ksm, parseKnob, DEFAULT_KNOBS } from "@ksm/core";
+import { type ChecksumPolicy, DEFAULT_KNOBS, isKnobName, type KnobName, Ksm, parseKnob } from "@ksm/core";
 import { Machine } from "@ksm/mm";
 import { type Scenario, ScenarioMemory, type Step } from "@ksm/scenario";
 import { REPORTED_COUNTERS, type ReportRecord, type SimRecord } from "./records.js";
@@ -133,7 +133,9 @@ function measure(
 }
 
 function errnoName(err: number): string {
-  return ({ [-22]: "EINVAL", [-16]: "EBUSY", [-12]: "ENOMEM" } as Record<number, string>)[err] ?? `errno ${-err}`;
+  return (
+    ({ [-22]: "EINVAL", [-16]: "EBUSY", [-12]: "ENOMEM" } as Record<number, string>)[err] ?? `errno ${-err}`
+  );
 }
 
 /** Validates a knob write for the scenario parser: null if the kernel would take it. */

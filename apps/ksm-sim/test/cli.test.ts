@@ -9,7 +9,14 @@ const EXAMPLES = resolve(import.meta.dirname, "../../../examples");
 async function cli(...argv: string[]) {
   let out = "";
   let err = "";
-  const code = await runCli(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+  const code = await runCli(argv, {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+  });
   return { code, out, err };
 }
 
@@ -68,10 +75,16 @@ describe("ksm-sim CLI", () => {
   });
 
   it("refuses an unknown knob and an out-of-range one", async () => {
-    const unknown = await cli("run", scenarioFile({ knobs: { turbo: 1 }, processes: [{ name: "p", regions: [] }] }));
+    const unknown = await cli(
+      "run",
+      scenarioFile({ knobs: { turbo: 1 }, processes: [{ name: "p", regions: [] }] }),
+    );
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain("$.knobs.turbo");
-    const range = await cli("run", scenarioFile({ knobs: { max_page_sharing: 1 }, processes: [{ name: "p", regions: [] }] }));
+    const range = await cli(
+      "run",
+      scenarioFile({ knobs: { max_page_sharing: 1 }, processes: [{ name: "p", regions: [] }] }),
+    );
     expect(range.code).toBe(2);
     expect(range.err).toMatch(/\$\.knobs\.max_page_sharing: expected an integer from 2/);
   });
@@ -86,7 +99,11 @@ describe("ksm-sim CLI", () => {
     const file = scenarioFile({
       knobs: { smart_scan: 0 },
       processes: [{ name: "p", regions: [{ name: "r", pages: 4, fill: [{ content: { pattern: 1 } }] }] }],
-      steps: [{ op: "scan", fullScans: 2 }, { op: "report" }, { op: "knob", name: "max_page_sharing", value: 3 }],
+      steps: [
+        { op: "scan", fullScans: 2 },
+        { op: "report" },
+        { op: "knob", name: "max_page_sharing", value: 3 },
+      ],
     });
     const r = await cli("run", file, "--jsonl");
     expect(r.code).toBe(1);

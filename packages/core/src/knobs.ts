@@ -54,8 +54,16 @@ export const KNOB_RULES: Readonly<Record<KnobName, KnobRule>> = {
   pages_to_scan: { parse: "uint", doc: "pages per ksmd batch (EINVAL while the advisor runs)" },
   sleep_millisecs: { parse: "uint", doc: "ksmd's sleep between batches, ms" },
   use_zero_pages: { parse: "bool", doc: "merge zero-filled pages with the zero page" },
-  max_page_sharing: { parse: "int", min: 2, doc: "most mappings of one KSM page (EBUSY while pages are shared)" },
-  merge_across_nodes: { parse: "ulong", max: 1, doc: "one tree for all NUMA nodes (EBUSY while pages are shared)" },
+  max_page_sharing: {
+    parse: "int",
+    min: 2,
+    doc: "most mappings of one KSM page (EBUSY while pages are shared)",
+  },
+  merge_across_nodes: {
+    parse: "ulong",
+    max: 1,
+    doc: "one tree for all NUMA nodes (EBUSY while pages are shared)",
+  },
   smart_scan: { parse: "bool", doc: "skip pages that keep failing to merge" },
   stable_node_chains_prune_millisecs: { parse: "uint", doc: "least time between prunes of one chain, ms" },
   advisor_mode: { parse: "mode", doc: "none or scan-time" },
@@ -84,7 +92,11 @@ export function parseKnob(name: KnobName, raw: unknown): number | "none" | "scan
   if (typeof raw === "boolean") v = raw ? 1 : 0;
   else if (typeof raw === "number") v = raw;
   else if (typeof raw === "string" && /^\s*[+-]?\d+\s*$/.test(raw)) v = Number(raw.trim());
-  else if (rule.parse === "bool" && typeof raw === "string" && /^(y|n|on|off|yes|no|true|false)$/i.test(raw.trim()))
+  else if (
+    rule.parse === "bool" &&
+    typeof raw === "string" &&
+    /^(y|n|on|off|yes|no|true|false)$/i.test(raw.trim())
+  )
     v = /^(y|on|yes|true)$/i.test(raw.trim()) ? 1 : 0;
   else return { error: describe(name) };
   if (!Number.isInteger(v)) return { error: describe(name) };
@@ -94,9 +106,13 @@ export function parseKnob(name: KnobName, raw: unknown): number | "none" | "scan
 }
 
 function bounds(rule: KnobRule): [number, number] {
-  const type = { uint: [0, UINT_MAX], ulong: [0, ULONG_MAX], int: [-INT_MAX - 1, INT_MAX], bool: [0, 1], mode: [0, 0] }[
-    rule.parse
-  ] as [number, number];
+  const type = {
+    uint: [0, UINT_MAX],
+    ulong: [0, ULONG_MAX],
+    int: [-INT_MAX - 1, INT_MAX],
+    bool: [0, 1],
+    mode: [0, 0],
+  }[rule.parse] as [number, number];
   return [rule.min ?? type[0], rule.max ?? type[1]];
 }
 

@@ -5,16 +5,16 @@ import {
   EINVAL,
   type Errno,
   type KsmHooks,
-  Machine,
+  type Machine,
   MMF_VM_MERGE_ANY,
   MMF_VM_MERGEABLE,
   type Mm,
   NO_PFN,
   PAGE_SIZE,
+  type Pfn,
   PG_ANON,
   PG_DIRTY,
   PG_KSM,
-  type Pfn,
   VM_KSM_INCOMPATIBLE,
   VM_MERGEABLE,
   type Vma,
@@ -135,7 +135,10 @@ export class Ksm implements KsmHooks {
     this.cursor = head;
     this.zeroChecksum = this.checksumOf(ZERO_CONTENT);
     this.machine.hooks = this;
-    opts.rmap?.register({ handles: (pfn) => this.machine.frames.isKsm(pfn), walk: (pfn, rwc) => this.rmapWalkKsm(pfn, rwc) });
+    opts.rmap?.register({
+      handles: (pfn) => this.machine.frames.isKsm(pfn),
+      walk: (pfn, rwc) => this.rmapWalkKsm(pfn, rwc),
+    });
   }
 
   /**
@@ -419,7 +422,11 @@ export class Ksm implements KsmHooks {
         this.nodes.where[stableNode] = ON_MIGRATE_LIST;
         this.migrateNodes.unshift(stableNode);
       }
-      if (this.nodes.where[stableNode] !== ON_MIGRATE_LIST && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG)
+      if (
+        this.nodes.where[stableNode] !== ON_MIGRATE_LIST &&
+        it.head[item] === stableNode &&
+        it.flags[item]! & STABLE_FLAG
+      )
         return;
       if (!this.isPageSharingCandidate(stableNode, 0)) bypass = true;
     } else {
@@ -622,7 +629,8 @@ export class Ksm implements KsmHooks {
       this.chainNode = node;
       return this.ksmGetFolio(node);
     }
-    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs) prune = false;
+    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs)
+      prune = false;
     else if (prune) sn.chainPruneTime[node] = this.now;
     let found = NIL;
     let foundLen = 0;

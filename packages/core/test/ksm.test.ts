@@ -10,7 +10,12 @@ describe("Ksm", () => {
     const { machine, ksm } = setup();
     region(machine, machine.createMm(), [1, 1, 1, 1]);
     ksm.fullScans(1);
-    expect(ksm.counters()).toMatchObject({ pages_shared: 0, pages_sharing: 0, pages_volatile: 4, full_scans: 1 });
+    expect(ksm.counters()).toMatchObject({
+      pages_shared: 0,
+      pages_sharing: 0,
+      pages_volatile: 4,
+      full_scans: 1,
+    });
     ksm.fullScans(1);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 3, pages_volatile: 0 });
   });
@@ -53,7 +58,12 @@ describe("Ksm", () => {
     ksm.fullScans(2);
     const framesBefore = machine.frames.allocated;
     expect(ksm.writeKnob("run", 2)).toBe(0);
-    expect(ksm.counters()).toMatchObject({ pages_shared: 0, pages_sharing: 0, full_scans: 0, pages_volatile: 0 });
+    expect(ksm.counters()).toMatchObject({
+      pages_shared: 0,
+      pages_sharing: 0,
+      full_scans: 0,
+      pages_volatile: 0,
+    });
     expect(machine.frames.allocated).toBe(framesBefore + 3);
     expect(ksm.stat(mm)).toMatchObject({ ksm_rmap_items: 0, ksm_mergeable: "yes" });
   });

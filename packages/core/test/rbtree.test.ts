@@ -42,34 +42,37 @@ function insert(t: RbTree, key: number[], node: number): void {
 describe("RbTree", () => {
   it("keeps the red-black invariants and the order through inserts, erases and replaces", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.constantFrom("ins", "del", "rep"), fc.nat(1000)), { maxLength: 300 }), (ops) => {
-        const t = new RbTree(1, 4);
-        const key: number[] = [];
-        const live: number[] = [];
-        for (const [op, v] of ops) {
-          if (op === "ins" || live.length === 0) {
-            const node = key.length;
-            key.push(v);
-            t.ensure(key.length);
-            insert(t, key, node);
-            live.push(node);
-          } else {
-            const i = v % live.length;
-            const victim = live[i]!;
-            if (op === "del") {
-              t.erase(victim, 0);
-              live.splice(i, 1);
-            } else {
-              const repl = key.length;
-              key.push(key[victim]!);
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom("ins", "del", "rep"), fc.nat(1000)), { maxLength: 300 }),
+        (ops) => {
+          const t = new RbTree(1, 4);
+          const key: number[] = [];
+          const live: number[] = [];
+          for (const [op, v] of ops) {
+            if (op === "ins" || live.length === 0) {
+              const node = key.length;
+              key.push(v);
               t.ensure(key.length);
-              t.replace(victim, repl, 0);
-              live[i] = repl;
+              insert(t, key, node);
+              live.push(node);
+            } else {
+              const i = v % live.length;
+              const victim = live[i]!;
+              if (op === "del") {
+                t.erase(victim, 0);
+                live.splice(i, 1);
+              } else {
+                const repl = key.length;
+                key.push(key[victim]!);
+                t.ensure(key.length);
+                t.replace(victim, repl, 0);
+                live[i] = repl;
+              }
             }
+            expect(check(t, key)).toEqual(live.map((n) => key[n]!).sort((a, b) => a - b));
           }
-          expect(check(t, key)).toEqual(live.map((n) => key[n]!).sort((a, b) => a - b));
-        }
-      }),
+        },
+      ),
       { numRuns: 200 },
     );
   });

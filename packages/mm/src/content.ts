@@ -36,6 +36,7 @@ export class ContentStore {
   private readonly exceptions = new Map<ContentId, Exceptions>();
   private readonly materialised = new Map<ContentId, Uint8Array>();
   private uniques = 0;
+  private uniqueSeedsInterned = false;
   private readonly w = new Uint32Array(2);
   private readonly v = new Uint32Array(2);
 
@@ -52,7 +53,15 @@ export class ContentStore {
   /** The page `{pattern: seed}` with optional pokes (scenario v1). */
   pattern(seed: bigint, pokes: readonly Poke[] = []): ContentId {
     const word = splitmix64(seed);
-    if (pokes.length === 0) return this.internWord(word);
+    if (pokes.length === 0) {
+      if (seed >= UNIQUE_SEED_BASE) {
+        // the seeds "unique" pages are drawn from: keep one handle per content
+        const k = seed - UNIQUE_SEED_BASE;
+        if (k < BigInt(this.uniques) && !this.byWord.has(word)) return UNIQUE_BASE + Number(k);
+        this.uniqueSeedsInterned = true;
+      }
+      return this.internWord(word);
+    }
     const bytes = wordPage(word);
     for (const [off, val] of pokes) bytes[off] = val;
     return this.fromBytes(bytes);
@@ -60,8 +69,16 @@ export class ContentStore {
 
   /** A page equal to no other page handed out, ever. */
   unique(): ContentId {
-    if (this.uniques >= 0x7fff_ffff) throw new RangeError("out of unique page contents");
-    return UNIQUE_BASE + this.uniques++;
+    for (;;) {
+      if (this.uniques >= 0x7fff_ffff) throw new RangeError("out of unique page contents");
+      const id = UNIQUE_BASE + this.uniques++;
+      // skip a seed whose page was already interned through pattern() (never in scenarios)
+      if (
+        !this.uniqueSeedsInterned ||
+        !this.byWord.has(splitmix64(UNIQUE_SEED_BASE + BigInt(id - UNIQUE_BASE)))
+      )
+        return id;
+    }
   }
 
   /** Interns arbitrary page bytes (4096 of them). */
@@ -141,6 +158,10 @@ export class ContentStore {
         wa = this.w[1]!;
         wb = this.v[1]!;
         shiftBase = 4;
+        if (x === 0) {
+          this.lastCompareOffset = PAGE_SIZE;
+          return 0;
+        }
       }
       const byte = (31 - Math.clz32(x & -x)) >>> 3;
       this.lastCompareOffset = shiftBase + byte;

@@ -110,7 +110,10 @@ export class FrameTable {
   }
 
   private grow(n: number): void {
-    const g = <T extends Uint32Array | Int32Array | Uint8Array | Float64Array>(a: T, ctor: new (n: number) => T) => {
+    const g = <T extends Uint32Array | Int32Array | Uint8Array | Float64Array>(
+      a: T,
+      ctor: new (n: number) => T,
+    ) => {
       const b = new ctor(n);
       b.set(a);
       return b;

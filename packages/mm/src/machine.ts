@@ -2,12 +2,12 @@ import { type ContentId, ContentStore, ZERO_CONTENT } from "./content.js";
 import {
   FrameTable,
   NO_PFN,
+  type Pfn,
   PG_ANON,
   PG_ANON_EXCLUSIVE,
   PG_DIRTY,
   PG_SWAPBACKED,
   PG_SWAPCACHE,
-  type Pfn,
   ZERO_PFN,
 } from "./frames.js";
 import { type Advice, EINVAL, type Errno, type KsmHooks, type VmStat } from "./hooks.js";
@@ -87,7 +87,15 @@ export class Machine {
     let flags = VM_READ | VM_WRITE | (opts.flags ?? 0);
     if (this.hooks) flags = this.hooks.vmaFlags(mm, flags);
     const end = mm.mmapTop;
-    const vma: NodeVma = { mmId: mm.id, start: end - pages, end, flags, anonVma: null, chain: [], node: opts.node ?? 0 };
+    const vma: NodeVma = {
+      mmId: mm.id,
+      start: end - pages,
+      end,
+      flags,
+      anonVma: null,
+      chain: [],
+      node: opts.node ?? 0,
+    };
     mm.mmapTop = vma.start;
     mm.vmas.splice(mm.firstVmaAfter(vma.start), 0, vma);
     return vma;
@@ -228,6 +236,7 @@ export class Machine {
   madvise(mm: Mm, start: number, end: number, advice: Advice): Errno {
     const hooks = this.hooks;
     if (!hooks) return EINVAL;
+    if (end <= start) return 0;
     for (let i = mm.firstVmaAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
       const vma = mm.vmas[i]!;
       const s = Math.max(start, vma.start);

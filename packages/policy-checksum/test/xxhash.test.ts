@@ -10,7 +10,7 @@ const P4 = 0x85ebca77c2b2ae63n;
 const P5 = 0x27d4eb2f165667c5n;
 const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
 const round = (acc: bigint, input: bigint) => (rotl((acc + input * P2) & M, 31n) * P1) & M;
-const merge = (acc: bigint, v: bigint) => (((acc ^ round(0n, v)) * P1 + P4) & M);
+const merge = (acc: bigint, v: bigint) => ((acc ^ round(0n, v)) * P1 + P4) & M;
 
 /** XXH64 straight from its specification, in BigInt: a reference for the wasm build. */
 function xxh64(data: Uint8Array, seed = 0n): bigint {

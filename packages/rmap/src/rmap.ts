@@ -1,4 +1,4 @@
-import { type Machine, type Mm, PTE_PRESENT, PTE_SPECIAL, PTE_YOUNG, type Pfn, type Vma } from "@ksm/mm";
+import { type Machine, type Mm, type Pfn, PTE_PRESENT, PTE_SPECIAL, PTE_YOUNG, type Vma } from "@ksm/mm";
 
 /** One place a frame is mapped. */
 export interface Mapping {

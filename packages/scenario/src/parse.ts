@@ -38,7 +38,9 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
     if (err) throw new ScenarioError(`$.knobs.${k}`, err, v);
   }
   const live = new Map<string, Map<string, number>>();
-  const processes = array(root.processes, "$.processes").map((p, i) => parseProcess(p, `$.processes[${i}]`, live));
+  const processes = array(root.processes, "$.processes").map((p, i) =>
+    parseProcess(p, `$.processes[${i}]`, live),
+  );
   if (processes.length === 0) throw new ScenarioError("$.processes", "at least one process");
   const everSeen = new Set(live.keys());
   const steps = array(root.steps ?? [], "$.steps").map((s, i) =>
@@ -64,7 +66,8 @@ function parseProcess(v: unknown, path: string, live: Map<string, Map<string, nu
     const o = object(r, rp);
     allowOnly(o, rp, ["name", "pages", "mergeable", "fill", "node"]);
     const rname = string(o.name, `${rp}.name`);
-    if (regions.has(rname)) throw new ScenarioError(`${rp}.name`, "a region name unique within its process", rname);
+    if (regions.has(rname))
+      throw new ScenarioError(`${rp}.name`, "a region name unique within its process", rname);
     const pages = integer(o.pages, `${rp}.pages`, 1, 2 ** 28);
     if (o.mergeable !== undefined) boolean(o.mergeable, `${rp}.mergeable`);
     if (o.node !== undefined) integer(o.node, `${rp}.node`, 0, 63);
@@ -93,7 +96,7 @@ function parseStep(
 ): Step {
   const s = object(v, path);
   const op = string(s.op, `${path}.op`);
-  const fields = STEP_FIELDS[op];
+  const fields = Object.hasOwn(STEP_FIELDS, op) ? STEP_FIELDS[op] : undefined;
   if (!fields) throw new ScenarioError(`${path}.op`, `one of ${Object.keys(STEP_FIELDS).join(", ")}`, op);
   allowOnly(s, path, ["op", ...fields]);
   const proc = () => {
@@ -105,7 +108,8 @@ function parseStep(
   const region = (regions: Map<string, number>) => {
     const name = string(s.region, `${path}.region`);
     const pages = regions.get(name);
-    if (pages === undefined) throw new ScenarioError(`${path}.region`, "a mapped region of that process", name);
+    if (pages === undefined)
+      throw new ScenarioError(`${path}.region`, "a mapped region of that process", name);
     return [name, pages] as const;
   };
   const label = () => {
@@ -139,7 +143,8 @@ function parseStep(
     case "fork": {
       const regions = proc();
       const child = string(s.child, `${path}.child`);
-      if (everSeen.has(child)) throw new ScenarioError(`${path}.child`, "a process name not used before", child);
+      if (everSeen.has(child))
+        throw new ScenarioError(`${path}.child`, "a process name not used before", child);
       everSeen.add(child);
       live.set(child, new Map(regions));
       break;
@@ -231,11 +236,13 @@ function integer(v: unknown, path: string, min: number, max: number): number {
 }
 
 function number(v: unknown, path: string, min: number): number {
-  if (typeof v !== "number" || !Number.isFinite(v) || v < min) throw new ScenarioError(path, `a number >= ${min}`, v);
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min)
+    throw new ScenarioError(path, `a number >= ${min}`, v);
   return v;
 }
 
 function allowOnly(o: Obj, path: string, keys: readonly string[]): void {
   for (const k of Object.keys(o))
-    if (!keys.includes(k)) throw new ScenarioError(`${path}.${k}`, `no such field here (known: ${keys.join(", ")})`);
+    if (!keys.includes(k))
+      throw new ScenarioError(`${path}.${k}`, `no such field here (known: ${keys.join(", ")})`);
 }

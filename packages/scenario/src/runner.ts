@@ -1,4 +1,4 @@
-import { type ContentId, type Machine, type Mm, type Vma } from "@ksm/mm";
+import type { ContentId, Machine, Mm, Vma } from "@ksm/mm";
 import { expandContent } from "./contents.js";
 import type { ContentSpec, ProcessSpec, Range, Scenario, Step } from "./types.js";
 
@@ -83,7 +83,8 @@ export class ScenarioMemory {
     let bad = 0;
     for (const proc of this.processes.values())
       for (const r of proc.regions.values())
-        for (let i = 0; i < r.pages; i++) if (this.machine.read(proc.mm, r.start + i) !== r.expected[i]) bad++;
+        for (let i = 0; i < r.pages; i++)
+          if (this.machine.read(proc.mm, r.start + i) !== r.expected[i]) bad++;
     return bad;
   }
 

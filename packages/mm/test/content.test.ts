@@ -1,0 +1,412 @@
+import {
+  type ContentId,
+  ContentStore,
+  PAGE_SIZE,
+  type Poke,
+  splitmix64,
+  splitmix64Halves,
+  unsplitmix64,
+  ZERO_CONTENT,
+} from "@ksm/mm";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+
+const MASK64 = (1n << 64n) - 1n;
+
+/** splitmix64 written straight from SCENARIO.md, as an independent reference. */
+function referenceSplitmix64(s: bigint): bigint {
+  const x = (s + 0x9e3779b97f4a7c15n) & MASK64;
+  let z = ((x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/** The page of a 64-bit word repeated, little-endian. */
+function wordBytes(word: bigint): Uint8Array {
+  const out = new Uint8Array(PAGE_SIZE);
+  const le = leBytes(word);
+  for (let i = 0; i < PAGE_SIZE; i++) out[i] = le[i & 7]!;
+  return out;
+}
+
+/** The 8 bytes of a 64-bit word, least significant first. */
+function leBytes(word: bigint): number[] {
+  return Array.from({ length: 8 }, (_, k) => Number((word >> BigInt(8 * k)) & 0xffn));
+}
+
+function memcmp(a: Uint8Array, b: Uint8Array): { sign: number; offset: number } {
+  for (let i = 0; i < PAGE_SIZE; i++) if (a[i] !== b[i]) return { sign: a[i]! < b[i]! ? -1 : 1, offset: i };
+  return { sign: 0, offset: PAGE_SIZE };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return memcmp(a, b).sign === 0;
+}
+
+/** The pokes that turn page `from` into page `to`. */
+function pokesBetween(from: Uint8Array, to: Uint8Array): Poke[] {
+  const out: Poke[] = [];
+  for (let i = 0; i < PAGE_SIZE; i++) if (from[i] !== to[i]) out.push([i, to[i]!]);
+  return out;
+}
+
+const u64 = fc.bigInt({ min: 0n, max: MASK64 });
+
+describe("splitmix64", () => {
+  it("matches the known vectors of SplitMix64 seeded with 0", () => {
+    expect(splitmix64(0n)).toBe(0xe220a8397b1dcdafn);
+    // The next outputs of the generator started at state 0 (state += golden ratio each step).
+    expect(splitmix64(0x9e3779b97f4a7c15n)).toBe(0x6e789e6aa1b965f4n);
+    expect(splitmix64((2n * 0x9e3779b97f4a7c15n) & MASK64)).toBe(0x06c45d188009454fn);
+  });
+
+  it("agrees with the formula of the scenario spec", () => {
+    fc.assert(fc.property(u64, (s) => splitmix64(s) === referenceSplitmix64(s)));
+  });
+
+  it("splitmix64Halves is bit-identical to splitmix64", () => {
+    const out = new Uint32Array(2);
+    fc.assert(
+      fc.property(u64, (s) => {
+        splitmix64Halves(Number(s & 0xffff_ffffn), Number(s >> 32n), out);
+        const w = splitmix64(s);
+        expect(out[0]).toBe(Number(w & 0xffff_ffffn));
+        expect(out[1]).toBe(Number(w >> 32n));
+      }),
+      { numRuns: 2000 },
+    );
+    // Carries out of the low half and wrap-around of the high half.
+    for (const s of [0n, 1n, 0xffff_ffffn, 0x1_0000_0000n, 0x80b5_83eb_ffff_ffffn, MASK64, 1n << 60n]) {
+      splitmix64Halves(Number(s & 0xffff_ffffn), Number(s >> 32n), out);
+      expect((BigInt(out[1]!) << 32n) | BigInt(out[0]!)).toBe(splitmix64(s));
+    }
+  });
+
+  it("unsplitmix64 inverts it both ways", () => {
+    fc.assert(
+      fc.property(u64, (s) => {
+        expect(unsplitmix64(splitmix64(s))).toBe(s);
+        expect(splitmix64(unsplitmix64(s))).toBe(s);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("ContentStore basics", () => {
+  it("the zero content is 4096 zero bytes", () => {
+    const s = new ContentStore();
+    expect(s.bytes(ZERO_CONTENT).every((b) => b === 0)).toBe(true);
+    expect(s.pattern(unsplitmix64(0n))).toBe(ZERO_CONTENT);
+    expect(s.fromBytes(new Uint8Array(PAGE_SIZE))).toBe(ZERO_CONTENT);
+  });
+
+  it("pattern(0) starts with splitmix64(0) in little-endian order", () => {
+    const s = new ContentStore();
+    const b = s.bytes(s.pattern(0n));
+    expect([...b.subarray(0, 16)]).toEqual([
+      0xaf, 0xcd, 0x1d, 0x7b, 0x39, 0xa8, 0x20, 0xe2, 0xaf, 0xcd, 0x1d, 0x7b, 0x39, 0xa8, 0x20, 0xe2,
+    ]);
+  });
+
+  it("pattern(S) is the little-endian word splitmix64(S) repeated 512 times", () => {
+    const s = new ContentStore();
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 53n) - 1n }), (seed) => {
+        const b = s.bytes(s.pattern(seed));
+        expect(b.length).toBe(PAGE_SIZE);
+        const view = new DataView(b.buffer, b.byteOffset, PAGE_SIZE);
+        const word = referenceSplitmix64(seed);
+        let mismatches = 0;
+        for (let i = 0; i < PAGE_SIZE; i += 8) if (view.getBigUint64(i, true) !== word) mismatches++;
+        expect(mismatches).toBe(0);
+        expect(s.isPlain(s.pattern(seed))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("equal seeds give the same handle, different seeds different handles", () => {
+    const s = new ContentStore();
+    expect(s.pattern(7n)).toBe(s.pattern(7n));
+    expect(s.pattern(7n)).not.toBe(s.pattern(8n));
+    expect(s.pattern(7n)).not.toBe(ZERO_CONTENT);
+  });
+
+  it("pokes set single bytes, later pokes win, and the result is not plain", () => {
+    const s = new ContentStore();
+    const id = s.pattern(11n, [
+      [0, 1],
+      [4095, 0],
+      [100, 7],
+      [100, 9],
+    ]);
+    const b = s.bytes(id);
+    const expected = wordBytes(referenceSplitmix64(11n));
+    expected[0] = 1;
+    expected[4095] = 0;
+    expected[100] = 9;
+    expect(sameBytes(b, expected)).toBe(true);
+    expect(s.isPlain(id)).toBe(false);
+    expect(s.pattern(11n, [[4095, 0]])).not.toBe(s.pattern(11n));
+    expect(s.pattern(11n, [[4095, 0]])).toBe(s.pattern(11n, [[4095, 0]]));
+  });
+
+  it("bytes() writes into `out` when given one and returns fresh copies otherwise", () => {
+    const s = new ContentStore();
+    const id = s.pattern(3n, [[5, 5]]);
+    const a = s.bytes(id);
+    a[0] = a[0]! ^ 0xff;
+    expect(s.bytes(id)[0]).not.toBe(a[0]);
+    const out = new Uint8Array(PAGE_SIZE);
+    expect(s.bytes(id, out)).toBe(out);
+    expect(out[5]).toBe(5);
+  });
+
+  it("fromBytes rejects a buffer that is not one page", () => {
+    const s = new ContentStore();
+    expect(() => s.fromBytes(new Uint8Array(4095))).toThrow(RangeError);
+  });
+
+  it("a poke that restores the original byte gives back the plain pattern", () => {
+    const s = new ContentStore();
+    const orig = s.bytes(s.pattern(5n));
+    expect(s.pattern(5n, [[17, orig[17]!]])).toBe(s.pattern(5n));
+    expect(
+      s.pattern(5n, [
+        [17, orig[17]! ^ 1],
+        [17, orig[17]!],
+      ]),
+    ).toBe(s.pattern(5n));
+  });
+
+  it("a page rewritten by pokes into another pattern's bytes is that pattern", () => {
+    const s = new ContentStore();
+    const target = s.bytes(s.pattern(2n));
+    const id = s.pattern(1n, pokesBetween(s.bytes(s.pattern(1n)), target));
+    expect(id).toBe(s.pattern(2n));
+    expect(s.isPlain(id)).toBe(true);
+    // Half one word, half another: a tie, and both starting points must agree.
+    const half = s.bytes(s.pattern(1n));
+    half.set(target.subarray(0, PAGE_SIZE / 2));
+    const fromOne = s.pattern(1n, pokesBetween(s.bytes(s.pattern(1n)), half));
+    const fromTwo = s.pattern(2n, pokesBetween(target, half));
+    expect(fromOne).toBe(fromTwo);
+    expect(s.fromBytes(half)).toBe(fromOne);
+    expect(sameBytes(s.bytes(fromOne), half)).toBe(true);
+    // Rewriting into zeros gives the zero page.
+    expect(s.pattern(9n, pokesBetween(s.bytes(s.pattern(9n)), new Uint8Array(PAGE_SIZE)))).toBe(ZERO_CONTENT);
+  });
+});
+
+/** A page described as words drawn from a small seed pool, plus byte pokes. */
+interface PageDesc {
+  readonly runs: ReadonlyArray<{ start: number; len: number; seed: number }>;
+  readonly base: number;
+  readonly pokes: ReadonlyArray<{ offset: number; value: number | "orig" }>;
+  readonly builder: number;
+}
+
+const SEEDS = [0n, 1n, 2n];
+
+const seedIndex = fc.nat(SEEDS.length - 1);
+const poke = fc.record({
+  // A few hot offsets, so that pokes of different pages often coincide.
+  offset: fc.oneof(fc.constantFrom(0, 1, 7, 8, 4095), fc.nat(4095)),
+  value: fc.oneof(fc.constant("orig" as const), fc.constantFrom(0, 255), fc.nat(255)),
+});
+
+const pageDesc: fc.Arbitrary<PageDesc> = fc.record({
+  base: seedIndex,
+  runs: fc.array(
+    fc.oneof(
+      // A run over the whole page: the page is then another pattern altogether.
+      fc.record({ start: fc.constant(0), len: fc.constant(512), seed: seedIndex }),
+      fc.record({ start: fc.nat(511), len: fc.integer({ min: 1, max: 512 }), seed: seedIndex }),
+    ),
+    { maxLength: 3 },
+  ),
+  pokes: fc.array(poke, { maxLength: 4 }),
+  builder: fc.nat(2),
+});
+
+/**
+ * Pages drawn as variants of a few base descriptions (extra pokes, another route), so that
+ * equal pages built differently are frequent.
+ */
+const pageFamily: fc.Arbitrary<PageDesc[]> = fc
+  .tuple(
+    fc.array(pageDesc, { minLength: 1, maxLength: 3 }),
+    fc.array(fc.record({ which: fc.nat(), builder: fc.nat(2), extra: fc.array(poke, { maxLength: 2 }) }), {
+      minLength: 2,
+      maxLength: 8,
+    }),
+  )
+  .map(([bases, picks]) =>
+    picks.map((p) => {
+      const b = bases[p.which % bases.length]!;
+      return { ...b, builder: p.builder, pokes: [...b.pokes, ...p.extra] };
+    }),
+  );
+
+/** The bytes a description stands for. */
+function descBytes(d: PageDesc): Uint8Array {
+  const words = new Array<number[]>(512).fill(leBytes(referenceSplitmix64(SEEDS[d.base]!)));
+  for (const r of d.runs) {
+    const le = leBytes(referenceSplitmix64(SEEDS[r.seed]!));
+    for (let w = r.start; w < Math.min(512, r.start + r.len); w++) words[w] = le;
+  }
+  const out = new Uint8Array(PAGE_SIZE);
+  for (let i = 0; i < PAGE_SIZE; i++) out[i] = words[i >> 3]![i & 7]!;
+  for (const p of d.pokes)
+    out[p.offset] = p.value === "orig" ? words[p.offset >> 3]![p.offset & 7]! : p.value;
+  return out;
+}
+
+/** Interns the page through one of several routes, all of which must agree. */
+function build(s: ContentStore, d: PageDesc): ContentId {
+  const bytes = descBytes(d);
+  switch (d.builder) {
+    case 0:
+      return s.fromBytes(bytes);
+    case 1: {
+      // From the base pattern, poking every byte that differs.
+      const seed = SEEDS[d.base]!;
+      return s.pattern(seed, pokesBetween(wordBytes(referenceSplitmix64(seed)), bytes));
+    }
+    default: {
+      // From another pattern of the pool.
+      const seed = SEEDS[(d.base + 1) % SEEDS.length]!;
+      return s.pattern(seed, pokesBetween(wordBytes(referenceSplitmix64(seed)), bytes));
+    }
+  }
+}
+
+describe("ContentStore interning (properties)", () => {
+  it("handles are equal if and only if bytes are equal, whatever route built them", () => {
+    fc.assert(
+      fc.property(pageFamily, fc.nat(3), (descs, uniques) => {
+        const s = new ContentStore();
+        const ids: ContentId[] = [];
+        const bytes: Uint8Array[] = [];
+        for (let i = 0; i < uniques; i++) {
+          const u = s.unique();
+          ids.push(u);
+          bytes.push(s.bytes(u));
+        }
+        for (const d of descs) {
+          ids.push(build(s, d));
+          bytes.push(descBytes(d));
+        }
+        ids.push(ZERO_CONTENT);
+        bytes.push(new Uint8Array(PAGE_SIZE));
+        for (let i = 0; i < ids.length; i++) {
+          expect(sameBytes(s.bytes(ids[i]!), bytes[i]!)).toBe(true);
+          for (let j = 0; j < ids.length; j++)
+            expect(ids[i] === ids[j]).toBe(sameBytes(bytes[i]!, bytes[j]!));
+        }
+        // Building the same pages again, by every route, finds the same handles.
+        for (const [k, d] of descs.entries())
+          for (let b = 0; b < 3; b++) expect(build(s, { ...d, builder: b })).toBe(ids[uniques + k]);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("compare() has the sign of memcmp and reports the first differing offset", () => {
+    fc.assert(
+      fc.property(fc.array(pageDesc, { minLength: 1, maxLength: 5 }), fc.nat(2), (descs, uniques) => {
+        const s = new ContentStore();
+        const ids: ContentId[] = [ZERO_CONTENT];
+        for (let i = 0; i < uniques; i++) ids.push(s.unique());
+        for (const d of descs) ids.push(build(s, d));
+        ids.push(s.pattern(0n), s.pattern(1n));
+        for (const a of ids)
+          for (const b of ids) {
+            const want = memcmp(s.bytes(a), s.bytes(b));
+            expect(s.compare(a, b)).toBe(want.sign);
+            expect(s.lastCompareOffset).toBe(want.offset);
+          }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("compare() of plain words finds the first differing byte in any of the 8 positions", () => {
+    const s = new ContentStore();
+    // Words differing only in byte k: found through fromBytes of hand-made pages.
+    for (let k = 0; k < 8; k++) {
+      for (const [x, y] of [
+        [0x10, 0x20],
+        [0xff, 0x00],
+        [0x7f, 0x80],
+      ] as const) {
+        const a = new Uint8Array(PAGE_SIZE).fill(0x55);
+        const b = new Uint8Array(PAGE_SIZE).fill(0x55);
+        for (let i = k; i < PAGE_SIZE; i += 8) {
+          a[i] = x;
+          b[i] = y;
+        }
+        const ia = s.fromBytes(a);
+        const ib = s.fromBytes(b);
+        expect(s.isPlain(ia) && s.isPlain(ib)).toBe(true);
+        expect(s.compare(ia, ib)).toBe(x < y ? -1 : 1);
+        expect(s.lastCompareOffset).toBe(k);
+        expect(s.compare(ib, ia)).toBe(x < y ? 1 : -1);
+        expect(s.lastCompareOffset).toBe(k);
+      }
+    }
+  });
+});
+
+describe("unique()", () => {
+  it("never equals anything else", () => {
+    const s = new ContentStore();
+    const others = [ZERO_CONTENT, s.pattern(0n), s.pattern(1n, [[0, 0]]), s.pattern(2n ** 53n - 1n)];
+    const us = Array.from({ length: 50 }, () => s.unique());
+    expect(new Set(us).size).toBe(us.length);
+    expect(s.uniqueCount).toBe(50);
+    for (const u of us) {
+      expect(others).not.toContain(u);
+      for (const o of [...others, ...us.filter((x) => x !== u)]) {
+        expect(s.compare(u, o)).not.toBe(0);
+        expect(sameBytes(s.bytes(u), s.bytes(o))).toBe(false);
+      }
+      // Its bytes intern back to itself, not to a new handle.
+      expect(s.fromBytes(s.bytes(u))).toBe(u);
+      expect(s.isPlain(u)).toBe(true);
+    }
+  });
+
+  it("is drawn from pattern seeds 2^60 and up, as the oracle does", () => {
+    const s = new ContentStore();
+    for (let i = 0; i < 20; i++) {
+      const b = s.bytes(s.unique());
+      const word = new DataView(b.buffer).getBigUint64(0, true);
+      expect(sameBytes(b, wordBytes(word))).toBe(true);
+      expect(unsplitmix64(word) >= 1n << 60n).toBe(true);
+    }
+  });
+
+  it("does not grow the interned table", () => {
+    const s = new ContentStore();
+    const before = s.internedCount;
+    for (let i = 0; i < 100; i++) s.unique();
+    expect(s.internedCount).toBe(before);
+    s.pattern(123n);
+    expect(s.internedCount).toBe(before + 1);
+  });
+});
+
+describe("unique pages and the seeds they are drawn from", () => {
+  it("keeps one handle per content whichever comes first", () => {
+    const s = new ContentStore();
+    const u0 = s.unique();
+    expect(s.pattern(1n << 60n)).toBe(u0);
+    const p1 = s.pattern((1n << 60n) + 1n);
+    const u1 = s.unique();
+    expect(u1).not.toBe(p1);
+    expect(s.compare(u1, p1)).not.toBe(0);
+    expect(s.pattern((1n << 60n) + 1n)).toBe(p1);
+  });
+});
