@@ -27,7 +27,10 @@ A record matches when every field the kernel printed is present in the
 simulator's record at the same index with the same value; `seconds` is not
 compared and extra fields are allowed (the rules of compare.py).
 
-Only one oracle runs at a time: KSM is global to the machine.
+KSM is global to the machine, so only one oracle runs at a time: difftest
+processes queue on a lock (/tmp/ksm-oracle.lock), wait while any other
+process uses KSM (another ksm_oracle.py, or ksm_stat showing a mergeable
+process), and record again a run that such a process disturbed.
 """
 import argparse
 import concurrent.futures
@@ -377,8 +380,8 @@ def foreign_ksm_users(own_sid=None):
             if not user:
                 with open(f"/proc/{pid}/ksm_stat") as f:
                     st = f.read()
-                user = re.search(r"ksm_mergeable\s+yes", st) or \
-                    re.search(r"ksm_rmap_items\s+[1-9]", st)
+                user = re.search(r"ksm_mergeable:?\s+yes", st) or \
+                    re.search(r"ksm_rmap_items:?\s+[1-9]", st)
         except (OSError, ProcessLookupError):
             continue
         if user:
@@ -538,7 +541,8 @@ def cmd_generate(a):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="difftest.py", description=__doc__.split("\n\n")[0],
+    ap = argparse.ArgumentParser(prog="difftest.py", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                  epilog="See tools/difftest/README.md.")
     sub = ap.add_subparsers(dest="command", required=True)
 

@@ -8,3 +8,4 @@ export {
 } from "./records.js";
 export { type CliIo, runCli } from "./run-cli.js";
 export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";
+export { buildSimulation, listPolicies, PolicyError, type PolicyChoice, type PolicyListing } from "./registry.js";

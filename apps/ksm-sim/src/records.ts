@@ -1,3 +1,4 @@
+import type { CostCounters } from "@ksm/contracts";
 import type { KsmCounters, KsmStat } from "@ksm/core";
 
 /** The counters a report carries, as the oracle reads them from /sys/kernel/mm/ksm. */
@@ -19,6 +20,8 @@ export interface ReportRecord {
   readonly fullScans: number;
   readonly counters: Pick<KsmCounters, (typeof REPORTED_COUNTERS)[number]>;
   readonly processes: Readonly<Record<string, KsmStat>>;
+  /** What the simulation spent up to this report (simulator extension). */
+  readonly cost: CostCounters;
   readonly seconds?: number;
 }
 

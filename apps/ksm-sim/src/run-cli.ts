@@ -1,20 +1,25 @@
 import { readFileSync } from "node:fs";
-import { createXxhashChecksum } from "@ksm/policy-checksum";
 import { parseScenario, ScenarioError } from "@ksm/scenario";
 import { type SimRecord, toJsonLine } from "./records.js";
+import { buildSimulation, listPolicies, PolicyError } from "./registry.js";
 import { StepError, simulate, validateKnob } from "./simulate.js";
 import { formatRecord } from "./table.js";
 
 const HELP = `ksm-sim: simulate Linux 6.18 KSM (kernel samepage merging)
 
 Usage:
-  ksm-sim run FILE [--jsonl]    run a scenario (format v1) and print its reports
+  ksm-sim run FILE [--jsonl] [--profile NAME] [--policy AXIS=NAME]...
+                                run a scenario (format v1) and print its reports
+  ksm-sim policies [--json]     list kernel profiles and policy variants
   ksm-sim --help                this text
 
 run:
-  FILE       a scenario JSON file (see the scenario format in packages/scenario/README.md)
-  --jsonl    one JSON record per line, exactly as the kernel oracle prints them;
-             without it, a readable table per report
+  FILE                a scenario JSON file (format: packages/scenario/README.md)
+  --jsonl             one JSON record per line, exactly as the kernel oracle prints
+                      them (plus a "cost" object); without it, a table per report
+  --profile NAME      kernel era (default linux-6.18; see "ksm-sim policies")
+  --policy AXIS=NAME  a variant for one axis: checksum, tree, scan (repeatable);
+                      flags win over the scenario's "profile" and "policies"
 
 Exit codes: 0 ok; 1 a step failed as the kernel would fail it (a knob write refused with
 EBUSY, pages that lost their content); 2 bad input (an unreadable or invalid scenario,
@@ -51,21 +56,64 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, ...rest] = argv;
+  if (command === "policies") return policies(rest, io);
   if (command !== "run")
-    throw new UsageError(`unknown command "${command}"; expected "run" (see ksm-sim --help)`);
+    throw new UsageError(`unknown command "${command}"; expected "run" or "policies" (see ksm-sim --help)`);
   let file: string | undefined;
   let jsonl = false;
-  for (const arg of rest) {
+  let profile: string | undefined;
+  const chosen: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
     if (arg === "--jsonl") jsonl = true;
-    else if (arg.startsWith("-")) throw new UsageError(`unknown flag "${arg}" for "run"; expected --jsonl`);
+    else if (arg === "--profile" || arg === "--policy") {
+      const value = rest[++i];
+      if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value (see ksm-sim --help)`);
+      if (arg === "--profile") profile = value;
+      else {
+        const m = /^([a-z]+)=([a-z0-9.-]+)$/.exec(value);
+        if (!m) throw new UsageError(`--policy takes AXIS=NAME (e.g. --policy tree=avl); got "${value}"`);
+        chosen[m[1]!] = m[2]!;
+      }
+    } else if (arg.startsWith("-"))
+      throw new UsageError(`unknown flag "${arg}" for "run"; expected --jsonl, --profile or --policy`);
     else if (file === undefined) file = arg;
     else throw new UsageError(`"run" takes one scenario file; got a second one, "${arg}"`);
   }
   if (file === undefined) throw new UsageError(`"run" needs a scenario file: ksm-sim run FILE [--jsonl]`);
   const scenario = load(file);
-  const checksum = await createXxhashChecksum();
+  const chosenProfile = profile ?? scenario.profile;
+  const choice = {
+    ...(chosenProfile === undefined ? {} : { profile: chosenProfile }),
+    policies: { ...scenario.policies, ...chosen },
+  };
+  let sim: Awaited<ReturnType<typeof buildSimulation>>;
+  try {
+    sim = await buildSimulation(choice);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
   const emit = (r: SimRecord) => io.out(`${jsonl ? toJsonLine(r) : formatRecord(r)}\n`);
-  for (const record of simulate(scenario, { checksum })) emit(record);
+  for (const record of simulate(scenario, sim)) emit(record);
+  return 0;
+}
+
+function policies(args: string[], io: CliIo): number {
+  for (const a of args) if (a !== "--json") throw new UsageError(`unknown flag "${a}" for "policies"; expected --json`);
+  const list = listPolicies();
+  if (args.includes("--json")) {
+    const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name);
+    const byAxis = Object.fromEntries(Object.entries(list.policies).map(([axis, vs]) => [axis, names(vs)]));
+    io.out(`${JSON.stringify({ profiles: names(list.profiles), policies: byAxis })}\n`);
+    return 0;
+  }
+  const lines = ["profiles:", ...list.profiles.map((p) => `  ${p.name.padEnd(14)} ${p.description}`)];
+  for (const [axis, vs] of Object.entries(list.policies)) {
+    lines.push(`${axis}:`);
+    for (const v of vs) lines.push(`  ${v.name.padEnd(14)} ${v.description}`);
+  }
+  io.out(`${lines.join("\n")}\n`);
   return 0;
 }
 

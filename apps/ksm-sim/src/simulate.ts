@@ -1,4 +1,5 @@
-import { type ChecksumPolicy, DEFAULT_KNOBS, isKnobName, type KnobName, Ksm, parseKnob } from "@ksm/core";
+import type { ChecksumPolicy, ContentIndexFactory } from "@ksm/contracts";
+import { DEFAULT_KNOBS, isKnobName, type KnobName, Ksm, parseKnob } from "@ksm/core";
 import { Machine } from "@ksm/mm";
 import { type Scenario, ScenarioMemory, type Step } from "@ksm/scenario";
 import { REPORTED_COUNTERS, type ReportRecord, type SimRecord } from "./records.js";
@@ -22,6 +23,7 @@ export class StepError extends Error {
 /** What a simulation is built from. */
 export interface SimulationOptions {
   readonly checksum: ChecksumPolicy;
+  readonly index: ContentIndexFactory;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface SimulationOptions {
  */
 export function* simulate(scenario: Scenario, opts: SimulationOptions): Generator<SimRecord> {
   const machine = new Machine();
-  const ksm = new Ksm({ machine, checksum: opts.checksum });
+  const ksm = new Ksm({ machine, checksum: opts.checksum, index: opts.index });
   const memory = new ScenarioMemory(machine);
   const total = scenario.processes.reduce((n, p) => n + p.regions.reduce((m, r) => m + r.pages, 0), 0);
   const knobs: Record<string, unknown> = { ...DEFAULT_KNOBS, ...scenario.knobs };
@@ -55,7 +57,7 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     const c = ksm.counters();
     const counters = Object.fromEntries(REPORTED_COUNTERS.map((k) => [k, c[k]])) as ReportRecord["counters"];
     const processes = Object.fromEntries([...memory.processes].map(([name, p]) => [name, ksm.stat(p.mm)]));
-    return { label, fullScans, counters, processes, ...(seconds === undefined ? {} : { seconds }) };
+    return { label, fullScans, counters, processes, cost: ksm.cost(), ...(seconds === undefined ? {} : { seconds }) };
   };
 
   for (const [i, step] of scenario.steps.entries()) {

@@ -1,15 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createXxhashChecksum } from "@ksm/policy-checksum";
 import { parseScenario } from "@ksm/scenario";
 import { describe, expect, it } from "vitest";
-import { firstDifference, type SimRecord, simulate, validateKnob } from "../src/index.js";
+import { buildSimulation, firstDifference, type SimRecord, simulate, validateKnob } from "../src/index.js";
 
 // Kernel recordings kept in the repo: the shared examples, and random scenarios recorded
 // on the real Linux 6.18 KSM by tools/difftest (see its README).
 const ROOT = resolve(import.meta.dirname, "../../..");
 const SETS = [join(ROOT, "examples"), join(ROOT, "apps/ksm-sim/test/recorded")];
-const checksum = await createXxhashChecksum();
+const sim = await buildSimulation();
 
 function cases(dir: string): string[] {
   return readdirSync(dir)
@@ -22,7 +21,7 @@ function run(file: string): SimRecord[] {
   const scenario = parseScenario(JSON.parse(readFileSync(file, "utf8")), validateKnob);
   const out: SimRecord[] = [];
   try {
-    for (const r of simulate(scenario, { checksum })) out.push(r);
+    for (const r of simulate(scenario, sim)) out.push(r);
   } catch (e) {
     out.push({ label: "error", verify: { badPages: -1 }, error: String(e) } as unknown as SimRecord);
   }

@@ -1,12 +1,3 @@
-export type { ChecksumPolicy } from "./checksum.js";
-export {
-  DEFAULT_KNOBS,
-  describe as describeKnob,
-  isKnobName,
-  KNOB_RULES,
-  type KnobName,
-  type Knobs,
-  parseKnob,
-} from "./knobs.js";
+export { DEFAULT_KNOBS, describe as describeKnob, isKnobName, KNOB_RULES, type KnobName, type Knobs, parseKnob } from "./knobs.js";
 export { Ksm, type KsmCounters, type KsmOptions, type KsmStat, type MmSlot, RMAP_ITEM_SIZE } from "./ksm.js";
-export { NIL, RbTree } from "./rbtree.js";
+export { LINUX_6_18 } from "./profile.js";

@@ -23,9 +23,22 @@ import {
   ZERO_PFN,
 } from "@ksm/mm";
 import type { Rmap, RmapWalkControl } from "@ksm/rmap";
-import type { ChecksumPolicy } from "./checksum.js";
+import {
+  ABORT,
+  ABORTED,
+  type ChecksumPolicy,
+  type ContentIndex,
+  type ContentIndexFactory,
+  type CostCounters,
+  type KsmProfile,
+  NIL,
+  RESTART,
+  type ScanPolicy,
+  type SkipState,
+  zeroCost,
+} from "@ksm/contracts";
 import { DEFAULT_KNOBS, type KnobName, type Knobs, parseKnob } from "./knobs.js";
-import { NIL } from "./rbtree.js";
+import { LINUX_6_18 } from "./profile.js";
 import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
 import { IN_TREE, IS_DUP, ON_MIGRATE_LIST, STABLE_NODE_CHAIN, StableNodes } from "./stable-node.js";
 
@@ -76,6 +89,12 @@ export interface KsmStat {
 export interface KsmOptions {
   readonly machine: Machine;
   readonly checksum: ChecksumPolicy;
+  /** What the stable and unstable trees are kept in (the kernel: a red-black tree). */
+  readonly index: ContentIndexFactory;
+  /** Scan order and pace; without one, the kernel's (smart scan when the knob says so). */
+  readonly scan?: ScanPolicy;
+  /** Kernel era whose behaviours to follow (default Linux 6.18). */
+  readonly profile?: KsmProfile;
   /** NUMA nodes of the machine (trees per node when merge_across_nodes is 0). */
   readonly nodes?: number;
   /** Reverse mapping to extend with KSM's walker (`rmap_walk_ksm`). */
@@ -93,10 +112,16 @@ export class Ksm implements KsmHooks {
   readonly knobs: Knobs = { ...DEFAULT_KNOBS };
   readonly items: RmapItems;
   readonly nodes: StableNodes;
+  readonly profile: KsmProfile;
   /** Simulated time, ms. */
   now = 0;
+  /** What the simulation spent so far (see {@link cost}). */
+  private readonly spent: CostCounters = zeroCost();
 
   private readonly checksumPolicy: ChecksumPolicy;
+  private readonly scanPolicy: ScanPolicy | undefined;
+  private readonly stable: ContentIndex;
+  private readonly unstable: ContentIndex;
   private readonly nrNodes: number;
   private readonly head: MmSlot;
   private readonly slots = new Map<number, MmSlot>();
@@ -125,9 +150,14 @@ export class Ksm implements KsmHooks {
   constructor(opts: KsmOptions) {
     this.machine = opts.machine;
     this.checksumPolicy = opts.checksum;
+    this.scanPolicy = opts.scan;
+    this.profile = opts.profile ?? LINUX_6_18;
     this.nrNodes = Math.max(1, opts.nodes ?? 1);
-    this.items = new RmapItems(this.nrNodes);
-    this.nodes = new StableNodes(this.nrNodes);
+    this.stable = opts.index.create(this.nrNodes);
+    this.unstable = opts.index.create(this.nrNodes);
+    this.items = new RmapItems(this.unstable);
+    this.nodes = new StableNodes(this.stable);
+    for (const [k, v] of Object.entries(this.profile.knobs)) if (v !== null) this.writeKnob(k as KnobName, v);
     const head = { rmapList: NIL, merging: 0, rmapItems: 0 } as MmSlot;
     head.prev = head;
     head.next = head;
@@ -150,6 +180,7 @@ export class Ksm implements KsmHooks {
     const m = this.machine;
     const node = m.frames.ksmNode[pfn]!;
     if (node === NIL) return;
+    this.spent.rmap_walks++;
     const it = this.items;
     for (let searchNewForks = 0; searchNewForks < 2; searchNewForks++) {
       for (let item = this.nodes.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
@@ -203,13 +234,27 @@ export class Ksm implements KsmHooks {
     };
   }
 
+  /** What the simulation spent since it started: the counters that make variants comparable. */
+  cost(): CostCounters {
+    return {
+      ...this.spent,
+      tree_nodes_visited: this.stable.visited + this.unstable.visited,
+      cow_breaks: this.machine.vmstat.cow_ksm,
+    };
+  }
+
+  /** Whether this kernel era has the knob (a profile can lack some, e.g. smart_scan before 6.7). */
+  hasKnob(name: KnobName): boolean {
+    return this.profile.knobs[name] !== null;
+  }
+
   /**
    * Writes a knob as `echo value > /sys/kernel/mm/ksm/NAME` would: 0 on success, or the
    * kernel's negative errno (EINVAL for a refused value, EBUSY while pages are shared).
    */
   writeKnob(name: KnobName, raw: unknown): Errno {
     const v = parseKnob(name, raw);
-    if (typeof v === "object") return EINVAL;
+    if (typeof v === "object" || !this.hasKnob(name)) return EINVAL;
     const k = this.knobs;
     switch (name) {
       case "run": {
@@ -269,6 +314,7 @@ export class Ksm implements KsmHooks {
       if (item === NIL) break;
       this.cmpAndMergePage(this.scanPfn, item);
       this.pagesScanned++;
+      this.spent.pages_scanned++;
     }
     this.now += Math.max(1, this.knobs.sleep_millisecs);
     return this.seqnr !== seq;
@@ -288,7 +334,8 @@ export class Ksm implements KsmHooks {
     let slot = this.cursor;
     if (slot === this.head) {
       if (!this.knobs.merge_across_nodes) for (const node of [...this.migrateNodes]) this.ksmGetFolio(node);
-      for (let r = 0; r < this.nrNodes; r++) this.items.unstable.reset(r);
+      for (let r = 0; r < this.nrNodes; r++) this.unstable.reset(r);
+      if (this.scanPolicy?.startFullScan) this.reorderSlots(this.scanPolicy);
       slot = this.head.next;
       this.cursor = slot;
       if (slot === this.head) return NIL;
@@ -304,6 +351,10 @@ export class Ksm implements KsmHooks {
           if (!(vma.flags & VM_MERGEABLE)) continue;
           if (this.cursorAddress < vma.start) this.cursorAddress = vma.start;
           if (!vma.anonVma) this.cursorAddress = vma.end;
+          else if (this.cursorAddress === vma.start && this.scanPolicy?.skipVma?.(mm.id, vma.start, this.seqnr)) {
+            this.passOver(slot, vma.end);
+            this.cursorAddress = vma.end;
+          }
           while (this.cursorAddress < vma.end) {
             const addr = this.cursorAddress;
             if (!mm.pt.leaf(addr, false)) {
@@ -387,9 +438,58 @@ export class Ksm implements KsmHooks {
     this.items.free(item);
   }
 
-  /** Smart scan (`should_skip_rmap_item`): pages that keep failing are visited less often. */
+  /**
+   * Leaves the items of a VMA the scan policy passes over as they are: the cursor link moves
+   * past them, so `get_next_rmap_item` does not take them for stale.
+   */
+  private passOver(slot: MmSlot, end: number): void {
+    for (;;) {
+      const cur = this.linkGet(slot, this.cursorLink);
+      if (cur === NIL || this.items.address[cur]! >= end) return;
+      this.cursorLink = cur;
+    }
+  }
+
+  private reorderSlots(policy: ScanPolicy): void {
+    const ids: number[] = [];
+    for (let s = this.head.next; s !== this.head; s = s.next) ids.push(s.mm.id);
+    policy.startFullScan!(this.seqnr, ids);
+    let prev = this.head;
+    for (const id of ids) {
+      const s = this.slots.get(id)!;
+      prev.next = s;
+      s.prev = prev;
+      prev = s;
+    }
+    prev.next = this.head;
+    this.head.prev = prev;
+  }
+
+  private readonly skipState: SkipState = { age: 0, remainingSkips: 0 };
+
+  /** Whether the scan passes over this page this time: the policy's say, or the kernel's smart scan. */
   private shouldSkipRmapItem(pfn: Pfn, item: number): boolean {
-    if (!this.knobs.smart_scan) return false;
+    const policy = this.scanPolicy;
+    if (policy?.skipPage) {
+      const it = this.items;
+      const st = this.skipState;
+      st.age = it.age[item]!;
+      st.remainingSkips = it.remainingSkips[item]!;
+      const skip = policy.skipPage({ item, ksm: this.machine.frames.isKsm(pfn) }, st);
+      it.age[item] = st.age;
+      it.remainingSkips[item] = st.remainingSkips;
+      if (skip) {
+        this.pagesSkipped++;
+        this.removeRmapItemFromTree(item);
+      }
+      return skip;
+    }
+    if (policy || !this.knobs.smart_scan || !this.profile.behaviour.smartScan) return false;
+    return this.smartScanSkip(pfn, item);
+  }
+
+  /** Smart scan (`should_skip_rmap_item`): pages that keep failing are visited less often. */
+  private smartScanSkip(pfn: Pfn, item: number): boolean {
     if (this.machine.frames.isKsm(pfn)) return false;
     const it = this.items;
     const age = it.age[item]!;
@@ -411,31 +511,32 @@ export class Ksm implements KsmHooks {
   private cmpAndMergePage(pfn: Pfn, item: number): void {
     const f = this.machine.frames;
     const it = this.items;
+    const sn = this.nodes;
     let bypass = false;
     const stableNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
     if (stableNode !== NIL) {
-      if (
-        this.nodes.where[stableNode] !== ON_MIGRATE_LIST &&
-        this.kpfnNid(this.nodes.kpfn[stableNode]!) !== this.nodes.nid[stableNode]
-      ) {
+      if (sn.where[stableNode] !== ON_MIGRATE_LIST && this.kpfnNid(sn.kpfn[stableNode]!) !== sn.nid[stableNode]) {
         this.stableNodeDupDel(stableNode);
-        this.nodes.where[stableNode] = ON_MIGRATE_LIST;
+        sn.where[stableNode] = ON_MIGRATE_LIST;
         this.migrateNodes.unshift(stableNode);
       }
-      if (
-        this.nodes.where[stableNode] !== ON_MIGRATE_LIST &&
-        it.head[item] === stableNode &&
-        it.flags[item]! & STABLE_FLAG
-      )
+      if (sn.where[stableNode] !== ON_MIGRATE_LIST && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG)
         return;
       if (!this.isPageSharingCandidate(stableNode, 0)) bypass = true;
     } else {
       this.removeRmapItemFromTree(item);
-      const checksum = this.checksumOf(f.content[pfn]!);
-      if (it.oldchecksum[item] !== checksum) {
-        it.oldchecksum[item] = checksum;
+      if (this.profile.behaviour.stableSearchBeforeChecksum) {
+        // before 6.11: a page equal to a KSM page merges at its first visit
+        const kpfn = this.stableTreeSearch(pfn);
+        if (kpfn !== NO_PFN) {
+          if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!, bypass);
+          return;
+        }
+        if (this.checksumChanged(item, pfn)) return;
+        this.unstableMerge(item, pfn);
         return;
       }
+      if (this.checksumChanged(item, pfn)) return;
       if (this.tryToMergeWithZeroPage(item, pfn) === 0) return;
     }
 
@@ -446,19 +547,33 @@ export class Ksm implements KsmHooks {
       if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!, bypass);
       return;
     }
+    this.unstableMerge(item, pfn);
+  }
 
+  /** The volatility filter: records the page's checksum and says whether it changed since the last visit. */
+  private checksumChanged(item: number, pfn: Pfn): boolean {
+    if (this.checksumPolicy.constant) return false;
+    const checksum = this.checksumOf(this.machine.frames.content[pfn]!);
+    if (this.items.oldchecksum[item] === checksum) return false;
+    this.items.oldchecksum[item] = checksum;
+    return true;
+  }
+
+  /** The unstable half of `cmp_and_merge_page`: pair with an identical unstable page, or wait in the tree. */
+  private unstableMerge(item: number, pfn: Pfn): void {
     const tree = this.unstableTreeSearchInsert(item, pfn);
     if (tree === NIL) return;
-    const treePfn = this.treePfn;
-    if (this.tryToMergeTwoPages(item, pfn, tree, treePfn)) {
+    if (this.tryToMergeTwoPages(item, pfn, tree, this.treePfn)) {
       const node = this.stableTreeInsert(pfn);
       this.stableTreeAppend(tree, node, false);
       this.stableTreeAppend(item, node, false);
     }
   }
 
-  /** Checksum of a content, cached for interned contents. */
+  /** Checksum of a content (`calc_checksum`), cached for interned contents. */
   private checksumOf(content: ContentId): number {
+    this.spent.checksums++;
+    this.spent.bytes_hashed += PAGE_SIZE;
     const cached = this.checksumCache.get(content);
     if (cached !== undefined) return cached;
     const store = this.machine.contents;
@@ -467,8 +582,18 @@ export class Ksm implements KsmHooks {
     return sum;
   }
 
+  /** `memcmp_pages`, counted. */
+  private memcmp(a: ContentId, b: ContentId): number {
+    const contents = this.machine.contents;
+    const r = contents.compare(a, b);
+    this.spent.memcmp_calls++;
+    this.spent.bytes_compared += Math.min(PAGE_SIZE, contents.lastCompareOffset + 1);
+    return r;
+  }
+
   private tryToMergeWithZeroPage(item: number, pfn: Pfn): number {
-    if (!this.knobs.use_zero_pages || this.items.oldchecksum[item] !== this.zeroChecksum) return -1;
+    if (!this.knobs.use_zero_pages || !this.profile.behaviour.zeroPages) return -1;
+    if (this.items.oldchecksum[item] !== this.zeroChecksum && !this.checksumPolicy.constant) return -1;
     const slot = this.slotOf(item);
     const vma = this.findMergeableVma(slot.mm, this.items.address[item]!);
     if (!vma) return 0;
@@ -477,7 +602,7 @@ export class Ksm implements KsmHooks {
     return 0;
   }
 
-  /** `try_to_merge_one_page`: `kpfn` NIL makes `pfn` itself a KSM page. */
+  /** `try_to_merge_one_page`: `kpfn` NO_PFN makes `pfn` itself a KSM page. */
   private tryToMergeOnePage(mm: Mm, addr: number, pfn: Pfn, kpfn: Pfn): boolean {
     const m = this.machine;
     const f = m.frames;
@@ -489,8 +614,9 @@ export class Ksm implements KsmHooks {
       f.ksmNode[pfn] = NIL;
       return true;
     }
-    if (m.contents.compare(f.content[pfn]!, f.content[kpfn]!) !== 0) return false;
+    if (this.memcmp(f.content[pfn]!, f.content[kpfn]!) !== 0) return false;
     m.replacePage(mm, addr, pfn, kpfn);
+    this.spent.merges++;
     return true;
   }
 
@@ -537,6 +663,7 @@ export class Ksm implements KsmHooks {
 
   private isPageSharingCandidate(node: number, offset: number): boolean {
     const len = this.nodes.rmapHlistLen[node]!;
+    if (!this.profile.behaviour.chains) return len !== 0;
     return len !== 0 && len + offset < this.knobs.max_page_sharing;
   }
 
@@ -578,7 +705,7 @@ export class Ksm implements KsmHooks {
       else sn.dupNext[p] = n;
       if (n !== NIL) sn.dupPrev[n] = p;
       this.dups--;
-    } else sn.tree.erase(node, sn.nid[node]);
+    } else this.stable.erase(sn.nid[node]!, node);
     sn.where[node] = 0;
   }
 
@@ -603,13 +730,13 @@ export class Ksm implements KsmHooks {
     sn.nid[chain] = sn.nid[dup]!;
     sn.where[chain] = IN_TREE;
     this.chains++;
-    sn.tree.replace(dup, chain, sn.nid[dup]);
+    this.stable.replace(sn.nid[dup]!, dup, chain);
     this.chainAddDup(dup, chain);
     return chain;
   }
 
   private freeStableNodeChain(chain: number): void {
-    this.nodes.tree.erase(chain, this.nodes.nid[chain]);
+    this.stable.erase(this.nodes.nid[chain]!, chain);
     this.nodes.free(chain);
     this.chains--;
   }
@@ -629,8 +756,7 @@ export class Ksm implements KsmHooks {
       this.chainNode = node;
       return this.ksmGetFolio(node);
     }
-    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs)
-      prune = false;
+    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs) prune = false;
     else if (prune) sn.chainPruneTime[node] = this.now;
     let found = NIL;
     let foundLen = 0;
@@ -656,7 +782,7 @@ export class Ksm implements KsmHooks {
     if (found !== NIL) {
       if (sn.hlist[node] === found && sn.dupNext[found] === NIL) {
         // one dup left: it replaces the chain in the tree
-        sn.tree.replace(node, found, sn.nid[node]);
+        this.stable.replace(sn.nid[node]!, node, found);
         sn.where[found] = IN_TREE;
         sn.nid[found] = sn.nid[node]!;
         sn.free(node);
@@ -679,34 +805,32 @@ export class Ksm implements KsmHooks {
     return folio;
   }
 
+  /** The content a stable or unstable search compares with. */
+  private probe: ContentId = 0;
+  private prunePath = true;
+
+  /** A stable-tree node on the search path: resolve chains, then compare. */
+  private readonly stableVisit = (node: number): number => {
+    const folio = this.chain(node, this.prunePath);
+    if (folio === NO_PFN) return RESTART;
+    return this.memcmp(this.probe, this.machine.frames.content[folio]!);
+  };
+
   /** `stable_tree_search`: the KSM page with `pfn`'s content that can take one more mapping. */
   private stableTreeSearch(pfn: Pfn): Pfn {
     const f = this.machine.frames;
-    const sn = this.nodes;
     const pageNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
-    if (pageNode !== NIL && sn.where[pageNode] !== ON_MIGRATE_LIST) return pfn;
+    if (pageNode !== NIL && this.nodes.where[pageNode] !== ON_MIGRATE_LIST) return pfn;
     const nid = this.kpfnNid(pfn);
-    const tree = sn.tree;
-    const contents = this.machine.contents;
-    const content = f.content[pfn]!;
-    again: for (;;) {
-      let cur = tree.roots[nid]!;
-      while (cur !== NIL) {
-        const treeFolio = this.chain(cur, true);
-        if (treeFolio === NO_PFN) continue again;
-        cur = this.chainNode;
-        const dup = this.chainDup;
-        const ret = contents.compare(content, f.content[treeFolio]!);
-        if (ret < 0) cur = tree.left[cur]!;
-        else if (ret > 0) cur = tree.right[cur]!;
-        else {
-          if (!this.isPageSharingCandidate(dup, 0)) return NO_PFN;
-          const kp = this.ksmGetFolio(dup);
-          if (kp === NO_PFN) continue again;
-          return kp;
-        }
-      }
-      return NO_PFN;
+    this.probe = f.content[pfn]!;
+    this.prunePath = true;
+    for (;;) {
+      const node = this.stable.find(nid, this.probe, this.stableVisit);
+      if (node === NIL) return NO_PFN;
+      const dup = this.chainDup;
+      if (!this.isPageSharingCandidate(dup, 0)) return NO_PFN;
+      const kp = this.ksmGetFolio(dup);
+      if (kp !== NO_PFN) return kp;
     }
   }
 
@@ -714,41 +838,16 @@ export class Ksm implements KsmHooks {
   private stableTreeInsert(kpfn: Pfn): number {
     const f = this.machine.frames;
     const sn = this.nodes;
-    const tree = sn.tree;
     const nid = this.kpfnNid(kpfn);
-    const contents = this.machine.contents;
-    const content = f.content[kpfn]!;
-    let parent = NIL;
-    let asLeft = false;
-    let equal = NIL;
-    again: for (;;) {
-      parent = NIL;
-      let cur = tree.roots[nid]!;
-      while (cur !== NIL) {
-        const treeFolio = this.chain(cur, false);
-        if (treeFolio === NO_PFN) continue again;
-        cur = this.chainNode;
-        const ret = contents.compare(content, f.content[treeFolio]!);
-        parent = cur;
-        if (ret < 0) {
-          asLeft = true;
-          cur = tree.left[cur]!;
-        } else if (ret > 0) {
-          asLeft = false;
-          cur = tree.right[cur]!;
-        } else {
-          equal = cur;
-          break;
-        }
-      }
-      break;
-    }
+    this.probe = f.content[kpfn]!;
+    this.prunePath = false;
+    const equal = this.stable.find(nid, this.probe, this.stableVisit);
     const node = sn.alloc();
     sn.kpfn[node] = kpfn;
     sn.nid[node] = nid;
     if (equal === NIL) {
       sn.where[node] = IN_TREE;
-      tree.insert(node, parent, asLeft, nid);
+      this.stable.insertHere(nid, node, this.probe);
     } else {
       const chain = sn.isChain(equal) ? equal : this.allocStableNodeChain(equal);
       this.chainAddDup(node, chain);
@@ -778,42 +877,38 @@ export class Ksm implements KsmHooks {
   // ------------------------------------------------------------------ unstable tree
 
   private treePfn: Pfn = NO_PFN;
+  private probePfn: Pfn = NO_PFN;
+  private probeNid = 0;
+
+  /** An unstable-tree node on the search path: its page now, compared with the probe. */
+  private readonly unstableVisit = (node: number): number => {
+    const treePfn = this.getMergeablePage(node);
+    if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
+    const f = this.machine.frames;
+    const ret = this.memcmp(this.probe, f.content[treePfn]!);
+    if (ret !== 0) return ret;
+    // a tree page migrated to another node is only merged with across nodes
+    if (!this.knobs.merge_across_nodes && f.nid[treePfn] !== this.probeNid) return ABORT;
+    this.treePfn = treePfn;
+    return 0;
+  };
 
   /**
    * `unstable_tree_search_insert`: an unstable item with `pfn`'s content (its page in
    * {@link treePfn}), or NIL after inserting `item` (or giving up on a vanished tree page).
    */
   private unstableTreeSearchInsert(item: number, pfn: Pfn): number {
-    const f = this.machine.frames;
     const it = this.items;
-    const tree = it.unstable;
-    const contents = this.machine.contents;
     const nid = this.kpfnNid(pfn);
-    const content = f.content[pfn]!;
-    let cur = tree.roots[nid]!;
-    let parent = NIL;
-    let asLeft = false;
-    while (cur !== NIL) {
-      const treePfn = this.getMergeablePage(cur);
-      if (treePfn === NO_PFN || treePfn === pfn) return NIL;
-      const ret = contents.compare(content, f.content[treePfn]!);
-      parent = cur;
-      if (ret < 0) {
-        asLeft = true;
-        cur = tree.left[cur]!;
-      } else if (ret > 0) {
-        asLeft = false;
-        cur = tree.right[cur]!;
-      } else if (!this.knobs.merge_across_nodes && f.nid[treePfn] !== nid) return NIL;
-      else {
-        this.treePfn = treePfn;
-        return cur;
-      }
-    }
+    this.probe = this.machine.frames.content[pfn]!;
+    this.probePfn = pfn;
+    this.probeNid = nid;
+    const found = this.unstable.find(nid, this.probe, this.unstableVisit);
+    if (found !== NIL) return found === ABORTED ? NIL : found;
     it.flags[item]! |= UNSTABLE_FLAG;
     it.seqnr[item] = this.seqnr & 0xff;
     it.nid[item] = nid;
-    tree.insert(item, parent, asLeft, nid);
+    this.unstable.insertHere(nid, item, this.probe);
     this.pagesUnshared++;
     return NIL;
   }
@@ -845,7 +940,7 @@ export class Ksm implements KsmHooks {
       it.head[item] = NIL;
       it.flags[item] = flags & ~STABLE_FLAG;
     } else if (flags & UNSTABLE_FLAG) {
-      if (((this.seqnr - it.seqnr[item]!) & 0xff) === 0) it.unstable.erase(item, it.nid[item]);
+      if (((this.seqnr - it.seqnr[item]!) & 0xff) === 0) this.unstable.erase(it.nid[item]!, item);
       this.pagesUnshared--;
       it.flags[item] = flags & ~UNSTABLE_FLAG;
     }
@@ -883,11 +978,9 @@ export class Ksm implements KsmHooks {
 
   /** Frees every stable node whose page is no longer mapped; EBUSY if some still are. */
   private removeAllStableNodes(): Errno {
-    const sn = this.nodes;
     let err = 0;
     for (let nid = 0; nid < this.nrNodes; nid++) {
-      while (sn.tree.roots[nid] !== NIL) {
-        const node = sn.tree.roots[nid]!;
+      for (let node = this.stable.any(nid); node !== NIL; node = this.stable.any(nid)) {
         if (this.removeStableNodeChain(node)) {
           err = EBUSY;
           break;
@@ -977,7 +1070,7 @@ export class Ksm implements KsmHooks {
   /** @internal KsmHooks: `ksm_fork`. */
   fork(parent: Mm, child: Mm): void {
     if (parent.flags & MMF_VM_MERGEABLE) this.ksmEnter(child);
-    this.zeroPages += child.ksmZeroPages;
+    if (this.profile.behaviour.forkResetsCounters) this.zeroPages += child.ksmZeroPages;
   }
 
   /** @internal KsmHooks: `__ksm_exit`. */

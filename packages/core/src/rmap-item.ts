@@ -1,4 +1,4 @@
-import { NIL, RbTree } from "./rbtree.js";
+import { type ContentIndex, NIL } from "@ksm/contracts";
 import { grown, HandlePool } from "./soa.js";
 
 /** rmap_item flag: listed from a stable node. */
@@ -9,7 +9,7 @@ export const UNSTABLE_FLAG = 2;
 /**
  * Every `rmap_item` (one per scanned virtual page) as a struct of typed arrays indexed by
  * an integer handle. Items of one mm form a singly linked list sorted by address; items of
- * a stable node a doubly linked list; the unstable tree links live in {@link unstable}.
+ * a stable node a doubly linked list; the unstable tree is a {@link ContentIndex} over item handles.
  */
 export class RmapItems {
   /** Next item in the mm's address-sorted list. */
@@ -32,13 +32,10 @@ export class RmapItems {
   hnext = new Int32Array(0);
   /** anon_vma id taken when the item went stable. */
   anonVma = new Int32Array(0);
-  /** The unstable tree(s): one root per NUMA node. */
-  readonly unstable: RbTree;
   private readonly pool = new HandlePool();
 
-  constructor(nodes: number) {
-    this.unstable = new RbTree(nodes);
-  }
+  /** `unstable`: the unstable tree(s), one root per NUMA node, grown with the items. */
+  constructor(readonly unstable: ContentIndex) {}
 
   /** Live items (`ksm_rmap_items`). */
   get count(): number {

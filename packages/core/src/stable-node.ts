@@ -1,4 +1,4 @@
-import { NIL, RbTree } from "./rbtree.js";
+import { type ContentIndex, NIL } from "@ksm/contracts";
 import { grown, HandlePool } from "./soa.js";
 
 /** `rmap_hlist_len` of a chain head. */
@@ -28,13 +28,10 @@ export class StableNodes {
   dupPrev = new Int32Array(0);
   dupNext = new Int32Array(0);
   chainOf = new Int32Array(0);
-  /** The stable tree(s): one root per NUMA node. */
-  readonly tree: RbTree;
   private readonly pool = new HandlePool();
 
-  constructor(nodes: number) {
-    this.tree = new RbTree(nodes);
-  }
+  /** `tree`: the stable tree(s), one root per NUMA node, grown with the nodes. */
+  constructor(readonly tree: ContentIndex) {}
 
   /** Live nodes, chains included. */
   get count(): number {

@@ -1,5 +1,7 @@
 import { Machine, type Mm } from "@ksm/mm";
-import { type ChecksumPolicy, Ksm } from "../src/index.js";
+import type { ChecksumPolicy } from "@ksm/contracts";
+import { rbtreeIndex } from "@ksm/policy-index";
+import { Ksm } from "../src/index.js";
 
 /** FNV-1a over the page: the core does not care which checksum, only that it is one. */
 export const checksum: ChecksumPolicy = {
@@ -14,7 +16,7 @@ export const checksum: ChecksumPolicy = {
 /** A machine with KSM, knobs set, ksmd ready to be stepped. */
 export function setup(knobs: Record<string, number> = {}) {
   const machine = new Machine();
-  const ksm = new Ksm({ machine, checksum });
+  const ksm = new Ksm({ machine, checksum, index: rbtreeIndex });
   for (const [k, v] of Object.entries({ smart_scan: 0, pages_to_scan: 1_000_000, ...knobs }))
     expect0(ksm.writeKnob(k as never, v));
   ksm.writeKnob("run", 1);

@@ -1,4 +1,5 @@
 import { Machine } from "@ksm/mm";
+import { rbtreeIndex } from "@ksm/policy-index";
 import { Rmap } from "@ksm/rmap";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -127,7 +128,7 @@ describe("Ksm", () => {
   it("walks every mapping of a KSM page, forked children included", () => {
     const machine = new Machine();
     const rmap = new Rmap(machine);
-    const ksm = new Ksm({ machine, checksum, rmap });
+    const ksm = new Ksm({ machine, checksum, index: rbtreeIndex, rmap });
     ksm.writeKnob("smart_scan", 0);
     ksm.writeKnob("run", 1);
     const a = machine.createMm();

@@ -1,4 +1,4 @@
-import type { ChecksumPolicy } from "@ksm/core";
+import type { ChecksumPolicy } from "@ksm/contracts";
 import xxhashWasm from "xxhash-wasm";
 
 /**

@@ -30,8 +30,11 @@ type Obj = Record<string, unknown>;
  */
 export function parseScenario(input: unknown, validateKnob: KnobValidator): Scenario {
   const root = object(input, "$");
-  allowOnly(root, "$", ["name", "knobs", "processes", "steps"]);
+  allowOnly(root, "$", ["name", "knobs", "processes", "steps", "profile", "policies"]);
   if (root.name !== undefined) string(root.name, "$.name");
+  if (root.profile !== undefined) string(root.profile, "$.profile");
+  if (root.policies !== undefined)
+    for (const [axis, v] of Object.entries(object(root.policies, "$.policies"))) string(v, `$.policies.${axis}`);
   const knobs = root.knobs === undefined ? {} : object(root.knobs, "$.knobs");
   for (const [k, v] of Object.entries(knobs)) {
     const err = validateKnob(k, v);
@@ -48,6 +51,8 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
   );
   return {
     ...(root.name === undefined ? {} : { name: root.name as string }),
+    ...(root.profile === undefined ? {} : { profile: root.profile as string }),
+    ...(root.policies === undefined ? {} : { policies: root.policies as Record<string, string> }),
     knobs: knobs as Scenario["knobs"],
     processes,
     steps,

@@ -66,6 +66,10 @@ export type Step =
 /** A scenario, format v1. */
 export interface Scenario {
   readonly name?: string;
+  /** Kernel era to simulate (simulator extension; the CLI's --profile wins). */
+  readonly profile?: string;
+  /** Policy variant per axis (simulator extension; the CLI's --policy wins). */
+  readonly policies?: Readonly<Record<string, string>>;
   readonly knobs: Readonly<Record<string, number | string | boolean>>;
   readonly processes: readonly ProcessSpec[];
   readonly steps: readonly Step[];

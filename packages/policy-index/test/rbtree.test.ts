@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NIL, RbTree } from "../src/rbtree.js";
+import { NIL } from "@ksm/contracts";
+import { RbTree } from "../src/rbtree.js";
 
 /** Checks the red-black invariants and returns the in-order keys. */
 function check(t: RbTree, key: number[]): number[] {

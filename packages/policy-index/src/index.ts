@@ -1,0 +1,1 @@
+export { RbTree, RbTreeIndex, rbtreeIndex } from "./rbtree.js";
