@@ -1,5 +1,6 @@
 import type { CostCounters } from "@ksm/contracts";
 import type { KsmCounters, KsmStat } from "@ksm/core";
+import type { VmStat } from "@ksm/mm";
 
 /** The counters a report carries, as the oracle reads them from /sys/kernel/mm/ksm. */
 export const REPORTED_COUNTERS = [
@@ -22,6 +23,8 @@ export interface ReportRecord {
   readonly processes: Readonly<Record<string, KsmStat>>;
   /** What the simulation spent up to this report (simulator extension). */
   readonly cost: CostCounters;
+  /** /proc/vmstat events: swap, KSM copies, migration (simulator extension). */
+  readonly vmstat: VmStat;
   readonly seconds?: number;
 }
 

@@ -1,7 +1,10 @@
-import type { ChecksumPolicy, ContentIndexFactory } from "@ksm/contracts";
+import type { ChecksumPolicy, ContentIndexFactory, KsmProfile, ReclaimPolicy, ScanPolicy } from "@ksm/contracts";
 import { DEFAULT_KNOBS, isKnobName, type KnobName, Ksm, parseKnob } from "@ksm/core";
 import { Machine } from "@ksm/mm";
+import { lruReclaim } from "@ksm/policy-reclaim";
+import { Rmap } from "@ksm/rmap";
 import { type Scenario, ScenarioMemory, type Step } from "@ksm/scenario";
+import { migrateRange, offlineNode, reclaimUntilFree, swapOutRange } from "@ksm/swap";
 import { REPORTED_COUNTERS, type ReportRecord, type SimRecord } from "./records.js";
 
 /** ksmd's sleep while the oracle steps it scan by scan (its GAP_MS). */
@@ -24,6 +27,12 @@ export class StepError extends Error {
 export interface SimulationOptions {
   readonly checksum: ChecksumPolicy;
   readonly index: ContentIndexFactory;
+  /** Scan order; none: the kernel's, driven by the smart_scan knob. */
+  readonly scan?: ScanPolicy;
+  /** Kernel era (default Linux 6.18). */
+  readonly profile?: KsmProfile;
+  /** Victim choice under `pressure` (default lru). */
+  readonly reclaim?: ReclaimPolicy;
 }
 
 /**
@@ -33,13 +42,28 @@ export interface SimulationOptions {
  * to cover a full scan, ksmd started and stopped around each scan step.
  */
 export function* simulate(scenario: Scenario, opts: SimulationOptions): Generator<SimRecord> {
-  const machine = new Machine();
-  const ksm = new Ksm({ machine, checksum: opts.checksum, index: opts.index });
-  const memory = new ScenarioMemory(machine);
   const total = scenario.processes.reduce((n, p) => n + p.regions.reduce((m, r) => m + r.pages, 0), 0);
+  const spec = scenario.machine ?? {};
+  const machine = new Machine({
+    nodes: spec.nodes ?? 1,
+    swapPages: spec.swapPages ?? 0,
+    memoryPages: spec.memoryPages ?? total,
+  });
+  const rmap = new Rmap(machine);
+  const ksm = new Ksm({
+    machine,
+    rmap,
+    nodes: machine.nodes,
+    checksum: opts.checksum,
+    index: opts.index,
+    ...(opts.scan ? { scan: opts.scan } : {}),
+    ...(opts.profile ? { profile: opts.profile } : {}),
+  });
+  const reclaim = opts.reclaim ?? lruReclaim();
+  const memory = new ScenarioMemory(machine);
   const knobs: Record<string, unknown> = { ...DEFAULT_KNOBS, ...scenario.knobs };
   knobs.pages_to_scan = Math.max(100, 4 * total);
-  for (const [k, v] of Object.entries(knobs)) if (k !== "run" && isKnobName(k)) ksm.writeKnob(k, v);
+  for (const [k, v] of Object.entries(knobs)) if (k !== "run" && isKnobName(k) && ksm.hasKnob(k)) ksm.writeKnob(k, v);
   memory.setup(scenario);
 
   let fullScans = 0;
@@ -57,7 +81,8 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     const c = ksm.counters();
     const counters = Object.fromEntries(REPORTED_COUNTERS.map((k) => [k, c[k]])) as ReportRecord["counters"];
     const processes = Object.fromEntries([...memory.processes].map(([name, p]) => [name, ksm.stat(p.mm)]));
-    return { label, fullScans, counters, processes, cost: ksm.cost(), ...(seconds === undefined ? {} : { seconds }) };
+    const vmstat = { ...machine.vmstat };
+    return { label, fullScans, counters, processes, cost: ksm.cost(), vmstat, ...(seconds === undefined ? {} : { seconds }) };
   };
 
   for (const [i, step] of scenario.steps.entries()) {
@@ -66,6 +91,19 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
       continue;
     }
     switch (step.op) {
+      case "swapout":
+      case "migrate": {
+        const { proc, region, a, b } = memory.locate(step.process, step.region, step.range);
+        if (step.op === "migrate") migrateRange(machine, rmap, proc.mm, region.start + a, region.start + b, step.node);
+        else swapOutRange(machine, rmap, proc.mm, region.start + a, region.start + b);
+        break;
+      }
+      case "pressure":
+        reclaimUntilFree(machine, rmap, reclaim, step.freePages);
+        break;
+      case "offline":
+        offlineNode(machine, rmap, ksm, step.node);
+        break;
       case "scan":
         scan(step.fullScans ?? 1);
         break;

@@ -48,5 +48,5 @@ describe.skipIf(why !== null)("the simulator against the real kernel, live", asy
     const diffs = kernel.map((k, i) => (i < sim.length ? firstDifference(k, sim[i]) : "no such record"));
     expect(diffs.find((d) => d !== null) ?? null).toBeNull();
     expect(sim.length).toBe(kernel.length);
-  });
+  }, 900_000);
 });

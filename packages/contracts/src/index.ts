@@ -3,3 +3,4 @@ export { ABORT, ABORTED, type ContentIndex, type ContentIndexFactory, NIL, RESTA
 export { type CostCounters, zeroCost } from "./cost.js";
 export type { KsmBehaviour, KsmProfile } from "./profile.js";
 export type { PageVisit, ScanPolicy, SkipState } from "./scan.js";
+export type { ReclaimContext, ReclaimPolicy } from "./reclaim.js";

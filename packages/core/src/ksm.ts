@@ -824,14 +824,42 @@ export class Ksm implements KsmHooks {
     const nid = this.kpfnNid(pfn);
     this.probe = f.content[pfn]!;
     this.prunePath = true;
+    const sn = this.nodes;
     for (;;) {
       const node = this.stable.find(nid, this.probe, this.stableVisit);
-      if (node === NIL) return NO_PFN;
+      if (node === NIL) {
+        if (pageNode === NIL) return NO_PFN;
+        // our own migrated KSM page: it takes its place in its new node's tree
+        this.leaveMigrateList(pageNode, nid);
+        sn.where[pageNode] = IN_TREE;
+        this.stable.insertHere(nid, pageNode, this.probe);
+        return this.isPageSharingCandidate(pageNode, 0) ? pfn : NO_PFN;
+      }
       const dup = this.chainDup;
+      if (pageNode !== NIL && f.mapcount[pfn]! > 1) {
+        // a migrated KSM page still shared: keep it, as one more dup of this content
+        const chain = sn.isChain(node) ? node : this.allocStableNodeChain(node);
+        this.leaveMigrateList(pageNode, nid);
+        this.chainAddDup(pageNode, chain);
+        return this.isPageSharingCandidate(pageNode, 0) ? pfn : NO_PFN;
+      }
       if (!this.isPageSharingCandidate(dup, 0)) return NO_PFN;
       const kp = this.ksmGetFolio(dup);
-      if (kp !== NO_PFN) return kp;
+      if (kp === NO_PFN) continue;
+      if (this.kpfnNid(sn.kpfn[dup]!) !== sn.nid[dup]) {
+        // the dup's page itself migrated: queue it for re-placement and look again
+        this.stableNodeDupDel(dup);
+        sn.where[dup] = ON_MIGRATE_LIST;
+        this.migrateNodes.unshift(dup);
+        continue;
+      }
+      return kp;
     }
+  }
+
+  private leaveMigrateList(node: number, nid: number): void {
+    this.migrateNodes.splice(this.migrateNodes.indexOf(node), 1);
+    this.nodes.nid[node] = nid;
   }
 
   /** `stable_tree_insert`: a stable node for the new KSM page `kpfn`, chained if its content is taken. */
@@ -1094,5 +1122,35 @@ export class Ksm implements KsmHooks {
   /** @internal KsmHooks: `ksm_might_unmap_zero_page`. */
   zeroPageUnmapped(_mm: Mm): void {
     this.zeroPages--;
+  }
+
+  /** @internal KsmHooks: the KSM branch of `ksm_might_need_to_copy`. */
+  ksmFolioReusable(pfn: Pfn): boolean {
+    return this.machine.frames.ksmNode[pfn] !== NIL && !(this.knobs.run & RUN_UNMERGE);
+  }
+
+  /** @internal KsmHooks: `folio_migrate_ksm`: the stable node follows its page. */
+  migrateKsm(oldPfn: Pfn, newPfn: Pfn): void {
+    const f = this.machine.frames;
+    const node = f.ksmNode[oldPfn]!;
+    f.ksmNode[newPfn] = node;
+    f.ksmNode[oldPfn] = NIL;
+    if (node !== NIL) this.nodes.kpfn[node] = newPfn;
+  }
+
+  /**
+   * Memory hot-remove of the frames [startPfn, endPfn) (`ksm_check_stable_tree`): stable
+   * nodes still pointing there are pruned without touching their pages.
+   */
+  offlineFrames(startPfn: Pfn, endPfn: Pfn, inRange: (pfn: Pfn) => boolean = (p) => p >= startPfn && p < endPfn): void {
+    const sn = this.nodes;
+    const stale = (node: number) => inRange(sn.kpfn[node]!);
+    const all: number[] = [];
+    for (let h = 0; h < sn.hlist.length; h++) if (sn.where[h]) all.push(h);
+    for (const node of all) {
+      if (!sn.where[node] || sn.isChain(node)) continue;
+      if (stale(node)) this.removeNodeFromStableTree(node);
+    }
+    for (const node of all) if (sn.where[node] && sn.isChain(node) && sn.hlist[node] === NIL) this.freeStableNodeChain(node);
   }
 }

@@ -36,6 +36,11 @@ export class FrameTable {
   index = new Int32Array(0);
   /** KSM stable node handle (`folio->mapping` of a KSM folio); -1 for none. */
   ksmNode = new Int32Array(0);
+  /** The swap slot a swap-cache frame holds (PG_SWAPCACHE). */
+  swapSlot = new Int32Array(0);
+  /** Allocation order (a counter at allocation), for FIFO-like reclaim. */
+  allocSeq = new Uint32Array(0);
+  private seq = 0;
   private free = new Int32Array(0);
   private freeCount = 0;
   private used = 0;
@@ -77,6 +82,8 @@ export class FrameTable {
     this.anonVma[pfn] = -1;
     this.index[pfn] = 0;
     this.ksmNode[pfn] = -1;
+    this.swapSlot[pfn] = -1;
+    this.allocSeq[pfn] = this.seq++;
     return pfn;
   }
 
@@ -126,5 +133,7 @@ export class FrameTable {
     this.anonVma = g(this.anonVma, Int32Array);
     this.index = g(this.index, Int32Array);
     this.ksmNode = g(this.ksmNode, Int32Array);
+    this.swapSlot = g(this.swapSlot, Int32Array);
+    this.allocSeq = g(this.allocSeq, Uint32Array);
   }
 }

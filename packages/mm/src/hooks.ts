@@ -1,3 +1,4 @@
+import type { Pfn } from "./frames.js";
 import type { Mm } from "./mm.js";
 import type { Vma } from "./vma.js";
 
@@ -28,6 +29,13 @@ export interface KsmHooks {
   exit(mm: Mm): void;
   /** A KSM-placed zero page was unmapped or replaced in `mm` (`ksm_might_unmap_zero_page`). */
   zeroPageUnmapped(mm: Mm): void;
+  /**
+   * Swap-in of a KSM frame (`ksm_might_need_to_copy`): whether it may be mapped as it is
+   * (it still has its stable node and KSM is not unmerging); otherwise it is copied.
+   */
+  ksmFolioReusable(pfn: Pfn): boolean;
+  /** `folio_migrate_ksm`: a KSM frame moved to `newPfn`; its stable node must follow. */
+  migrateKsm(oldPfn: Pfn, newPfn: Pfn): void;
 }
 
 /** /proc/vmstat events the model counts. */

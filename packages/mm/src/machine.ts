@@ -12,7 +12,8 @@ import {
 } from "./frames.js";
 import { type Advice, EINVAL, type Errno, type KsmHooks, type VmStat } from "./hooks.js";
 import { MMF_VM_MERGE_ANY, Mm } from "./mm.js";
-import { PTE_DIRTY, PTE_PRESENT, PTE_SPECIAL, PTE_WRITE, PTE_YOUNG } from "./page-table.js";
+import { PTE_DIRTY, PTE_PRESENT, PTE_SPECIAL, PTE_SWAP, PTE_WRITE, PTE_YOUNG } from "./page-table.js";
+import { NO_SLOT, SwapDevice } from "./swap.js";
 import { type AnonVma, VM_READ, VM_WRITE, type Vma } from "./vma.js";
 
 /** Where the first mmap of every address space ends (virtual page number). */
@@ -28,6 +29,12 @@ export interface MachineOptions {
    * zero-filled page instead, and KSM then sees it as an ordinary anonymous page.
    */
   readonly zeroPageOnRead?: boolean;
+  /** Pages of swap space (default none). */
+  readonly swapPages?: number;
+  /** NUMA nodes (default 1). */
+  readonly nodes?: number;
+  /** Frames of RAM, the zero page excluded (default: unlimited; reclaim targets need it). */
+  readonly memoryPages?: number;
 }
 
 /** Options of {@link Machine.mmap}. */
@@ -69,9 +76,26 @@ export class Machine {
   /** Whether a read fault on untouched memory maps the shared zero page (see {@link read}). */
   readonly zeroPageOnRead: boolean;
 
+  /** The swap device, if the machine has swap. */
+  readonly swap: SwapDevice | null;
+  /** NUMA nodes. */
+  readonly nodes: number;
+  /** Frames of RAM (Infinity when unlimited). */
+  readonly memoryPages: number;
+  /** Nodes taken offline: new pages go to another node. */
+  readonly offline = new Set<number>();
+
   constructor(opts: MachineOptions = {}) {
     this.frames = new FrameTable(opts.initialFrames ?? 1024);
     this.zeroPageOnRead = opts.zeroPageOnRead ?? false;
+    this.swap = opts.swapPages ? new SwapDevice(opts.swapPages) : null;
+    this.nodes = Math.max(1, opts.nodes ?? 1);
+    this.memoryPages = opts.memoryPages ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Free frames of RAM (`memoryPages` less those allocated). */
+  get freePages(): number {
+    return this.memoryPages - (this.frames.allocated - 1);
   }
 
   /** A new, empty address space (a new process). */
@@ -104,6 +128,7 @@ export class Machine {
   /** The process writes a whole page: allocates, copies on write or reuses as the kernel does. */
   write(mm: Mm, vpn: number, content: ContentId): void {
     const vma = this.vmaOrThrow(mm, vpn);
+    if (mm.pt.bits(vpn) & PTE_SWAP) this.swapIn(mm, vma, vpn);
     const bits = mm.pt.bits(vpn);
     const f = this.frames;
     if (bits & PTE_PRESENT && !(bits & PTE_SPECIAL)) {
@@ -136,6 +161,7 @@ export class Machine {
    */
   read(mm: Mm, vpn: number): ContentId {
     const vma = this.vmaOrThrow(mm, vpn);
+    if (mm.pt.bits(vpn) & PTE_SWAP) this.swapIn(mm, vma, vpn);
     const bits = mm.pt.bits(vpn);
     if (!(bits & PTE_PRESENT)) {
       if (this.zeroPageOnRead) mm.pt.set(vpn, ZERO_PFN, PTE_PRESENT | PTE_SPECIAL | PTE_YOUNG);
@@ -148,7 +174,131 @@ export class Machine {
   /** What the page at `vpn` holds, without faulting (untouched memory reads as zero). */
   peek(mm: Mm, vpn: number): ContentId {
     const bits = mm.pt.bits(vpn);
+    if (bits & PTE_SWAP) return this.swap!.content[mm.pt.pfn(vpn)]!;
     return bits & PTE_PRESENT ? this.frames.content[mm.pt.pfn(vpn)]! : ZERO_CONTENT;
+  }
+
+  /**
+   * `do_swap_page`: brings the page of a swap entry back, through the swap cache, and maps
+   * it read-only (a write then takes the copy-on-write path). A page another process
+   * already brought in is reused only where `ksm_might_need_to_copy` allows; otherwise the
+   * process gets its own copy (`ksm_swpin_copy`).
+   */
+  private swapIn(mm: Mm, vma: Vma, vpn: number): void {
+    const swap = this.swap!;
+    const f = this.frames;
+    const slot = mm.pt.pfn(vpn);
+    let page = swap.cached(slot);
+    if (page === NO_PFN) {
+      page = f.alloc(swap.content[slot]!, this.nodeFor(vma));
+      f.flags[page] = PG_ANON | PG_SWAPBACKED | PG_SWAPCACHE;
+      f.swapSlot[page] = slot;
+      swap.cache[slot] = page;
+      this.vmstat.pswpin++;
+    }
+    let target = page;
+    if (this.mustCopyOnSwapIn(page, vma, vpn)) {
+      target = f.alloc(f.content[page]!, this.nodeFor(vma));
+      f.flags[target] = PG_ANON | PG_SWAPBACKED;
+      f.refcount[target] = 0;
+      this.vmstat.ksm_swpin_copy++;
+    }
+    if (f.anonVma[target] === -1) {
+      f.anonVma[target] = this.anonVmaPrepare(vma).id;
+      f.index[target] = vpn;
+    }
+    f.refcount[target]!++;
+    f.mapcount[target]!++;
+    mm.pt.set(vpn, target, PTE_PRESENT | PTE_YOUNG);
+    this.putSwapEntry(slot);
+    if (f.refcount[target] === 1 && f.mapcount[target] === 1 && !f.isKsm(target)) f.flags[target]! |= PG_ANON_EXCLUSIVE;
+  }
+
+  /** `ksm_might_need_to_copy`: whether a swap-cache page must be copied for this mapping. */
+  private mustCopyOnSwapIn(pfn: Pfn, vma: Vma, vpn: number): boolean {
+    const f = this.frames;
+    if (f.isKsm(pfn)) return !this.hooks?.ksmFolioReusable(pfn);
+    const av = f.anonVma[pfn]!;
+    if (av === -1) return false;
+    return !(f.index[pfn] === vpn && vma.anonVma !== null && this.anonVmas.get(av)?.root === vma.anonVma.root);
+  }
+
+  /** Drops a swap entry's reference; a slot left unused leaves the swap cache and the device. */
+  private putSwapEntry(slot: number): void {
+    const swap = this.swap!;
+    const cached = swap.cached(slot);
+    if (!swap.put(slot)) return;
+    if (cached !== NO_PFN) {
+      swap.cache[slot] = NO_PFN;
+      this.frames.flags[cached]! &= ~PG_SWAPCACHE;
+      this.frames.swapSlot[cached] = -1;
+      this.frames.put(cached);
+    }
+  }
+
+  /**
+   * Replaces every given mapping of `pfn` by a swap entry for a new slot holding its
+   * content, and frees the frame (the end of reclaim: `try_to_unmap`, writeback and
+   * `__remove_mapping` in one). Returns false, changing nothing, when swap is full or absent.
+   */
+  swapOut(pfn: Pfn, mappings: readonly { mm: Mm; vpn: number }[]): boolean {
+    const swap = this.swap;
+    if (!swap || mappings.length === 0) return false;
+    const slot = swap.alloc(this.frames.content[pfn]!, mappings.length);
+    if (slot === NO_SLOT) return false;
+    const f = this.frames;
+    for (const { mm, vpn } of mappings) {
+      mm.pt.set(vpn, slot, PTE_SWAP);
+      f.mapcount[pfn]!--;
+      f.put(pfn);
+    }
+    this.vmstat.pswpout++;
+    return true;
+  }
+
+  /**
+   * Moves a frame's page to NUMA node `node` (`migrate_pages` for one folio): a new frame
+   * takes its content, flags and every given mapping; KSM is told so that the stable node
+   * follows. Fails (pgmigrate_fail) when the frame has references beyond its mappings.
+   */
+  migrate(pfn: Pfn, node: number, mappings: readonly { mm: Mm; vpn: number }[]): Pfn {
+    const f = this.frames;
+    const swapped = f.flags[pfn]! & PG_SWAPCACHE ? 1 : 0;
+    if (f.refcount[pfn] !== f.mapcount[pfn]! + swapped || mappings.length !== f.mapcount[pfn]) {
+      this.vmstat.pgmigrate_fail++;
+      return NO_PFN;
+    }
+    const ksm = f.isKsm(pfn);
+    const to = f.alloc(f.content[pfn]!, node);
+    f.flags[to] = f.flags[pfn]!;
+    f.anonVma[to] = f.anonVma[pfn]!;
+    f.index[to] = f.index[pfn]!;
+    f.refcount[to] = swapped;
+    if (ksm) this.hooks?.migrateKsm(pfn, to);
+    if (swapped) {
+      const slot = f.swapSlot[pfn]!;
+      this.swap!.cache[slot] = to;
+      f.swapSlot[to] = slot;
+      f.flags[pfn]! &= ~PG_SWAPCACHE;
+      f.put(pfn);
+    }
+    for (const { mm, vpn } of mappings) {
+      mm.pt.set(vpn, to, mm.pt.bits(vpn));
+      f.refcount[to]!++;
+      f.mapcount[to]!++;
+      f.mapcount[pfn]!--;
+      f.put(pfn);
+    }
+    this.vmstat.pgmigrate_success++;
+    return to;
+  }
+
+  /** The node new pages of a VMA go to: its own, unless that node is offline. */
+  private nodeFor(vma: Vma): number {
+    const node = (vma as NodeVma).node ?? 0;
+    if (!this.offline.has(node)) return node;
+    for (let n = 0; n < this.nodes; n++) if (!this.offline.has(n)) return n;
+    return node;
   }
 
   /**
@@ -193,6 +343,11 @@ export class Machine {
       child.vmas.push(cv);
       for (let vpn = pv.start; vpn < pv.end; vpn++) {
         const bits = parent.pt.bits(vpn);
+        if (bits & PTE_SWAP) {
+          this.swap!.count[parent.pt.pfn(vpn)]!++;
+          child.pt.set(vpn, parent.pt.pfn(vpn), bits);
+          continue;
+        }
         if (!(bits & PTE_PRESENT)) continue;
         const pfn = parent.pt.pfn(vpn);
         if (bits & PTE_SPECIAL) {
@@ -307,7 +462,7 @@ export class Machine {
 
   private replaceWithNew(mm: Mm, vma: Vma, vpn: number, content: ContentId, pteBits: number): void {
     const old = mm.pt.bits(vpn) & PTE_PRESENT ? mm.pt.pfn(vpn) : NO_PFN;
-    const pfn = this.frames.alloc(content, (vma as NodeVma).node ?? 0);
+    const pfn = this.frames.alloc(content, this.nodeFor(vma));
     const f = this.frames;
     f.flags[pfn] = PG_ANON | PG_SWAPBACKED | PG_ANON_EXCLUSIVE | (pteBits & PTE_DIRTY ? PG_DIRTY : 0);
     f.mapcount[pfn] = 1;
@@ -339,6 +494,12 @@ export class Machine {
     const f = this.frames;
     for (let vpn = start; vpn < end; vpn++) {
       const bits = mm.pt.bits(vpn);
+      if (bits & PTE_SWAP) {
+        const slot = mm.pt.pfn(vpn);
+        mm.pt.clear(vpn);
+        this.putSwapEntry(slot);
+        continue;
+      }
       if (!(bits & PTE_PRESENT)) continue;
       if (bits & PTE_SPECIAL) {
         if (bits & PTE_DIRTY) this.ksmZeroGone(mm);

@@ -19,6 +19,11 @@ const STEP_FIELDS: Record<string, readonly string[]> = {
   knob: ["name", "value"],
   verify: ["label"],
   measure: ["pagesSharing", "label", "sleepMillisecs", "timeout"],
+  swapout: ["process", "region", "range"],
+  read: ["process", "region", "range"],
+  migrate: ["process", "region", "range", "node"],
+  pressure: ["freePages"],
+  offline: ["node"],
 };
 
 type Obj = Record<string, unknown>;
@@ -30,7 +35,15 @@ type Obj = Record<string, unknown>;
  */
 export function parseScenario(input: unknown, validateKnob: KnobValidator): Scenario {
   const root = object(input, "$");
-  allowOnly(root, "$", ["name", "knobs", "processes", "steps", "profile", "policies"]);
+  allowOnly(root, "$", ["name", "knobs", "processes", "steps", "profile", "policies", "machine"]);
+  let nodes = 1;
+  if (root.machine !== undefined) {
+    const m = object(root.machine, "$.machine");
+    allowOnly(m, "$.machine", ["nodes", "swapPages", "memoryPages"]);
+    if (m.nodes !== undefined) nodes = integer(m.nodes, "$.machine.nodes", 1, 64);
+    if (m.swapPages !== undefined) integer(m.swapPages, "$.machine.swapPages", 0, 2 ** 31 - 1);
+    if (m.memoryPages !== undefined) integer(m.memoryPages, "$.machine.memoryPages", 1, 2 ** 40);
+  }
   if (root.name !== undefined) string(root.name, "$.name");
   if (root.profile !== undefined) string(root.profile, "$.profile");
   if (root.policies !== undefined)
@@ -42,24 +55,25 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
   }
   const live = new Map<string, Map<string, number>>();
   const processes = array(root.processes, "$.processes").map((p, i) =>
-    parseProcess(p, `$.processes[${i}]`, live),
+    parseProcess(p, `$.processes[${i}]`, live, nodes),
   );
   if (processes.length === 0) throw new ScenarioError("$.processes", "at least one process");
   const everSeen = new Set(live.keys());
   const steps = array(root.steps ?? [], "$.steps").map((s, i) =>
-    parseStep(s, `$.steps[${i}]`, live, everSeen, validateKnob),
+    parseStep(s, `$.steps[${i}]`, live, everSeen, validateKnob, nodes),
   );
   return {
     ...(root.name === undefined ? {} : { name: root.name as string }),
     ...(root.profile === undefined ? {} : { profile: root.profile as string }),
     ...(root.policies === undefined ? {} : { policies: root.policies as Record<string, string> }),
+    ...(root.machine === undefined ? {} : { machine: root.machine as Scenario["machine"] & object }),
     knobs: knobs as Scenario["knobs"],
     processes,
     steps,
   };
 }
 
-function parseProcess(v: unknown, path: string, live: Map<string, Map<string, number>>): ProcessSpec {
+function parseProcess(v: unknown, path: string, live: Map<string, Map<string, number>>, nodes: number): ProcessSpec {
   const p = object(v, path);
   allowOnly(p, path, ["name", "mergeAny", "regions"]);
   const name = string(p.name, `${path}.name`);
@@ -75,7 +89,7 @@ function parseProcess(v: unknown, path: string, live: Map<string, Map<string, nu
       throw new ScenarioError(`${rp}.name`, "a region name unique within its process", rname);
     const pages = integer(o.pages, `${rp}.pages`, 1, 2 ** 28);
     if (o.mergeable !== undefined) boolean(o.mergeable, `${rp}.mergeable`);
-    if (o.node !== undefined) integer(o.node, `${rp}.node`, 0, 63);
+    if (o.node !== undefined) integer(o.node, `${rp}.node`, 0, nodes - 1);
     const fill = array(o.fill ?? [], `${rp}.fill`).map((f, j): FillSpec => {
       const fp = `${rp}.fill[${j}]`;
       const fo = object(f, fp);
@@ -98,6 +112,7 @@ function parseStep(
   live: Map<string, Map<string, number>>,
   everSeen: Set<string>,
   validateKnob: KnobValidator,
+  nodes: number,
 ): Step {
   const s = object(v, path);
   const op = string(s.op, `${path}.op`);
@@ -174,6 +189,24 @@ function parseStep(
       if (err) throw new ScenarioError(`${path}.value`, err, s.value);
       break;
     }
+    case "swapout":
+    case "read": {
+      const [, pages] = region(proc());
+      if (s.range !== undefined) parseRange(s.range, `${path}.range`, pages);
+      break;
+    }
+    case "migrate": {
+      const [, pages] = region(proc());
+      if (s.range !== undefined) parseRange(s.range, `${path}.range`, pages);
+      integer(s.node, `${path}.node`, 0, nodes - 1);
+      break;
+    }
+    case "pressure":
+      integer(s.freePages, `${path}.freePages`, 0, 2 ** 40);
+      break;
+    case "offline":
+      integer(s.node, `${path}.node`, 0, nodes - 1);
+      break;
     case "measure":
       integer(s.pagesSharing, `${path}.pagesSharing`, 0, Number.MAX_SAFE_INTEGER);
       label();

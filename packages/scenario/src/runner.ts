@@ -34,7 +34,7 @@ export class ScenarioMemory {
 
   /** Whether `step` is a memory step this class runs. */
   static isMemoryStep(step: Step): boolean {
-    return ["write", "fill", "madvise", "fork", "exit", "munmap", "prctl"].includes(step.op);
+    return ["write", "fill", "madvise", "fork", "exit", "munmap", "prctl", "read"].includes(step.op);
   }
 
   /** Runs one memory step. */
@@ -73,6 +73,11 @@ export class ScenarioMemory {
       case "prctl":
         m.prctlSetMemoryMerge(this.proc(step.process).mm, step.mergeAny ?? true);
         return;
+      case "read": {
+        const { proc, region, a, b } = this.locate(step.process, step.region, step.range);
+        for (let i = a; i < b; i++) m.read(proc.mm, region.start + i);
+        return;
+      }
       default:
         throw new Error(`${step.op} is not a memory step`);
     }
@@ -121,7 +126,8 @@ export class ScenarioMemory {
     return p;
   }
 
-  private locate(process: string, regionName: string, range: Range | undefined) {
+  /** The process, region and [a, b) page range a step names. */
+  locate(process: string, regionName: string, range: Range | undefined) {
     const proc = this.proc(process);
     const region = proc.regions.get(regionName);
     if (!region) throw new Error(`${process} has no region ${regionName}`);

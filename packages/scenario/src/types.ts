@@ -55,6 +55,16 @@ export type Step =
   | { readonly op: "prctl"; readonly process: string; readonly mergeAny?: boolean }
   | { readonly op: "knob"; readonly name: string; readonly value: number | string | boolean }
   | { readonly op: "verify"; readonly label?: string }
+  | { readonly op: "swapout" | "read"; readonly process: string; readonly region: string; readonly range?: Range }
+  | {
+      readonly op: "migrate";
+      readonly process: string;
+      readonly region: string;
+      readonly range?: Range;
+      readonly node: number;
+    }
+  | { readonly op: "pressure"; readonly freePages: number }
+  | { readonly op: "offline"; readonly node: number }
   | {
       readonly op: "measure";
       readonly pagesSharing: number;
@@ -63,8 +73,20 @@ export type Step =
       readonly timeout?: number;
     };
 
+/** The simulated machine (simulator extension). */
+export interface MachineSpec {
+  /** NUMA nodes (default 1). */
+  readonly nodes?: number;
+  /** Pages of swap space (default 0: no swap). */
+  readonly swapPages?: number;
+  /** Frames of RAM, for `pressure` (default: the pages the processes start with). */
+  readonly memoryPages?: number;
+}
+
 /** A scenario, format v1. */
 export interface Scenario {
+  /** The simulated machine (simulator extension). */
+  readonly machine?: MachineSpec;
   readonly name?: string;
   /** Kernel era to simulate (simulator extension; the CLI's --profile wins). */
   readonly profile?: string;
