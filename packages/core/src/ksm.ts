@@ -40,6 +40,7 @@ import {
 import { DEFAULT_KNOBS, type KnobName, type Knobs, parseKnob } from "./knobs.js";
 import { LINUX_6_18 } from "./profile.js";
 import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
+import { grown } from "./soa.js";
 import { IN_TREE, IS_DUP, ON_MIGRATE_LIST, STABLE_NODE_CHAIN, StableNodes } from "./stable-node.js";
 
 /** `sizeof(struct ksm_rmap_item)` on 64-bit Linux: what profit accounting charges per item. */
@@ -126,7 +127,13 @@ export class Ksm implements KsmHooks {
   private readonly head: MmSlot;
   private readonly slots = new Map<number, MmSlot>();
   private readonly migrateNodes: number[] = [];
-  private readonly checksumCache = new Map<ContentId, number>();
+  /** Checksums per content (interned handles, then unique ones): a content never changes. */
+  private sums = new Uint32Array(0);
+  private sumKnown = new Uint8Array(0);
+  private usums = new Uint32Array(0);
+  private usumKnown = new Uint8Array(0);
+  /** Slots by mm id, for the hot paths. */
+  private slotById: (MmSlot | undefined)[] = [];
   private readonly page = new Uint8Array(PAGE_SIZE);
   private readonly zeroChecksum: number;
 
@@ -232,6 +239,53 @@ export class Ksm implements KsmHooks {
       ksm_merge_any: mm.flags & MMF_VM_MERGE_ANY ? "yes" : "no",
       ksm_mergeable: mm.vmas.some((v) => v.flags & VM_MERGEABLE) ? "yes" : "no",
     };
+  }
+
+  /**
+   * Checks KSM's invariants and returns what is wrong (empty when all hold). Counters are
+   * never negative and add up per mm; the dups of a chain hold one content; every live
+   * stable node's page is still marked as its KSM page, and — right after a full scan,
+   * when ksmd has revisited everything (`afterFullScan`) — every rmap_item on it maps it.
+   */
+  audit(afterFullScan: boolean): string[] {
+    const out: string[] = [];
+    const c = this.counters();
+    for (const [k, v] of Object.entries(c)) if (k !== "general_profit" && v < 0) out.push(`${k} is ${v}`);
+    let merging = 0;
+    let items = 0;
+    for (const slot of this.slots.values()) {
+      merging += slot.merging;
+      items += slot.rmapItems;
+    }
+    if (merging !== c.pages_shared + c.pages_sharing) out.push(`mms merge ${merging}, counters say ${c.pages_shared + c.pages_sharing}`);
+    if (items !== this.items.count) out.push(`mms hold ${items} rmap_items, ${this.items.count} exist`);
+    const sn = this.nodes;
+    const f = this.machine.frames;
+    const it = this.items;
+    for (let node = 0; node < sn.hlist.length; node++) {
+      if (!sn.where[node]) continue;
+      if (sn.isChain(node)) {
+        let content = -1;
+        for (let d = sn.hlist[node]!; d !== NIL; d = sn.dupNext[d]!) {
+          const kp = sn.kpfn[d]!;
+          if (f.ksmNode[kp] !== d) continue;
+          if (content === -1) content = f.content[kp]!;
+          else if (f.content[kp] !== content) out.push(`chain ${node}: dups hold different contents`);
+        }
+        continue;
+      }
+      const kpfn = sn.kpfn[node]!;
+      if (f.ksmNode[kpfn] !== node) continue; // stale: cleaned when next walked over
+      if (!f.isKsm(kpfn)) out.push(`stable node ${node}: frame ${kpfn} is not a KSM page`);
+      if (!afterFullScan) continue;
+      for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
+        const mm = this.slotOf(item).mm;
+        if (mm.exiting) continue;
+        if (mm.pt.pfn(it.address[item]!) !== kpfn || !(mm.pt.bits(it.address[item]!) & 1))
+          out.push(`rmap_item ${item} of stable node ${node} does not map frame ${kpfn}`);
+      }
+    }
+    return out;
   }
 
   /** What the simulation spent since it started: the counters that make variants comparable. */
@@ -574,11 +628,26 @@ export class Ksm implements KsmHooks {
   private checksumOf(content: ContentId): number {
     this.spent.checksums++;
     this.spent.bytes_hashed += PAGE_SIZE;
-    const cached = this.checksumCache.get(content);
-    if (cached !== undefined) return cached;
-    const store = this.machine.contents;
-    const sum = this.checksumPolicy.checksum(store.bytes(content, this.page)) >>> 0;
-    if (content < 0x8000_0000) this.checksumCache.set(content, sum);
+    const unique = content >= 0x8000_0000;
+    const i = unique ? content - 0x8000_0000 : content;
+    if (unique ? i < this.usumKnown.length && this.usumKnown[i] : i < this.sumKnown.length && this.sumKnown[i])
+      return unique ? this.usums[i]! : this.sums[i]!;
+    const sum = this.checksumPolicy.checksum(this.machine.contents.bytes(content, this.page)) >>> 0;
+    if (unique) {
+      if (i >= this.usums.length) {
+        this.usums = grown(this.usums, Math.max(1024, i * 2));
+        this.usumKnown = grown(this.usumKnown, Math.max(1024, i * 2));
+      }
+      this.usums[i] = sum;
+      this.usumKnown[i] = 1;
+    } else {
+      if (i >= this.sums.length) {
+        this.sums = grown(this.sums, Math.max(1024, i * 2));
+        this.sumKnown = grown(this.sumKnown, Math.max(1024, i * 2));
+      }
+      this.sums[i] = sum;
+      this.sumKnown[i] = 1;
+    }
     return sum;
   }
 
@@ -652,7 +721,7 @@ export class Ksm implements KsmHooks {
   }
 
   private slotOf(item: number): MmSlot {
-    return this.slots.get(this.items.mm[item]!)!;
+    return this.slotById[this.items.mm[item]!]!;
   }
 
   private kpfnNid(pfn: Pfn): number {
@@ -910,7 +979,9 @@ export class Ksm implements KsmHooks {
 
   /** An unstable-tree node on the search path: its page now, compared with the probe. */
   private readonly unstableVisit = (node: number): number => {
-    const treePfn = this.getMergeablePage(node);
+    const it = this.items;
+    // nothing outside KSM changed memory since the node went in: its page is where it was
+    const treePfn = it.treeEpoch[node] === this.machine.epoch ? it.treePfn[node]! : this.getMergeablePage(node);
     if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
     const f = this.machine.frames;
     const ret = this.memcmp(this.probe, f.content[treePfn]!);
@@ -936,6 +1007,8 @@ export class Ksm implements KsmHooks {
     it.flags[item]! |= UNSTABLE_FLAG;
     it.seqnr[item] = this.seqnr & 0xff;
     it.nid[item] = nid;
+    it.treePfn[item] = pfn;
+    it.treeEpoch[item] = this.machine.epoch;
     this.unstable.insertHere(nid, item, this.probe);
     this.pagesUnshared++;
     return NIL;
@@ -1050,6 +1123,7 @@ export class Ksm implements KsmHooks {
     at.prev.next = slot;
     at.prev = slot;
     this.slots.set(mm.id, slot);
+    this.slotById[mm.id] = slot;
     mm.flags |= MMF_VM_MERGEABLE;
   }
 
@@ -1057,6 +1131,7 @@ export class Ksm implements KsmHooks {
     slot.prev.next = slot.next;
     slot.next.prev = slot.prev;
     this.slots.delete(slot.mm.id);
+    this.slotById[slot.mm.id] = undefined;
   }
 
   /** @internal KsmHooks: `ksm_madvise`. */
@@ -1109,6 +1184,7 @@ export class Ksm implements KsmHooks {
     slot.next.prev = slot.prev;
     if (slot.rmapList === NIL) {
       this.slots.delete(mm.id);
+      this.slotById[mm.id] = undefined;
       mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
       return;
     }

@@ -32,6 +32,9 @@ export class RmapItems {
   hnext = new Int32Array(0);
   /** anon_vma id taken when the item went stable. */
   anonVma = new Int32Array(0);
+  /** Unstable items: the frame seen at insertion and the machine's epoch then. */
+  treePfn = new Int32Array(0);
+  treeEpoch = new Float64Array(0);
   private readonly pool = new HandlePool();
 
   /** `unstable`: the unstable tree(s), one root per NUMA node, grown with the items. */
@@ -65,8 +68,6 @@ export class RmapItems {
     this.pool.release(h);
   }
 
-  /** Bytes of model state per item. */
-  static readonly BYTES_PER_ITEM = 4 * 7 + 1 * 6 + 4 + 4 * 3 + 1;
 
   private grow(n: number): void {
     this.next = grown(this.next, n);
@@ -82,6 +83,8 @@ export class RmapItems {
     this.hprev = grown(this.hprev, n);
     this.hnext = grown(this.hnext, n);
     this.anonVma = grown(this.anonVma, n);
+    this.treePfn = grown(this.treePfn, n);
+    this.treeEpoch = grown(this.treeEpoch, n);
     this.unstable.ensure(n);
   }
 }

@@ -30,6 +30,8 @@ export type Poke = readonly [offset: number, value: number];
 export class ContentStore {
   private lo = new Uint32Array(1024);
   private hi = new Uint32Array(1024);
+  /** 1 for interned contents with byte exceptions. */
+  private excepted = new Uint8Array(1024);
   private count = 1; // handle 0 is the zero page: word 0, no exceptions
   private readonly byWord = new Map<bigint, ContentId>([[0n, ZERO_CONTENT]]);
   private readonly byKey = new Map<string, ContentId>();
@@ -37,8 +39,10 @@ export class ContentStore {
   private readonly materialised = new Map<ContentId, Uint8Array>();
   private uniques = 0;
   private uniqueSeedsInterned = false;
+  /** Words of unique contents, computed once when handed out. */
+  private ulo = new Uint32Array(1024);
+  private uhi = new Uint32Array(1024);
   private readonly w = new Uint32Array(2);
-  private readonly v = new Uint32Array(2);
 
   /** Number of interned (non-unique) contents, the zero page included. */
   get internedCount(): number {
@@ -71,15 +75,25 @@ export class ContentStore {
   unique(): ContentId {
     for (;;) {
       if (this.uniques >= 0x7fff_ffff) throw new RangeError("out of unique page contents");
-      const id = UNIQUE_BASE + this.uniques++;
+      const k = this.uniques++;
+      if (k === this.ulo.length) {
+        const lo = new Uint32Array(k * 2);
+        lo.set(this.ulo);
+        this.ulo = lo;
+        const hi = new Uint32Array(k * 2);
+        hi.set(this.uhi);
+        this.uhi = hi;
+      }
+      // seed 2^60 + k: lo = k, hi = 2^28 (k < 2^31)
+      splitmix64Halves(k, 0x1000_0000, this.w);
+      this.ulo[k] = this.w[0]!;
+      this.uhi[k] = this.w[1]!;
       // skip a seed whose page was already interned through pattern() (never in scenarios)
-      if (
-        !this.uniqueSeedsInterned ||
-        !this.byWord.has(splitmix64(UNIQUE_SEED_BASE + BigInt(id - UNIQUE_BASE)))
-      )
-        return id;
+      if (!this.uniqueSeedsInterned || !this.byWord.has(splitmix64(UNIQUE_SEED_BASE + BigInt(k))))
+        return UNIQUE_BASE + k;
     }
   }
+
 
   /** Interns arbitrary page bytes (4096 of them). */
   fromBytes(bytes: Uint8Array): ContentId {
@@ -114,12 +128,13 @@ export class ContentStore {
     const id = this.add(best);
     this.byKey.set(key, id);
     this.exceptions.set(id, { offsets: Uint16Array.from(offsets), values });
+    this.excepted[id] = 1;
     return id;
   }
 
   /** Whether the content is a plain repeated word (no byte exceptions). */
   isPlain(id: ContentId): boolean {
-    return id >= UNIQUE_BASE || !this.exceptions.has(id);
+    return id >= UNIQUE_BASE || this.excepted[id] === 0;
   }
 
   /** The 4096 bytes of a content (a fresh copy unless `out` is given). */
@@ -147,16 +162,18 @@ export class ContentStore {
       return 0;
     }
     if (this.isPlain(a) && this.isPlain(b)) {
-      this.wordOf(a, this.w);
-      this.wordOf(b, this.v);
-      let x = (this.w[0]! ^ this.v[0]!) >>> 0;
+      const ua = a >= UNIQUE_BASE;
+      const ub = b >= UNIQUE_BASE;
+      const alo = ua ? this.ulo[a - UNIQUE_BASE]! : this.lo[a]!;
+      const blo = ub ? this.ulo[b - UNIQUE_BASE]! : this.lo[b]!;
+      let x = (alo ^ blo) >>> 0;
       let shiftBase = 0;
-      let wa = this.w[0]!;
-      let wb = this.v[0]!;
+      let wa = alo;
+      let wb = blo;
       if (x === 0) {
-        x = (this.w[1]! ^ this.v[1]!) >>> 0;
-        wa = this.w[1]!;
-        wb = this.v[1]!;
+        wa = ua ? this.uhi[a - UNIQUE_BASE]! : this.hi[a]!;
+        wb = ub ? this.uhi[b - UNIQUE_BASE]! : this.hi[b]!;
+        x = (wa ^ wb) >>> 0;
         shiftBase = 4;
         if (x === 0) {
           this.lastCompareOffset = PAGE_SIZE;
@@ -193,8 +210,8 @@ export class ContentStore {
 
   private wordOf(id: ContentId, out: Uint32Array): void {
     if (id >= UNIQUE_BASE) {
-      // seed = 2^60 + k: lo = k, hi = 2^28 (k < 2^31)
-      splitmix64Halves(id - UNIQUE_BASE, 0x1000_0000, out);
+      out[0] = this.ulo[id - UNIQUE_BASE]!;
+      out[1] = this.uhi[id - UNIQUE_BASE]!;
     } else {
       out[0] = this.lo[id]!;
       out[1] = this.hi[id]!;
@@ -217,6 +234,9 @@ export class ContentStore {
       const hi = new Uint32Array(this.count * 2);
       hi.set(this.hi);
       this.hi = hi;
+      const ex = new Uint8Array(this.count * 2);
+      ex.set(this.excepted);
+      this.excepted = ex;
     }
     const id = this.count++;
     if (id >= UNIQUE_BASE) throw new RangeError("too many distinct page contents");

@@ -68,6 +68,12 @@ export class Machine {
     pgmigrate_fail: 0,
   };
   hooks: KsmHooks | null = null;
+  /**
+   * Bumped by every change to memory made outside KSM's own merging (faults, fork, exit,
+   * munmap, madvise, swap, migration, unshare): while it stands still, a page KSM looked at
+   * is still mapped where it was, with the same content.
+   */
+  epoch = 0;
   /** Every anon_vma by id (rmap walks start from a frame's anon_vma id). */
   readonly anonVmas = new Map<number, AnonVma>();
   private nextMm = 1;
@@ -127,6 +133,7 @@ export class Machine {
 
   /** The process writes a whole page: allocates, copies on write or reuses as the kernel does. */
   write(mm: Mm, vpn: number, content: ContentId): void {
+    this.epoch++;
     const vma = this.vmaOrThrow(mm, vpn);
     if (mm.pt.bits(vpn) & PTE_SWAP) this.swapIn(mm, vma, vpn);
     const bits = mm.pt.bits(vpn);
@@ -160,6 +167,7 @@ export class Machine {
    * page, as the oracle's kernel does.
    */
   read(mm: Mm, vpn: number): ContentId {
+    this.epoch++;
     const vma = this.vmaOrThrow(mm, vpn);
     if (mm.pt.bits(vpn) & PTE_SWAP) this.swapIn(mm, vma, vpn);
     const bits = mm.pt.bits(vpn);
@@ -242,6 +250,7 @@ export class Machine {
    * `__remove_mapping` in one). Returns false, changing nothing, when swap is full or absent.
    */
   swapOut(pfn: Pfn, mappings: readonly { mm: Mm; vpn: number }[]): boolean {
+    this.epoch++;
     const swap = this.swap;
     if (!swap || mappings.length === 0) return false;
     const slot = swap.alloc(this.frames.content[pfn]!, mappings.length);
@@ -262,6 +271,7 @@ export class Machine {
    * follows. Fails (pgmigrate_fail) when the frame has references beyond its mappings.
    */
   migrate(pfn: Pfn, node: number, mappings: readonly { mm: Mm; vpn: number }[]): Pfn {
+    this.epoch++;
     const f = this.frames;
     const swapped = f.flags[pfn]! & PG_SWAPCACHE ? 1 : 0;
     if (f.refcount[pfn] !== f.mapcount[pfn]! + swapped || mappings.length !== f.mapcount[pfn]) {
@@ -293,6 +303,39 @@ export class Machine {
     return to;
   }
 
+  /**
+   * Checks the machine's own invariants and returns what is wrong (empty when all hold):
+   * every frame's mapcount equals the PTEs mapping it and its refcount that plus its swap
+   * cache reference; no free frame is mapped; every swap slot's count equals the swap
+   * entries referring to it.
+   */
+  audit(): string[] {
+    const f = this.frames;
+    const maps = new Int32Array(f.size);
+    const slots = new Map<number, number>();
+    const out: string[] = [];
+    for (const mm of this.mms.values())
+      for (const vma of mm.vmas)
+        for (let vpn = vma.start; vpn < vma.end; vpn++) {
+          const bits = mm.pt.bits(vpn);
+          if (bits & PTE_SWAP) slots.set(mm.pt.pfn(vpn), (slots.get(mm.pt.pfn(vpn)) ?? 0) + 1);
+          else if ((bits & (PTE_PRESENT | PTE_SPECIAL)) === PTE_PRESENT) maps[mm.pt.pfn(vpn)]!++;
+        }
+    for (let pfn = 1; pfn < f.size; pfn++) {
+      if (f.isFree(pfn)) {
+        if (maps[pfn]) out.push(`pfn ${pfn} is free but mapped ${maps[pfn]} times`);
+        continue;
+      }
+      if (f.mapcount[pfn] !== maps[pfn]) out.push(`pfn ${pfn}: mapcount ${f.mapcount[pfn]}, mapped ${maps[pfn]} times`);
+      const cacheRef = f.flags[pfn]! & PG_SWAPCACHE ? 1 : 0;
+      if (f.refcount[pfn] !== maps[pfn]! + cacheRef)
+        out.push(`pfn ${pfn}: refcount ${f.refcount[pfn]}, expected ${maps[pfn]! + cacheRef}`);
+    }
+    for (const [slot, n] of slots)
+      if (this.swap!.count[slot] !== n) out.push(`swap slot ${slot}: count ${this.swap!.count[slot]}, ${n} entries`);
+    return out;
+  }
+
   /** The node new pages of a VMA go to: its own, unless that node is offline. */
   private nodeFor(vma: Vma): number {
     const node = (vma as NodeVma).node ?? 0;
@@ -307,6 +350,7 @@ export class Machine {
    * Returns whether anything was unshared.
    */
   unshare(mm: Mm, vma: Vma, vpn: number): boolean {
+    this.epoch++;
     const bits = mm.pt.bits(vpn);
     if (!(bits & PTE_PRESENT)) return false;
     if (bits & PTE_SPECIAL) {
@@ -324,6 +368,7 @@ export class Machine {
 
   /** fork(): a new address space sharing every anonymous page copy-on-write. */
   fork(parent: Mm): Mm {
+    this.epoch++;
     const child = this.createMm();
     child.flags = parent.flags & MMF_VM_MERGE_ANY;
     child.mmapTop = parent.mmapTop;
@@ -367,6 +412,7 @@ export class Machine {
 
   /** The process exits: KSM is told first, then every mapping is torn down. */
   exit(mm: Mm): void {
+    this.epoch++;
     this.hooks?.exit(mm);
     mm.users = 0;
     for (const vma of mm.vmas) this.zapVma(mm, vma, vma.start, vma.end);
@@ -376,6 +422,7 @@ export class Machine {
 
   /** munmap(2) of [start, end). */
   munmap(mm: Mm, start: number, end: number): void {
+    this.epoch++;
     this.splitAt(mm, start);
     this.splitAt(mm, end);
     const keep: Vma[] = [];
@@ -389,6 +436,7 @@ export class Machine {
 
   /** madvise(2) MADV_MERGEABLE / MADV_UNMERGEABLE over [start, end); KSM decides per VMA. */
   madvise(mm: Mm, start: number, end: number, advice: Advice): Errno {
+    this.epoch++;
     const hooks = this.hooks;
     if (!hooks) return EINVAL;
     if (end <= start) return 0;
@@ -410,6 +458,7 @@ export class Machine {
 
   /** prctl(PR_SET_MEMORY_MERGE, on). */
   prctlSetMemoryMerge(mm: Mm, on: boolean): Errno {
+    this.epoch++;
     return this.hooks ? this.hooks.setMergeAny(mm, on) : EINVAL;
   }
 
@@ -418,9 +467,11 @@ export class Machine {
    * empty PTE, a zero-page PTE or a non-anonymous page.
    */
   followAnonPage(mm: Mm, vpn: number): Pfn {
-    const bits = mm.pt.bits(vpn);
-    if ((bits & (PTE_PRESENT | PTE_SPECIAL)) !== PTE_PRESENT) return NO_PFN;
-    const pfn = mm.pt.pfn(vpn);
+    const leaf = mm.pt.leaf(vpn, false);
+    if (!leaf) return NO_PFN;
+    const slot = vpn & 511;
+    if ((leaf.bits[slot]! & (PTE_PRESENT | PTE_SPECIAL)) !== PTE_PRESENT) return NO_PFN;
+    const pfn = leaf.pfn[slot]!;
     return this.frames.flags[pfn]! & PG_ANON ? pfn : NO_PFN;
   }
 

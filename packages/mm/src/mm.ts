@@ -10,7 +10,7 @@ export const MMF_VM_MERGE_ANY = 2;
 export class Mm {
   /** VMAs sorted by start, non-overlapping. */
   readonly vmas: Vma[] = [];
-  readonly pt = new PageTable();
+  readonly pt: PageTable;
   /** MMF_* bits. */
   flags = 0;
   /** mm_users: 0 once the owner exited (`ksm_test_exit`). */
@@ -25,6 +25,7 @@ export class Mm {
     mmapTop: number,
   ) {
     this.mmapTop = mmapTop;
+    this.pt = new PageTable(mmapTop);
   }
 
   /** Whether the owner has exited (`ksm_test_exit`). */

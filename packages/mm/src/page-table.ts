@@ -27,18 +27,30 @@ export interface PteLeaf {
  * PMD pointing to PTE pages. A PTE is (pfn, bits); an empty PTE has bits 0.
  */
 export class PageTable {
-  private readonly leaves = new Map<number, PteLeaf>();
+  /** Leaves just below `top` (where mmap starts) sit in a dense array; others in a map. */
+  private readonly dense: (PteLeaf | undefined)[] = [];
+  private readonly sparse = new Map<number, PteLeaf>();
   private lastKey = -1;
   private lastLeaf: PteLeaf | undefined;
+  private count = 0;
 
-  /** The leaf holding `vpn` and the slot inside it, or undefined if no leaf exists. */
+  /** `top`: the virtual page number address spaces map downwards from. */
+  constructor(private readonly top = 0x4000_0000) {}
+
+  /** The leaf holding `vpn`, or undefined if no leaf exists (and `create` is false). */
   leaf(vpn: number, create: boolean): PteLeaf | undefined {
     const key = Math.floor(vpn / LEAF_SIZE);
     if (key === this.lastKey && this.lastLeaf) return this.lastLeaf;
-    let l = this.leaves.get(key);
+    const i = (this.top >>> LEAF_SHIFT) - 1 - key;
+    const inDense = i >= 0 && i < 1 << 20;
+    let l = inDense ? this.dense[i] : this.sparse.get(key);
     if (!l && create) {
       l = { pfn: new Int32Array(LEAF_SIZE).fill(NO_PFN), bits: new Uint8Array(LEAF_SIZE), used: 0 };
-      this.leaves.set(key, l);
+      if (inDense) {
+        while (this.dense.length < i) this.dense.push(undefined);
+        this.dense[i] = l;
+      } else this.sparse.set(key, l);
+      this.count++;
     }
     if (l) {
       this.lastKey = key;
@@ -82,7 +94,7 @@ export class PageTable {
 
   /** Number of leaves (page-table pages) allocated. */
   get leafCount(): number {
-    return this.leaves.size;
+    return this.count;
   }
 
   /** Slot of `vpn` inside its leaf. */

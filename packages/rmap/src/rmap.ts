@@ -50,12 +50,21 @@ export class Rmap {
     this.walkAnon(pfn, rwc);
   }
 
-  /** Every mapping of the frame, in walk order. */
+  /**
+   * Every mapping of the frame, in walk order, each once (a KSM walk can meet a forked
+   * child's mapping through both the child's rmap_item and its parent's anon_vma; the
+   * kernel's `rmap_one` would find the PTE already handled the second time).
+   */
   mappings(pfn: Pfn): Mapping[] {
     const out: Mapping[] = [];
+    const seen = new Set<string>();
     this.walk(pfn, {
       rmapOne: (_p, at) => {
-        out.push(at);
+        const key = `${at.mm.id}:${at.vpn}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          out.push(at);
+        }
         return true;
       },
     });
