@@ -70,7 +70,7 @@ export class FrameTable {
     let pfn: Pfn;
     if (this.freeCount > 0) pfn = this.free[--this.freeCount]!;
     else {
-      if (this.used === this.content.length) this.grow(this.used * 2);
+      if (this.used === this.content.length) this.grow(Math.ceil(this.used * 1.5));
       pfn = this.used++;
     }
     this.inUse++;
