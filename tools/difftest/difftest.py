@@ -245,7 +245,17 @@ def generate(seed):
 
 
 def dump(scenario):
-    return json.dumps(scenario, indent=1) + "\n"
+    """JSON text with one line per region and per step."""
+    j = json.dumps
+    procs = []
+    for p in scenario["processes"]:
+        head = j({k: v for k, v in p.items() if k != "regions"})[:-1]
+        regs = ",\n".join("    " + j(r) for r in p["regions"])
+        procs.append(f'  {head}, "regions": [\n{regs}]}}')
+    steps = ",\n".join("  " + j(st) for st in scenario["steps"])
+    return (f'{{"name": {j(scenario["name"])},\n "knobs": {j(scenario["knobs"])},\n'
+            f' "processes": [\n' + ",\n".join(procs) + "],\n"
+            f' "steps": [\n{steps}]}}\n')
 
 
 # ------------------------------------------------------------------ compare
@@ -363,8 +373,8 @@ def kernel_ready():
 
 def foreign_ksm_users(own_sid=None):
     """Processes, not of the oracle session `own_sid`, that use KSM or are
-    another ksm_oracle.py: while one runs, the kernel's counters and knobs are
-    not ours alone.  Returns [(pid, short command line)]."""
+    another ksm_oracle.py at work: while one runs, the kernel's counters and
+    knobs are not ours alone.  Returns [(pid, short command line)]."""
     me = os.getpid()
     found = []
     for d in os.listdir("/proc"):
@@ -375,8 +385,12 @@ def foreign_ksm_users(own_sid=None):
             if os.getsid(pid) == own_sid:
                 continue
             with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
-            user = "ksm_oracle.py" in cmd and "difftest" not in cmd
+                argv = f.read().decode(errors="replace").split("\0")
+            cmd = " ".join(argv).strip()
+            # a python running the oracle; not `flock LOCK python3 ksm_oracle.py`
+            # still waiting for our lock, which would deadlock
+            user = os.path.basename(argv[0]).startswith("python") and \
+                any(x.endswith("ksm_oracle.py") for x in argv[1:3])
             if not user:
                 with open(f"/proc/{pid}/ksm_stat") as f:
                     st = f.read()
@@ -581,6 +595,7 @@ def main(argv=None):
     u.set_defaults(fn=cmd_run)
 
     a = ap.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanups
     return a.fn(a)
 
 

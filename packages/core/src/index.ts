@@ -1,3 +1,11 @@
-export { DEFAULT_KNOBS, describe as describeKnob, isKnobName, KNOB_RULES, type KnobName, type Knobs, parseKnob } from "./knobs.js";
+export {
+  DEFAULT_KNOBS,
+  describe as describeKnob,
+  isKnobName,
+  KNOB_RULES,
+  type KnobName,
+  type Knobs,
+  parseKnob,
+} from "./knobs.js";
 export { Ksm, type KsmCounters, type KsmOptions, type KsmStat, type MmSlot, RMAP_ITEM_SIZE } from "./ksm.js";
 export { LINUX_2_6_32, LINUX_6_18, PROFILES } from "./profile.js";

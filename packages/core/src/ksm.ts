@@ -651,6 +651,23 @@ export class Ksm implements KsmHooks {
     return sum;
   }
 
+  /** `memcmp_pages` of the probe against a page known by its key, counted the same way. */
+  private keyCompare(hi: number, lo: number): number {
+    const phi = this.probeKey[0]!;
+    const plo = this.probeKey[1]!;
+    this.spent.memcmp_calls++;
+    if (phi !== hi) {
+      this.spent.bytes_compared += (Math.clz32(phi ^ hi) >>> 3) + 1;
+      return phi < hi ? -1 : 1;
+    }
+    if (plo !== lo) {
+      this.spent.bytes_compared += 4 + (Math.clz32(plo ^ lo) >>> 3) + 1;
+      return plo < lo ? -1 : 1;
+    }
+    this.spent.bytes_compared += PAGE_SIZE;
+    return 0;
+  }
+
   /** `memcmp_pages`, counted. */
   private memcmp(a: ContentId, b: ContentId): number {
     const contents = this.machine.contents;
@@ -978,9 +995,24 @@ export class Ksm implements KsmHooks {
   private probeNid = 0;
 
   /** An unstable-tree node on the search path: its page now, compared with the probe. */
+  private readonly probeKey = new Uint32Array(2);
+  private probeKeyed = false;
+
   private readonly unstableVisit = (node: number): number => {
     const it = this.items;
-    // nothing outside KSM changed memory since the node went in: its page is where it was
+    if (it.treeEpoch[node] === this.machine.epoch) {
+      // nothing outside KSM changed memory since the node went in: its page is where it
+      // was, with the same content, whose key was kept
+      const treePfn = it.treePfn[node]!;
+      if (treePfn === this.probePfn) return ABORT;
+      if (this.probeKeyed && it.keyed[node]) {
+        const ret = this.keyCompare(it.keyHi[node]!, it.keyLo[node]!);
+        if (ret !== 0) return ret;
+        if (!this.knobs.merge_across_nodes && this.machine.frames.nid[treePfn] !== this.probeNid) return ABORT;
+        this.treePfn = treePfn;
+        return 0;
+      }
+    }
     const treePfn = it.treeEpoch[node] === this.machine.epoch ? it.treePfn[node]! : this.getMergeablePage(node);
     if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
     const f = this.machine.frames;
@@ -1002,6 +1034,7 @@ export class Ksm implements KsmHooks {
     this.probe = this.machine.frames.content[pfn]!;
     this.probePfn = pfn;
     this.probeNid = nid;
+    this.probeKeyed = this.machine.contents.key(this.probe, this.probeKey);
     const found = this.unstable.find(nid, this.probe, this.unstableVisit);
     if (found !== NIL) return found === ABORTED ? NIL : found;
     it.flags[item]! |= UNSTABLE_FLAG;
@@ -1009,6 +1042,9 @@ export class Ksm implements KsmHooks {
     it.nid[item] = nid;
     it.treePfn[item] = pfn;
     it.treeEpoch[item] = this.machine.epoch;
+    it.keyed[item] = this.probeKeyed ? 1 : 0;
+    it.keyHi[item] = this.probeKey[0]!;
+    it.keyLo[item] = this.probeKey[1]!;
     this.unstable.insertHere(nid, item, this.probe);
     this.pagesUnshared++;
     return NIL;

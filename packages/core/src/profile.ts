@@ -23,7 +23,8 @@ export const LINUX_6_18: KsmProfile = {
  */
 export const LINUX_2_6_32: KsmProfile = {
   name: "linux-2.6.32",
-  description: "Linux 2.6.32, the original madvise KSM (jhash2, stable tree searched first, no chains or zero pages)",
+  description:
+    "Linux 2.6.32, the original madvise KSM (jhash2, stable tree searched first, no chains or zero pages)",
   policies: { checksum: "jhash2", tree: "rbtree" },
   knobs: {
     use_zero_pages: null,

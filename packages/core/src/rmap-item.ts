@@ -35,6 +35,10 @@ export class RmapItems {
   /** Unstable items: the frame seen at insertion and the machine's epoch then. */
   treePfn = new Int32Array(0);
   treeEpoch = new Float64Array(0);
+  /** Unstable items of plain content: its memcmp key (see ContentStore.key); keyed 1. */
+  keyHi = new Uint32Array(0);
+  keyLo = new Uint32Array(0);
+  keyed = new Uint8Array(0);
   private readonly pool = new HandlePool();
 
   /** `unstable`: the unstable tree(s), one root per NUMA node, grown with the items. */
@@ -85,6 +89,9 @@ export class RmapItems {
     this.anonVma = grown(this.anonVma, n);
     this.treePfn = grown(this.treePfn, n);
     this.treeEpoch = grown(this.treeEpoch, n);
+    this.keyHi = grown(this.keyHi, n);
+    this.keyLo = grown(this.keyLo, n);
+    this.keyed = grown(this.keyed, n);
     this.unstable.ensure(n);
   }
 }

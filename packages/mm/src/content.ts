@@ -196,6 +196,22 @@ export class ContentStore {
     return 0;
   }
 
+  /**
+   * The memcmp-ordered key of a plain content (see {@link isPlain}): its word byte-swapped
+   * into two unsigned halves, so that comparing (hi, lo) as numbers compares the pages.
+   * Writes [hi, lo] into `out`; returns false (writing nothing) for a content with byte
+   * exceptions.
+   */
+  key(id: ContentId, out: Uint32Array): boolean {
+    if (!this.isPlain(id)) return false;
+    const u = id >= UNIQUE_BASE;
+    const lo = u ? this.ulo[id - UNIQUE_BASE]! : this.lo[id]!;
+    const hi = u ? this.uhi[id - UNIQUE_BASE]! : this.hi[id]!;
+    out[0] = bswap32(lo);
+    out[1] = bswap32(hi);
+    return true;
+  }
+
   /** Offset of the first differing byte found by the last {@link compare} (PAGE_SIZE if equal). */
   lastCompareOffset = 0;
 
@@ -244,6 +260,10 @@ export class ContentStore {
     this.hi[id] = Number(word >> 32n);
     return id;
   }
+}
+
+function bswap32(x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
 }
 
 function wordPage(word: bigint): Uint8Array {
