@@ -758,9 +758,16 @@ export class Ksm implements KsmHooks {
    * node is stale: it is removed with all its rmap_items, and NO_PFN returned.
    */
   private ksmGetFolio(node: number): Pfn {
-    const kpfn = this.nodes.kpfn[node]!;
+    const sn = this.nodes;
+    const kpfn = sn.kpfn[node]!;
+    const epoch = this.machine.epoch;
+    // nothing outside KSM touched memory since the last check: the page is still ours
+    if (sn.validEpoch[node] === epoch) return kpfn;
     const f = this.machine.frames;
-    if (f.ksmNode[kpfn] === node && f.flags[kpfn]! & PG_KSM && f.refcount[kpfn]! > 0) return kpfn;
+    if (f.ksmNode[kpfn] === node && f.flags[kpfn]! & PG_KSM && f.refcount[kpfn]! > 0) {
+      sn.validEpoch[node] = epoch;
+      return kpfn;
+    }
     this.removeNodeFromStableTree(node);
     return NO_PFN;
   }
@@ -899,6 +906,9 @@ export class Ksm implements KsmHooks {
   private readonly stableVisit = (node: number): number => {
     const folio = this.chain(node, this.prunePath);
     if (folio === NO_PFN) return RESTART;
+    const dup = this.chainDup;
+    const sn = this.nodes;
+    if (this.probeKeyed && sn.keyed[dup]) return this.keyCompare(sn.keyHi[dup]!, sn.keyLo[dup]!);
     return this.memcmp(this.probe, this.machine.frames.content[folio]!);
   };
 
@@ -909,6 +919,7 @@ export class Ksm implements KsmHooks {
     if (pageNode !== NIL && this.nodes.where[pageNode] !== ON_MIGRATE_LIST) return pfn;
     const nid = this.kpfnNid(pfn);
     this.probe = f.content[pfn]!;
+    this.probeKeyed = this.machine.contents.key(this.probe, this.probeKey);
     this.prunePath = true;
     const sn = this.nodes;
     for (;;) {
@@ -954,11 +965,15 @@ export class Ksm implements KsmHooks {
     const sn = this.nodes;
     const nid = this.kpfnNid(kpfn);
     this.probe = f.content[kpfn]!;
+    this.probeKeyed = this.machine.contents.key(this.probe, this.probeKey);
     this.prunePath = false;
     const equal = this.stable.find(nid, this.probe, this.stableVisit);
     const node = sn.alloc();
     sn.kpfn[node] = kpfn;
     sn.nid[node] = nid;
+    sn.keyed[node] = this.probeKeyed ? 1 : 0;
+    sn.keyHi[node] = this.probeKey[0]!;
+    sn.keyLo[node] = this.probeKey[1]!;
     if (equal === NIL) {
       sn.where[node] = IN_TREE;
       this.stable.insertHere(nid, node, this.probe);
@@ -1146,6 +1161,7 @@ export class Ksm implements KsmHooks {
     const f = this.machine.frames;
     if (f.mapcount[kpfn]! > 0) return EBUSY;
     f.ksmNode[kpfn] = NIL;
+    this.machine.epoch++;
     this.removeNodeFromStableTree(node);
     return 0;
   }

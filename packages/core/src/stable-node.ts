@@ -28,6 +28,12 @@ export class StableNodes {
   dupPrev = new Int32Array(0);
   dupNext = new Int32Array(0);
   chainOf = new Int32Array(0);
+  /** The memcmp key of the node's content (a KSM page never changes); keyed 1 when plain. */
+  keyHi = new Uint32Array(0);
+  keyLo = new Uint32Array(0);
+  keyed = new Uint8Array(0);
+  /** The machine epoch at which the node's page last passed the keyhole check. */
+  validEpoch = new Float64Array(0);
   private readonly pool = new HandlePool();
 
   /** `tree`: the stable tree(s), one root per NUMA node, grown with the nodes. */
@@ -49,6 +55,8 @@ export class StableNodes {
     this.dupPrev[h] = NIL;
     this.dupNext[h] = NIL;
     this.chainOf[h] = NIL;
+    this.keyed[h] = 0;
+    this.validEpoch[h] = -1;
     return h;
   }
 
@@ -71,6 +79,10 @@ export class StableNodes {
     this.dupPrev = grown(this.dupPrev, n);
     this.dupNext = grown(this.dupNext, n);
     this.chainOf = grown(this.chainOf, n);
+    this.keyHi = grown(this.keyHi, n);
+    this.keyLo = grown(this.keyLo, n);
+    this.keyed = grown(this.keyed, n);
+    this.validEpoch = grown(this.validEpoch, n);
     this.tree.ensure(n);
   }
 }
