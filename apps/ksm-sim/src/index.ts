@@ -6,6 +6,14 @@ export {
   toJsonLine,
   type VerifyRecord,
 } from "./records.js";
+export {
+  type BuiltSimulation,
+  buildSimulation,
+  findProfile,
+  listPolicies,
+  type PolicyChoice,
+  PolicyError,
+  type PolicyListing,
+} from "./registry.js";
 export { type CliIo, runCli } from "./run-cli.js";
 export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";
-export { buildSimulation, listPolicies, PolicyError, type PolicyChoice, type PolicyListing } from "./registry.js";

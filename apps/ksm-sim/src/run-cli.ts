@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseScenario, ScenarioError } from "@ksm/scenario";
 import { type SimRecord, toJsonLine } from "./records.js";
-import { buildSimulation, listPolicies, PolicyError } from "./registry.js";
+import { buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
 import { StepError, simulate, validateKnob } from "./simulate.js";
 import { formatRecord } from "./table.js";
 
@@ -18,7 +18,7 @@ run:
   --jsonl             one JSON record per line, exactly as the kernel oracle prints
                       them (plus a "cost" object); without it, a table per report
   --profile NAME      kernel era (default linux-6.18; see "ksm-sim policies")
-  --policy AXIS=NAME  a variant for one axis: checksum, tree, scan (repeatable);
+  --policy AXIS=NAME  a variant for one axis: checksum, tree, scan, reclaim (repeatable);
                       flags win over the scenario's "profile" and "policies"
 
 Exit codes: 0 ok; 1 a step failed as the kernel would fail it (a knob write refused with
@@ -68,7 +68,8 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     if (arg === "--jsonl") jsonl = true;
     else if (arg === "--profile" || arg === "--policy") {
       const value = rest[++i];
-      if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value (see ksm-sim --help)`);
+      if (value === undefined || value.startsWith("--"))
+        throw new UsageError(`${arg} needs a value (see ksm-sim --help)`);
       if (arg === "--profile") profile = value;
       else {
         const m = /^([a-z]+)=([a-z0-9.-]+)$/.exec(value);
@@ -81,7 +82,7 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     else throw new UsageError(`"run" takes one scenario file; got a second one, "${arg}"`);
   }
   if (file === undefined) throw new UsageError(`"run" needs a scenario file: ksm-sim run FILE [--jsonl]`);
-  const scenario = load(file);
+  const scenario = load(file, profile);
   const chosenProfile = profile ?? scenario.profile;
   const choice = {
     ...(chosenProfile === undefined ? {} : { profile: chosenProfile }),
@@ -100,7 +101,8 @@ async function main(argv: string[], io: CliIo): Promise<number> {
 }
 
 function policies(args: string[], io: CliIo): number {
-  for (const a of args) if (a !== "--json") throw new UsageError(`unknown flag "${a}" for "policies"; expected --json`);
+  for (const a of args)
+    if (a !== "--json") throw new UsageError(`unknown flag "${a}" for "policies"; expected --json`);
   const list = listPolicies();
   if (args.includes("--json")) {
     const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name);
@@ -117,7 +119,7 @@ function policies(args: string[], io: CliIo): number {
   return 0;
 }
 
-function load(file: string) {
+function load(file: string, profileFlag: string | undefined) {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -130,8 +132,16 @@ function load(file: string) {
   } catch (e) {
     throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
+  const named = profileFlag ?? (json as { profile?: unknown } | null)?.profile;
+  let profile: ReturnType<typeof findProfile>;
   try {
-    return parseScenario(json, validateKnob);
+    profile = findProfile(typeof named === "string" ? named : undefined);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+  try {
+    return parseScenario(json, (n, v) => validateKnob(n, v, profile));
   } catch (e) {
     if (e instanceof ScenarioError)
       throw new UsageError(`${file}: invalid scenario ${e.message}. Nothing was run.`);

@@ -1,4 +1,10 @@
-import type { ChecksumPolicy, ContentIndexFactory, KsmProfile, ReclaimPolicy, ScanPolicy } from "@ksm/contracts";
+import type {
+  ChecksumPolicy,
+  ContentIndexFactory,
+  KsmProfile,
+  ReclaimPolicy,
+  ScanPolicy,
+} from "@ksm/contracts";
 import { DEFAULT_KNOBS, isKnobName, type KnobName, Ksm, parseKnob } from "@ksm/core";
 import { Machine } from "@ksm/mm";
 import { lruReclaim } from "@ksm/policy-reclaim";
@@ -63,7 +69,8 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
   const memory = new ScenarioMemory(machine);
   const knobs: Record<string, unknown> = { ...DEFAULT_KNOBS, ...scenario.knobs };
   knobs.pages_to_scan = Math.max(100, 4 * total);
-  for (const [k, v] of Object.entries(knobs)) if (k !== "run" && isKnobName(k) && ksm.hasKnob(k)) ksm.writeKnob(k, v);
+  for (const [k, v] of Object.entries(knobs))
+    if (k !== "run" && isKnobName(k) && ksm.hasKnob(k)) ksm.writeKnob(k, v);
   memory.setup(scenario);
 
   let fullScans = 0;
@@ -82,7 +89,15 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     const counters = Object.fromEntries(REPORTED_COUNTERS.map((k) => [k, c[k]])) as ReportRecord["counters"];
     const processes = Object.fromEntries([...memory.processes].map(([name, p]) => [name, ksm.stat(p.mm)]));
     const vmstat = { ...machine.vmstat };
-    return { label, fullScans, counters, processes, cost: ksm.cost(), vmstat, ...(seconds === undefined ? {} : { seconds }) };
+    return {
+      label,
+      fullScans,
+      counters,
+      processes,
+      cost: ksm.cost(),
+      vmstat,
+      ...(seconds === undefined ? {} : { seconds }),
+    };
   };
 
   for (const [i, step] of scenario.steps.entries()) {
@@ -94,7 +109,8 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
       case "swapout":
       case "migrate": {
         const { proc, region, a, b } = memory.locate(step.process, step.region, step.range);
-        if (step.op === "migrate") migrateRange(machine, rmap, proc.mm, region.start + a, region.start + b, step.node);
+        if (step.op === "migrate")
+          migrateRange(machine, rmap, proc.mm, region.start + a, region.start + b, step.node);
         else swapOutRange(machine, rmap, proc.mm, region.start + a, region.start + b);
         break;
       }
@@ -178,9 +194,16 @@ function errnoName(err: number): string {
   );
 }
 
-/** Validates a knob write for the scenario parser: null if the kernel would take it. */
-export function validateKnob(name: string, value: unknown): string | null {
+/**
+ * Validates a knob write for the scenario parser: null if the kernel (of `profile`, default
+ * Linux 6.18) would take it, else what it accepts.
+ */
+export function validateKnob(name: string, value: unknown, profile?: KsmProfile): string | null {
   if (!isKnobName(name)) return `a knob of /sys/kernel/mm/ksm (${Object.keys(DEFAULT_KNOBS).join(", ")})`;
+  if (profile && profile.knobs[name] === null) {
+    const has = Object.keys(DEFAULT_KNOBS).filter((k) => profile.knobs[k] !== null);
+    return `a knob ${profile.name} has (${has.join(", ")})`;
+  }
   const v = parseKnob(name, value);
   return typeof v === "object" ? v.error : null;
 }

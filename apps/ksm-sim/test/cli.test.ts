@@ -111,3 +111,46 @@ describe("ksm-sim CLI", () => {
     expect(r.out.trim().split("\n")).toHaveLength(1);
   });
 });
+
+describe("ksm-sim CLI: profiles, policies and the swap steps", () => {
+  it("refuses a knob the chosen profile does not have", async () => {
+    const file = scenarioFile({ knobs: { use_zero_pages: 1 }, processes: [{ name: "p", regions: [] }] });
+    const r = await cli("run", file, "--profile", "linux-2.6.32");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/\$\.knobs\.use_zero_pages: expected a knob linux-2\.6\.32 has/);
+    expect((await cli("run", file)).code).toBe(0);
+  });
+
+  it("rejects an unknown policy naming the valid ones", async () => {
+    const r = await cli("run", join(EXAMPLES, "two-vms.json"), "--policy", "reclaim=belady");
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("lru, clock, fifo, random");
+  });
+
+  it.each(["lru", "clock", "fifo", "random"])(
+    "runs swapout, read, migrate, pressure and offline (reclaim %s)",
+    async (policy) => {
+      const r = await cli(
+        "run",
+        resolve(import.meta.dirname, "swap.json"),
+        "--jsonl",
+        "--policy",
+        `reclaim=${policy}`,
+      );
+      expect(r.code).toBe(0);
+      const records = r.out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      const byLabel = Object.fromEntries(records.map((x) => [x.label, x]));
+      expect(records.filter((x) => x.verify).every((x) => x.verify.badPages === 0)).toBe(true);
+      // one KSM page shared by 200 mappings swaps out as one page, and comes back as copies
+      expect(byLabel.swapped.vmstat.pswpout).toBe(1);
+      expect(byLabel.read.vmstat).toMatchObject({ pswpin: 1, ksm_swpin_copy: 199 });
+      // ksmd merges the copies again, and migration keeps the merged page
+      expect(byLabel.remerged.counters).toMatchObject({ pages_shared: 1, pages_sharing: 199 });
+      expect(byLabel["after-migrate"].counters).toMatchObject({ pages_shared: 1, pages_sharing: 199 });
+      expect(byLabel.end.vmstat.pgmigrate_success).toBeGreaterThanOrEqual(2);
+    },
+  );
+});

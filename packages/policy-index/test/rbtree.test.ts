@@ -1,6 +1,6 @@
+import { NIL } from "@ksm/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { NIL } from "@ksm/contracts";
 import { RbTree } from "../src/rbtree.js";
 
 /** Checks the red-black invariants and returns the in-order keys. */
