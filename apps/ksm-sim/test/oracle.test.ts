@@ -31,22 +31,29 @@ describe.skipIf(why !== null)("the simulator against the real kernel, live", asy
   const options = await buildSimulation();
   const dir = mkdtempSync(join(tmpdir(), "ksm-oracle-"));
   const seeds = Array.from({ length: SEEDS[1] - SEEDS[0] + 1 }, (_, i) => SEEDS[0] + i);
-  it.each(seeds)("random scenario %i", (seed) => {
-    const text = execFileSync("python3", [DIFFTEST, "generate", "--seed", String(seed)], {
-      encoding: "utf8",
-    });
-    const file = join(dir, `rand-${seed}.json`);
-    writeFileSync(file, text);
-    const out = join(dir, `rand-${seed}.expected.jsonl`);
-    // KSM is global: queue behind any other oracle run (tools/difftest takes the same lock)
-    execFileSync("flock", [LOCK, "python3", ORACLE, file, "--out", out], { stdio: "ignore", timeout: 600_000 });
-    const kernel = readFileSync(out, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
-    const sim = [...simulate(parseScenario(JSON.parse(text), validateKnob), options)];
-    const diffs = kernel.map((k, i) => (i < sim.length ? firstDifference(k, sim[i]) : "no such record"));
-    expect(diffs.find((d) => d !== null) ?? null).toBeNull();
-    expect(sim.length).toBe(kernel.length);
-  }, 900_000);
+  it.each(seeds)(
+    "random scenario %i",
+    (seed) => {
+      const text = execFileSync("python3", [DIFFTEST, "generate", "--seed", String(seed)], {
+        encoding: "utf8",
+      });
+      const file = join(dir, `rand-${seed}.json`);
+      writeFileSync(file, text);
+      const out = join(dir, `rand-${seed}.expected.jsonl`);
+      // KSM is global: queue behind any other oracle run (tools/difftest takes the same lock)
+      execFileSync("flock", [LOCK, "python3", ORACLE, file, "--out", out], {
+        stdio: "ignore",
+        timeout: 600_000,
+      });
+      const kernel = readFileSync(out, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
+      const sim = [...simulate(parseScenario(JSON.parse(text), validateKnob), options)];
+      const diffs = kernel.map((k, i) => (i < sim.length ? firstDifference(k, sim[i]) : "no such record"));
+      expect(diffs.find((d) => d !== null) ?? null).toBeNull();
+      expect(sim.length).toBe(kernel.length);
+    },
+    900_000,
+  );
 });

@@ -1,4 +1,18 @@
 import {
+  ABORT,
+  ABORTED,
+  type ChecksumPolicy,
+  type ContentIndex,
+  type ContentIndexFactory,
+  type CostCounters,
+  type KsmProfile,
+  NIL,
+  RESTART,
+  type ScanPolicy,
+  type SkipState,
+  zeroCost,
+} from "@ksm/contracts";
+import {
   type Advice,
   type ContentId,
   EBUSY,
@@ -24,19 +38,12 @@ import {
 } from "@ksm/mm";
 import type { Rmap, RmapWalkControl } from "@ksm/rmap";
 import {
-  ABORT,
-  ABORTED,
-  type ChecksumPolicy,
-  type ContentIndex,
-  type ContentIndexFactory,
-  type CostCounters,
-  type KsmProfile,
-  NIL,
-  RESTART,
-  type ScanPolicy,
-  type SkipState,
-  zeroCost,
-} from "@ksm/contracts";
+  type AdvisorContext,
+  type CpuModel,
+  cpuTimeNs,
+  DEFAULT_CPU_MODEL,
+  scanTimeAdvisor,
+} from "./advisor.js";
 import { DEFAULT_KNOBS, type KnobName, type Knobs, parseKnob } from "./knobs.js";
 import { LINUX_6_18 } from "./profile.js";
 import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
@@ -96,6 +103,8 @@ export interface KsmOptions {
   readonly scan?: ScanPolicy;
   /** Kernel era whose behaviours to follow (default Linux 6.18). */
   readonly profile?: KsmProfile;
+  /** How much simulated ksmd CPU time work costs (advances the clock; feeds the advisor). */
+  readonly cpuModel?: CpuModel;
   /** NUMA nodes of the machine (trees per node when merge_across_nodes is 0). */
   readonly nodes?: number;
   /** Reverse mapping to extend with KSM's walker (`rmap_walk_ksm`). */
@@ -114,8 +123,13 @@ export class Ksm implements KsmHooks {
   readonly items: RmapItems;
   readonly nodes: StableNodes;
   readonly profile: KsmProfile;
-  /** Simulated time, ms. */
+  /** Simulated time, ms: ksmd's sleeps plus its modeled CPU time. */
   now = 0;
+  /** Modeled ksmd CPU time so far, ns. */
+  cpuNs = 0;
+  private readonly cpuModel: CpuModel;
+  private readonly advisor: AdvisorContext = { change: 0, scanTime: 0, cpuTime: 0 };
+  private scanStart = 0;
   /** What the simulation spent so far (see {@link cost}). */
   private readonly spent: CostCounters = zeroCost();
 
@@ -158,6 +172,7 @@ export class Ksm implements KsmHooks {
     this.machine = opts.machine;
     this.checksumPolicy = opts.checksum;
     this.scanPolicy = opts.scan;
+    this.cpuModel = opts.cpuModel ?? DEFAULT_CPU_MODEL;
     this.profile = opts.profile ?? LINUX_6_18;
     this.nrNodes = Math.max(1, opts.nodes ?? 1);
     this.stable = opts.index.create(this.nrNodes);
@@ -257,7 +272,8 @@ export class Ksm implements KsmHooks {
       merging += slot.merging;
       items += slot.rmapItems;
     }
-    if (merging !== c.pages_shared + c.pages_sharing) out.push(`mms merge ${merging}, counters say ${c.pages_shared + c.pages_sharing}`);
+    if (merging !== c.pages_shared + c.pages_sharing)
+      out.push(`mms merge ${merging}, counters say ${c.pages_shared + c.pages_sharing}`);
     if (items !== this.items.count) out.push(`mms hold ${items} rmap_items, ${this.items.count} exist`);
     const sn = this.nodes;
     const f = this.machine.frames;
@@ -336,6 +352,7 @@ export class Ksm implements KsmHooks {
         if (k.advisor_mode !== v) {
           k.advisor_mode = v as Knobs["advisor_mode"];
           k.pages_to_scan = v === "scan-time" ? k.advisor_min_pages_to_scan : DEFAULT_KNOBS.pages_to_scan;
+          Object.assign(this.advisor, { change: 0, scanTime: 0, cpuTime: 0 });
         }
         return 0;
       default:
@@ -362,6 +379,7 @@ export class Ksm implements KsmHooks {
    */
   runBatch(): boolean {
     const seq = this.seqnr;
+    const before = this.cost();
     let n = this.knobs.pages_to_scan;
     while (n-- > 0) {
       const item = this.scanGetNextRmapItem();
@@ -370,6 +388,16 @@ export class Ksm implements KsmHooks {
       this.pagesScanned++;
       this.spent.pages_scanned++;
     }
+    const cpu = cpuTimeNs(this.cpuModel, before, this.cost());
+    this.cpuNs += cpu;
+    this.now += cpu / 1e6;
+    if (this.seqnr !== seq && this.knobs.advisor_mode === "scan-time")
+      this.knobs.pages_to_scan = scanTimeAdvisor(
+        this.knobs,
+        this.advisor,
+        this.now - this.scanStart,
+        this.cpuNs,
+      );
     this.now += Math.max(1, this.knobs.sleep_millisecs);
     return this.seqnr !== seq;
   }
@@ -387,6 +415,7 @@ export class Ksm implements KsmHooks {
     if (this.head.next === this.head) return NIL;
     let slot = this.cursor;
     if (slot === this.head) {
+      this.scanStart = this.now;
       if (!this.knobs.merge_across_nodes) for (const node of [...this.migrateNodes]) this.ksmGetFolio(node);
       for (let r = 0; r < this.nrNodes; r++) this.unstable.reset(r);
       if (this.scanPolicy?.startFullScan) this.reorderSlots(this.scanPolicy);
@@ -405,7 +434,10 @@ export class Ksm implements KsmHooks {
           if (!(vma.flags & VM_MERGEABLE)) continue;
           if (this.cursorAddress < vma.start) this.cursorAddress = vma.start;
           if (!vma.anonVma) this.cursorAddress = vma.end;
-          else if (this.cursorAddress === vma.start && this.scanPolicy?.skipVma?.(mm.id, vma.start, this.seqnr)) {
+          else if (
+            this.cursorAddress === vma.start &&
+            this.scanPolicy?.skipVma?.(mm.id, vma.start, this.seqnr)
+          ) {
             this.passOver(slot, vma.end);
             this.cursorAddress = vma.end;
           }
@@ -569,12 +601,19 @@ export class Ksm implements KsmHooks {
     let bypass = false;
     const stableNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
     if (stableNode !== NIL) {
-      if (sn.where[stableNode] !== ON_MIGRATE_LIST && this.kpfnNid(sn.kpfn[stableNode]!) !== sn.nid[stableNode]) {
+      if (
+        sn.where[stableNode] !== ON_MIGRATE_LIST &&
+        this.kpfnNid(sn.kpfn[stableNode]!) !== sn.nid[stableNode]
+      ) {
         this.stableNodeDupDel(stableNode);
         sn.where[stableNode] = ON_MIGRATE_LIST;
         this.migrateNodes.unshift(stableNode);
       }
-      if (sn.where[stableNode] !== ON_MIGRATE_LIST && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG)
+      if (
+        sn.where[stableNode] !== ON_MIGRATE_LIST &&
+        it.head[item] === stableNode &&
+        it.flags[item]! & STABLE_FLAG
+      )
         return;
       if (!this.isPageSharingCandidate(stableNode, 0)) bypass = true;
     } else {
@@ -583,7 +622,8 @@ export class Ksm implements KsmHooks {
         // before 6.11: a page equal to a KSM page merges at its first visit
         const kpfn = this.stableTreeSearch(pfn);
         if (kpfn !== NO_PFN) {
-          if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!, bypass);
+          if (this.tryToMergeWithKsmPage(item, pfn, kpfn))
+            this.stableTreeAppend(item, f.ksmNode[kpfn]!, bypass);
           return;
         }
         if (this.checksumChanged(item, pfn)) return;
@@ -630,7 +670,9 @@ export class Ksm implements KsmHooks {
     this.spent.bytes_hashed += PAGE_SIZE;
     const unique = content >= 0x8000_0000;
     const i = unique ? content - 0x8000_0000 : content;
-    if (unique ? i < this.usumKnown.length && this.usumKnown[i] : i < this.sumKnown.length && this.sumKnown[i])
+    if (
+      unique ? i < this.usumKnown.length && this.usumKnown[i] : i < this.sumKnown.length && this.sumKnown[i]
+    )
       return unique ? this.usums[i]! : this.sums[i]!;
     const sum = this.checksumPolicy.checksum(this.machine.contents.bytes(content, this.page)) >>> 0;
     if (unique) {
@@ -849,7 +891,8 @@ export class Ksm implements KsmHooks {
       this.chainNode = node;
       return this.ksmGetFolio(node);
     }
-    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs) prune = false;
+    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs)
+      prune = false;
     else if (prune) sn.chainPruneTime[node] = this.now;
     let found = NIL;
     let foundLen = 0;
@@ -1023,12 +1066,14 @@ export class Ksm implements KsmHooks {
       if (this.probeKeyed && it.keyed[node]) {
         const ret = this.keyCompare(it.keyHi[node]!, it.keyLo[node]!);
         if (ret !== 0) return ret;
-        if (!this.knobs.merge_across_nodes && this.machine.frames.nid[treePfn] !== this.probeNid) return ABORT;
+        if (!this.knobs.merge_across_nodes && this.machine.frames.nid[treePfn] !== this.probeNid)
+          return ABORT;
         this.treePfn = treePfn;
         return 0;
       }
     }
-    const treePfn = it.treeEpoch[node] === this.machine.epoch ? it.treePfn[node]! : this.getMergeablePage(node);
+    const treePfn =
+      it.treeEpoch[node] === this.machine.epoch ? it.treePfn[node]! : this.getMergeablePage(node);
     if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
     const f = this.machine.frames;
     const ret = this.memcmp(this.probe, f.content[treePfn]!);
@@ -1270,7 +1315,11 @@ export class Ksm implements KsmHooks {
    * Memory hot-remove of the frames [startPfn, endPfn) (`ksm_check_stable_tree`): stable
    * nodes still pointing there are pruned without touching their pages.
    */
-  offlineFrames(startPfn: Pfn, endPfn: Pfn, inRange: (pfn: Pfn) => boolean = (p) => p >= startPfn && p < endPfn): void {
+  offlineFrames(
+    startPfn: Pfn,
+    endPfn: Pfn,
+    inRange: (pfn: Pfn) => boolean = (p) => p >= startPfn && p < endPfn,
+  ): void {
     const sn = this.nodes;
     const stale = (node: number) => inRange(sn.kpfn[node]!);
     const all: number[] = [];
@@ -1279,6 +1328,7 @@ export class Ksm implements KsmHooks {
       if (!sn.where[node] || sn.isChain(node)) continue;
       if (stale(node)) this.removeNodeFromStableTree(node);
     }
-    for (const node of all) if (sn.where[node] && sn.isChain(node) && sn.hlist[node] === NIL) this.freeStableNodeChain(node);
+    for (const node of all)
+      if (sn.where[node] && sn.isChain(node) && sn.hlist[node] === NIL) this.freeStableNodeChain(node);
   }
 }

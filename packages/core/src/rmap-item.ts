@@ -72,7 +72,6 @@ export class RmapItems {
     this.pool.release(h);
   }
 
-
   private grow(n: number): void {
     this.next = grown(this.next, n);
     this.mm = grown(this.mm, n);

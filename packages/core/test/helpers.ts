@@ -1,5 +1,5 @@
-import { Machine, type Mm } from "@ksm/mm";
 import type { ChecksumPolicy } from "@ksm/contracts";
+import { Machine, type Mm } from "@ksm/mm";
 import { rbtreeIndex } from "@ksm/policy-index";
 import { Ksm } from "../src/index.js";
 

@@ -26,7 +26,11 @@ for (let p = 0; p < PROCESSES; p++) {
   for (let i = 0; i < per; i++) {
     // half an image shared by every process, a quarter unique, a quarter zero
     const c =
-      i < per / 2 ? machine.contents.pattern(BigInt(1000 + i)) : i < (3 * per) / 4 ? machine.contents.unique() : 0;
+      i < per / 2
+        ? machine.contents.pattern(BigInt(1000 + i))
+        : i < (3 * per) / 4
+          ? machine.contents.unique()
+          : 0;
     machine.write(mm, vma.start + i, c);
   }
   keep.push(mm);

@@ -94,7 +94,6 @@ export class ContentStore {
     }
   }
 
-
   /** Interns arbitrary page bytes (4096 of them). */
   fromBytes(bytes: Uint8Array): ContentId {
     if (bytes.length !== PAGE_SIZE) throw new RangeError(`a page has ${PAGE_SIZE} bytes`);

@@ -5,5 +5,5 @@ export { Machine, type MachineOptions, type MmapOptions } from "./machine.js";
 export { MMF_VM_MERGE_ANY, MMF_VM_MERGEABLE, Mm } from "./mm.js";
 export * from "./page-table.js";
 export { splitmix64, splitmix64Halves, unsplitmix64 } from "./splitmix.js";
-export * from "./vma.js";
 export { NO_SLOT, SwapDevice } from "./swap.js";
+export * from "./vma.js";

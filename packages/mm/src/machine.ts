@@ -219,7 +219,8 @@ export class Machine {
     f.mapcount[target]!++;
     mm.pt.set(vpn, target, PTE_PRESENT | PTE_YOUNG);
     this.putSwapEntry(slot);
-    if (f.refcount[target] === 1 && f.mapcount[target] === 1 && !f.isKsm(target)) f.flags[target]! |= PG_ANON_EXCLUSIVE;
+    if (f.refcount[target] === 1 && f.mapcount[target] === 1 && !f.isKsm(target))
+      f.flags[target]! |= PG_ANON_EXCLUSIVE;
   }
 
   /** `ksm_might_need_to_copy`: whether a swap-cache page must be copied for this mapping. */
@@ -228,7 +229,11 @@ export class Machine {
     if (f.isKsm(pfn)) return !this.hooks?.ksmFolioReusable(pfn);
     const av = f.anonVma[pfn]!;
     if (av === -1) return false;
-    return !(f.index[pfn] === vpn && vma.anonVma !== null && this.anonVmas.get(av)?.root === vma.anonVma.root);
+    return !(
+      f.index[pfn] === vpn &&
+      vma.anonVma !== null &&
+      this.anonVmas.get(av)?.root === vma.anonVma.root
+    );
   }
 
   /** Drops a swap entry's reference; a slot left unused leaves the swap cache and the device. */
@@ -326,13 +331,15 @@ export class Machine {
         if (maps[pfn]) out.push(`pfn ${pfn} is free but mapped ${maps[pfn]} times`);
         continue;
       }
-      if (f.mapcount[pfn] !== maps[pfn]) out.push(`pfn ${pfn}: mapcount ${f.mapcount[pfn]}, mapped ${maps[pfn]} times`);
+      if (f.mapcount[pfn] !== maps[pfn])
+        out.push(`pfn ${pfn}: mapcount ${f.mapcount[pfn]}, mapped ${maps[pfn]} times`);
       const cacheRef = f.flags[pfn]! & PG_SWAPCACHE ? 1 : 0;
       if (f.refcount[pfn] !== maps[pfn]! + cacheRef)
         out.push(`pfn ${pfn}: refcount ${f.refcount[pfn]}, expected ${maps[pfn]! + cacheRef}`);
     }
     for (const [slot, n] of slots)
-      if (this.swap!.count[slot] !== n) out.push(`swap slot ${slot}: count ${this.swap!.count[slot]}, ${n} entries`);
+      if (this.swap!.count[slot] !== n)
+        out.push(`swap slot ${slot}: count ${this.swap!.count[slot]}, ${n} entries`);
     return out;
   }
 

@@ -29,6 +29,8 @@ function fakeHooks(): KsmHooks {
     fork: () => {},
     exit: () => {},
     zeroPageUnmapped: () => {},
+    ksmFolioReusable: () => false,
+    migrateKsm: () => {},
   };
 }
 

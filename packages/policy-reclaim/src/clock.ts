@@ -15,7 +15,11 @@ export function clockReclaim(): ReclaimPolicy {
       let i = ring.findIndex((p) => p >= hand);
       if (i < 0) i = 0;
       const taken = new Set<number>();
-      for (let steps = 0; out.length < count && steps < 2 * ring.length + count; steps++, i = (i + 1) % ring.length) {
+      for (
+        let steps = 0;
+        out.length < count && steps < 2 * ring.length + count;
+        steps++, i = (i + 1) % ring.length
+      ) {
         const pfn = ring[i]!;
         if (taken.has(pfn)) continue;
         if (ctx.referenced(pfn)) continue;

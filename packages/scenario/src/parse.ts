@@ -47,7 +47,8 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
   if (root.name !== undefined) string(root.name, "$.name");
   if (root.profile !== undefined) string(root.profile, "$.profile");
   if (root.policies !== undefined)
-    for (const [axis, v] of Object.entries(object(root.policies, "$.policies"))) string(v, `$.policies.${axis}`);
+    for (const [axis, v] of Object.entries(object(root.policies, "$.policies")))
+      string(v, `$.policies.${axis}`);
   const knobs = root.knobs === undefined ? {} : object(root.knobs, "$.knobs");
   for (const [k, v] of Object.entries(knobs)) {
     const err = validateKnob(k, v);
@@ -73,7 +74,12 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
   };
 }
 
-function parseProcess(v: unknown, path: string, live: Map<string, Map<string, number>>, nodes: number): ProcessSpec {
+function parseProcess(
+  v: unknown,
+  path: string,
+  live: Map<string, Map<string, number>>,
+  nodes: number,
+): ProcessSpec {
   const p = object(v, path);
   allowOnly(p, path, ["name", "mergeAny", "regions"]);
   const name = string(p.name, `${path}.name`);

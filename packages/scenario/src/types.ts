@@ -55,7 +55,12 @@ export type Step =
   | { readonly op: "prctl"; readonly process: string; readonly mergeAny?: boolean }
   | { readonly op: "knob"; readonly name: string; readonly value: number | string | boolean }
   | { readonly op: "verify"; readonly label?: string }
-  | { readonly op: "swapout" | "read"; readonly process: string; readonly region: string; readonly range?: Range }
+  | {
+      readonly op: "swapout" | "read";
+      readonly process: string;
+      readonly region: string;
+      readonly range?: Range;
+    }
   | {
       readonly op: "migrate";
       readonly process: string;

@@ -9,7 +9,14 @@ import { frameAt } from "./reclaim.js";
  * its stable node (`folio_migrate_ksm`), which ksmd re-files in the new node's tree when
  * merge_across_nodes is 0. Returns how many frames moved.
  */
-export function migrateRange(machine: Machine, rmap: Rmap, mm: Mm, start: number, end: number, node: number): number {
+export function migrateRange(
+  machine: Machine,
+  rmap: Rmap,
+  mm: Mm,
+  start: number,
+  end: number,
+  node: number,
+): number {
   let n = 0;
   for (let vpn = start; vpn < end; vpn++) {
     const pfn = frameAt(mm, vpn);

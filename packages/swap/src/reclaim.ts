@@ -1,5 +1,5 @@
 import type { ReclaimPolicy } from "@ksm/contracts";
-import { type Machine, type Mm, NO_PFN, PG_ANON, type Pfn, PTE_PRESENT, PTE_SPECIAL } from "@ksm/mm";
+import { type Machine, type Mm, NO_PFN, type Pfn, PG_ANON, PTE_PRESENT, PTE_SPECIAL } from "@ksm/mm";
 import type { Rmap } from "@ksm/rmap";
 
 /**
@@ -31,13 +31,22 @@ export function swapOutRange(machine: Machine, rmap: Rmap, mm: Mm, start: number
  * Reclaims with `policy` until `freePages` frames are free or nothing more can go (the
  * scenario's `pressure` step). Returns how many frames were reclaimed.
  */
-export function reclaimUntilFree(machine: Machine, rmap: Rmap, policy: ReclaimPolicy, freePages: number): number {
+export function reclaimUntilFree(
+  machine: Machine,
+  rmap: Rmap,
+  policy: ReclaimPolicy,
+  freePages: number,
+): number {
   const f = machine.frames;
-  const ctx = { allocSeq: (pfn: Pfn) => f.allocSeq[pfn]!, referenced: (pfn: Pfn) => rmap.folioReferenced(pfn) > 0 };
+  const ctx = {
+    allocSeq: (pfn: Pfn) => f.allocSeq[pfn]!,
+    referenced: (pfn: Pfn) => rmap.folioReferenced(pfn) > 0,
+  };
   let reclaimed = 0;
   while (machine.freePages < freePages) {
     const candidates: Pfn[] = [];
-    for (let pfn = 1; pfn < f.size; pfn++) if (f.mapcount[pfn]! > 0 && f.flags[pfn]! & PG_ANON) candidates.push(pfn);
+    for (let pfn = 1; pfn < f.size; pfn++)
+      if (f.mapcount[pfn]! > 0 && f.flags[pfn]! & PG_ANON) candidates.push(pfn);
     const victims = policy.selectVictims(candidates, freePages - machine.freePages, ctx);
     let progress = 0;
     for (const pfn of victims) if (f.mapcount[pfn]! > 0 && reclaimFrame(machine, rmap, pfn)) progress++;

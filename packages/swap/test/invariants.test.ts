@@ -28,8 +28,18 @@ const op = fc.oneof(
   fc.record({ k: fc.constant("write"), p: fc.nat(3), page: fc.nat(PAGES - 1), seed: fc.nat(3) }),
   fc.record({ k: fc.constant("fork"), p: fc.nat(3) }),
   fc.record({ k: fc.constant("exit"), p: fc.nat(3) }),
-  fc.record({ k: fc.constant("swapout"), p: fc.nat(3), a: fc.nat(PAGES - 1), n: fc.integer({ min: 1, max: PAGES }) }),
-  fc.record({ k: fc.constant("read"), p: fc.nat(3), a: fc.nat(PAGES - 1), n: fc.integer({ min: 1, max: PAGES }) }),
+  fc.record({
+    k: fc.constant("swapout"),
+    p: fc.nat(3),
+    a: fc.nat(PAGES - 1),
+    n: fc.integer({ min: 1, max: PAGES }),
+  }),
+  fc.record({
+    k: fc.constant("read"),
+    p: fc.nat(3),
+    a: fc.nat(PAGES - 1),
+    n: fc.integer({ min: 1, max: PAGES }),
+  }),
   fc.record({ k: fc.constant("migrate"), p: fc.nat(3), a: fc.nat(PAGES - 1), node: fc.nat(1) }),
   fc.record({ k: fc.constant("pressure"), free: fc.nat(40) }),
   fc.record({ k: fc.constant("scan"), n: fc.integer({ min: 1, max: 3 }) }),
@@ -88,7 +98,8 @@ describe("swap, migration and merging together", () => {
               }
               break;
             case "fork":
-              if (p && procs.length < 5) procs.push({ mm: machine.fork(p.mm), start: p.start, expected: [...p.expected] });
+              if (p && procs.length < 5)
+                procs.push({ mm: machine.fork(p.mm), start: p.start, expected: [...p.expected] });
               break;
             case "exit":
               if (p) {
@@ -126,7 +137,8 @@ describe("swap, migration and merging together", () => {
         const c = ksm.counters();
         const distinct = new Set(procs.flatMap((p) => p.expected)).size;
         const pages = procs.length * PAGES;
-        if (!zeroPages && pages > 0) expect(c.pages_shared + c.pages_sharing).toBeGreaterThanOrEqual(pages - distinct);
+        if (!zeroPages && pages > 0)
+          expect(c.pages_shared + c.pages_sharing).toBeGreaterThanOrEqual(pages - distinct);
       }),
       { numRuns: 60 },
     );
