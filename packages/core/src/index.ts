@@ -1,3 +1,4 @@
+export { type AdvisorContext, type CpuModel, cpuTimeNs, DEFAULT_CPU_MODEL, scanTimeAdvisor } from "./advisor.js";
 export {
   DEFAULT_KNOBS,
   describe as describeKnob,
