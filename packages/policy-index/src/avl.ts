@@ -1,4 +1,5 @@
-import { ABORT, ABORTED, type ContentIndex, type ContentIndexFactory, NIL, RESTART } from "@ksm/contracts";
+import { type ContentIndexFactory, NIL } from "@ksm/contracts";
+import { BinaryTreeIndex, type LinkedTree } from "./binary-tree-index.js";
 
 /**
  * An AVL tree over integer node handles, with parent links and heights in typed arrays. The
@@ -6,7 +7,7 @@ import { ABORT, ABORTED, type ContentIndex, type ContentIndexFactory, NIL, RESTA
  * and erase rebalance with single and double rotations, keeping every node's subtrees within
  * one level of each other (height ≤ 1.44 log2 n, against 2 log2 n for a red-black tree).
  */
-export class AvlTree {
+export class AvlTree implements LinkedTree {
   left = new Int32Array(0);
   right = new Int32Array(0);
   parent = new Int32Array(0);
@@ -185,72 +186,10 @@ export class AvlTree {
   }
 }
 
-/**
- * An AVL tree in place of the red-black tree: the same memcmp order, a stricter balance, so
- * searches visit fewer nodes on average and inserts and erases rotate more. `find` walks as
- * {@link RbTreeIndex} does, re-reading the link it came through after each visit.
- */
-export class AvlTreeIndex implements ContentIndex {
-  readonly name = "avl";
-  visited = 0;
-  readonly tree: AvlTree;
-  private parent = NIL;
-  private asLeft = false;
-
+/** The avl tree as a content index. */
+export class AvlTreeIndex extends BinaryTreeIndex<AvlTree> {
   constructor(roots: number) {
-    this.tree = new AvlTree(roots);
-  }
-
-  ensure(n: number): void {
-    this.tree.ensure(n);
-  }
-
-  find(r: number, _key: number, visit: (node: number) => number): number {
-    const t = this.tree;
-    for (;;) {
-      let parent = NIL;
-      let asLeft = false;
-      let cur = t.roots[r]!;
-      let restart = false;
-      while (cur !== NIL) {
-        this.visited++;
-        const ret = visit(cur);
-        if (ret === RESTART) {
-          restart = true;
-          break;
-        }
-        if (ret === ABORT) return ABORTED;
-        cur = parent === NIL ? t.roots[r]! : asLeft ? t.left[parent]! : t.right[parent]!;
-        if (ret === 0) return cur;
-        parent = cur;
-        asLeft = ret < 0;
-        cur = asLeft ? t.left[cur]! : t.right[cur]!;
-      }
-      if (restart) continue;
-      this.parent = parent;
-      this.asLeft = asLeft;
-      return NIL;
-    }
-  }
-
-  insertHere(r: number, node: number, _key: number): void {
-    this.tree.insert(node, this.parent, this.asLeft, r);
-  }
-
-  erase(r: number, node: number): void {
-    this.tree.erase(node, r);
-  }
-
-  replace(r: number, victim: number, repl: number): void {
-    this.tree.replace(victim, repl, r);
-  }
-
-  reset(r: number): void {
-    this.tree.reset(r);
-  }
-
-  any(r: number): number {
-    return this.tree.roots[r]!;
+    super("avl", new AvlTree(roots));
   }
 }
 

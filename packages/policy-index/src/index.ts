@@ -1,4 +1,5 @@
 export { AvlTree, AvlTreeIndex, avlIndex } from "./avl.js";
+export { BinaryTreeIndex, type LinkedTree } from "./binary-tree-index.js";
 export { HashIndex, hashIndex } from "./hash.js";
 export { RbTree, RbTreeIndex, rbtreeIndex } from "./rbtree.js";
 export { SKIPLIST_MAX_LEVEL, SkipListIndex, type SkipListOptions, skiplistIndex } from "./skiplist.js";

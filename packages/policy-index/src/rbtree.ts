@@ -1,4 +1,5 @@
-import { ABORT, ABORTED, type ContentIndex, type ContentIndexFactory, NIL, RESTART } from "@ksm/contracts";
+import { type ContentIndexFactory, NIL } from "@ksm/contracts";
+import { BinaryTreeIndex, type LinkedTree } from "./binary-tree-index.js";
 
 const RED = 0;
 const BLACK = 1;
@@ -12,7 +13,7 @@ const BLACK = 1;
  * The shape after any sequence of operations is the one Linux would have, which matters:
  * KSM prunes stale stable nodes only on the path a search walks.
  */
-export class RbTree {
+export class RbTree implements LinkedTree {
   left = new Int32Array(0);
   right = new Int32Array(0);
   parent = new Int32Array(0);
@@ -266,74 +267,10 @@ export class RbTree {
   }
 }
 
-/**
- * The kernel's choice: a red-black tree walked as `lib/rbtree.c` users do. `find` re-reads
- * the link it came through after each visit, so a node replaced during the visit (a chain
- * collapsing into its last dup) is walked on through its replacement, as the kernel's
- * `*new` does.
- */
-export class RbTreeIndex implements ContentIndex {
-  readonly name = "rbtree";
-  visited = 0;
-  readonly tree: RbTree;
-  private parent = NIL;
-  private asLeft = false;
-
+/** The rbtree tree as a content index. */
+export class RbTreeIndex extends BinaryTreeIndex<RbTree> {
   constructor(roots: number) {
-    this.tree = new RbTree(roots);
-  }
-
-  ensure(n: number): void {
-    this.tree.ensure(n);
-  }
-
-  find(r: number, _key: number, visit: (node: number) => number): number {
-    const t = this.tree;
-    for (;;) {
-      let parent = NIL;
-      let asLeft = false;
-      let cur = t.roots[r]!;
-      let restart = false;
-      while (cur !== NIL) {
-        this.visited++;
-        const ret = visit(cur);
-        if (ret === RESTART) {
-          restart = true;
-          break;
-        }
-        if (ret === ABORT) return ABORTED;
-        // the visit may have replaced the node: re-read the link we came through
-        cur = parent === NIL ? t.roots[r]! : asLeft ? t.left[parent]! : t.right[parent]!;
-        if (ret === 0) return cur;
-        parent = cur;
-        asLeft = ret < 0;
-        cur = asLeft ? t.left[cur]! : t.right[cur]!;
-      }
-      if (restart) continue;
-      this.parent = parent;
-      this.asLeft = asLeft;
-      return NIL;
-    }
-  }
-
-  insertHere(r: number, node: number, _key: number): void {
-    this.tree.insert(node, this.parent, this.asLeft, r);
-  }
-
-  erase(r: number, node: number): void {
-    this.tree.erase(node, r);
-  }
-
-  replace(r: number, victim: number, repl: number): void {
-    this.tree.replace(victim, repl, r);
-  }
-
-  reset(r: number): void {
-    this.tree.reset(r);
-  }
-
-  any(r: number): number {
-    return this.tree.roots[r]!;
+    super("rbtree", new RbTree(roots));
   }
 }
 
