@@ -1,5 +1,6 @@
 import { type ContentIndexFactory, NIL } from "@ksm/contracts";
-import { BinaryTreeIndex, type LinkedTree } from "./binary-tree-index.js";
+import { BinaryTreeIndex } from "./binary-tree-index.js";
+import { LinkedTreeBase } from "./linked-tree.js";
 
 const RED = 0;
 const BLACK = 1;
@@ -13,42 +14,14 @@ const BLACK = 1;
  * The shape after any sequence of operations is the one Linux would have, which matters:
  * KSM prunes stale stable nodes only on the path a search walks.
  */
-export class RbTree implements LinkedTree {
-  left = new Int32Array(0);
-  right = new Int32Array(0);
-  parent = new Int32Array(0);
-  color = new Uint8Array(0);
-  readonly roots: Int32Array;
-
-  constructor(rootCount = 1, capacity = 64) {
-    this.roots = new Int32Array(rootCount).fill(NIL);
-    this.ensure(capacity);
-  }
-
-  /** Makes room for handles below `n`. */
-  ensure(n: number): void {
-    if (n <= this.left.length) return;
-    const size = Math.max(n, this.left.length * 2);
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.left = grow(this.left);
-    this.right = grow(this.right);
-    this.parent = grow(this.parent);
-    const c = new Uint8Array(size);
-    c.set(this.color);
-    this.color = c;
-  }
-
-  /** Empties tree `r` without touching its nodes (KSM's unstable-tree reset). */
-  reset(r = 0): void {
-    this.roots[r] = NIL;
+export class RbTree extends LinkedTreeBase {
+  /** Node colors (red 0, black 1). */
+  get color(): Uint8Array {
+    return this.balance;
   }
 
   /** `rb_link_node` + `rb_insert_color`: puts `node` under `parent` (NIL: as root) and rebalances. */
-  insert(node: number, parent: number, asLeft: boolean, r = 0): void {
+  override insert(node: number, parent: number, asLeft: boolean, r = 0): void {
     this.left[node] = NIL;
     this.right[node] = NIL;
     this.parent[node] = parent;
@@ -60,7 +33,7 @@ export class RbTree implements LinkedTree {
   }
 
   /** `rb_erase`. */
-  erase(z: number, r = 0): void {
+  override erase(z: number, r = 0): void {
     const L = this.left;
     const R = this.right;
     const P = this.parent;
@@ -93,71 +66,6 @@ export class RbTree implements LinkedTree {
       this.color[y] = this.color[z]!;
     }
     if (removedColor === BLACK) this.eraseFixup(x, xParent, r);
-  }
-
-  /** `rb_replace_node`: `repl` takes `victim`'s place, color and children. */
-  replace(victim: number, repl: number, r = 0): void {
-    const p = this.parent[victim]!;
-    if (p === NIL) this.roots[r] = repl;
-    else if (this.left[p] === victim) this.left[p] = repl;
-    else this.right[p] = repl;
-    const l = this.left[victim]!;
-    const rr = this.right[victim]!;
-    if (l !== NIL) this.parent[l] = repl;
-    if (rr !== NIL) this.parent[rr] = repl;
-    this.left[repl] = l;
-    this.right[repl] = rr;
-    this.parent[repl] = p;
-    this.color[repl] = this.color[victim]!;
-  }
-
-  /** First node in order, or NIL. */
-  first(r = 0): number {
-    let n = this.roots[r]!;
-    if (n === NIL) return NIL;
-    while (this.left[n] !== NIL) n = this.left[n]!;
-    return n;
-  }
-
-  /** In-order successor, or NIL. */
-  next(n: number): number {
-    if (this.right[n] !== NIL) {
-      n = this.right[n]!;
-      while (this.left[n] !== NIL) n = this.left[n]!;
-      return n;
-    }
-    let p = this.parent[n]!;
-    while (p !== NIL && n === this.right[p]) {
-      n = p;
-      p = this.parent[p]!;
-    }
-    return p;
-  }
-
-  private transplant(u: number, v: number, r: number): void {
-    const p = this.parent[u]!;
-    if (p === NIL) this.roots[r] = v;
-    else if (u === this.left[p]) this.left[p] = v;
-    else this.right[p] = v;
-    if (v !== NIL) this.parent[v] = p;
-  }
-
-  private rotateLeft(x: number, r: number): void {
-    const y = this.right[x]!;
-    this.right[x] = this.left[y]!;
-    if (this.left[y] !== NIL) this.parent[this.left[y]!] = x;
-    this.transplant(x, y, r);
-    this.left[y] = x;
-    this.parent[x] = y;
-  }
-
-  private rotateRight(x: number, r: number): void {
-    const y = this.left[x]!;
-    this.left[x] = this.right[y]!;
-    if (this.right[y] !== NIL) this.parent[this.right[y]!] = x;
-    this.transplant(x, y, r);
-    this.right[y] = x;
-    this.parent[x] = y;
   }
 
   private isRed(n: number): boolean {
