@@ -9,5 +9,6 @@ export {
 } from "./content-index.js";
 export { type CostCounters, zeroCost } from "./cost.js";
 export type { KsmBehaviour, KsmProfile } from "./profile.js";
+export { SplitMix32 } from "./random.js";
 export type { ReclaimContext, ReclaimPolicy } from "./reclaim.js";
 export type { PageVisit, ScanPolicy, SkipState } from "./scan.js";

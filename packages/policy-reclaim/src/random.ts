@@ -1,22 +1,15 @@
-import type { ReclaimPolicy } from "@ksm/contracts";
+import { type ReclaimPolicy, SplitMix32 } from "@ksm/contracts";
 
-/** Victims drawn uniformly with a seeded generator (xorshift32): reproducible bit for bit. */
+/** Victims drawn uniformly with a seeded generator: the same seed gives the same victims. */
 export function randomReclaim(seed = 1): ReclaimPolicy {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const rng = new SplitMix32(seed);
   return {
     name: "random",
     selectVictims(candidates, count) {
       const pool = [...candidates].sort((a, b) => a - b);
       const out: number[] = [];
       while (out.length < count && pool.length > 0) {
-        const i = next() % pool.length;
+        const i = rng.below(pool.length);
         out.push(pool[i]!);
         pool[i] = pool[pool.length - 1]!;
         pool.pop();

@@ -1,5 +1,4 @@
 export { AdaptiveScan, type AdaptiveScanOptions, type AdaptiveVmaState, adaptiveScan } from "./adaptive.js";
 export { linearScan } from "./linear.js";
-export { SplitMix32 } from "./prng.js";
 export { type RandomScanOptions, randomScan } from "./random.js";
 export { skipAge, smartScan, smartScanSkip } from "./smart.js";

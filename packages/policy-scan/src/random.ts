@@ -1,5 +1,4 @@
-import type { ScanPolicy } from "@ksm/contracts";
-import { SplitMix32 } from "./prng.js";
+import { type ScanPolicy, SplitMix32 } from "@ksm/contracts";
 
 /** Options of {@link randomScan}. */
 export interface RandomScanOptions {

@@ -1,7 +1,8 @@
 import type { SkipState } from "@ksm/contracts";
+import { SplitMix32 } from "@ksm/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { adaptiveScan, linearScan, randomScan, SplitMix32, skipAge, smartScan } from "../src/index.js";
+import { adaptiveScan, linearScan, randomScan, skipAge, smartScan } from "../src/index.js";
 
 describe("linear scan", () => {
   it("has no hooks: nothing reordered, passed over or skipped", () => {

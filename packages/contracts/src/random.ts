@@ -1,7 +1,8 @@
 /**
  * SplitMix32 (Steele, Lea and Flood's SplitMix, with 32-bit constants from MurmurHash3's
  * finaliser): a small seeded generator whose output depends only on the seed and the number
- * of draws, so runs repeat bit for bit.
+ * of draws, so runs repeat bit for bit. Plugins and benchmarks that choose at random draw
+ * from it, never from `Math.random`.
  */
 export class SplitMix32 {
   private state: number;
@@ -17,6 +18,11 @@ export class SplitMix32 {
     z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) >>> 0;
+  }
+
+  /** A float in [0, 1). */
+  float(): number {
+    return this.next() / 0x1_0000_0000;
   }
 
   /** A uniform integer in [0, n), n ≤ 2^32 (rejection sampling: no modulo bias). */
