@@ -1,4 +1,10 @@
-export { type AdvisorContext, type CpuModel, cpuTimeNs, DEFAULT_CPU_MODEL, scanTimeAdvisor } from "./advisor.js";
+export {
+  type AdvisorContext,
+  type CpuModel,
+  cpuTimeNs,
+  DEFAULT_CPU_MODEL,
+  scanTimeAdvisor,
+} from "./advisor.js";
 export {
   DEFAULT_KNOBS,
   describe as describeKnob,

@@ -416,6 +416,7 @@ export class Ksm implements KsmHooks {
     let slot = this.cursor;
     if (slot === this.head) {
       this.scanStart = this.now;
+      this.items.reserve(this.machine.frames.allocated);
       if (!this.knobs.merge_across_nodes) for (const node of [...this.migrateNodes]) this.ksmGetFolio(node);
       for (let r = 0; r < this.nrNodes; r++) this.unstable.reset(r);
       if (this.scanPolicy?.startFullScan) this.reorderSlots(this.scanPolicy);
@@ -789,10 +790,14 @@ export class Ksm implements KsmHooks {
 
   // ------------------------------------------------------------------ stable tree
 
+  /** Mappings a KSM page may take: max_page_sharing, unlimited in eras without chains. */
+  private get sharingLimit(): number {
+    return this.profile.behaviour.chains ? this.knobs.max_page_sharing : Number.POSITIVE_INFINITY;
+  }
+
   private isPageSharingCandidate(node: number, offset: number): boolean {
     const len = this.nodes.rmapHlistLen[node]!;
-    if (!this.profile.behaviour.chains) return len !== 0;
-    return len !== 0 && len + offset < this.knobs.max_page_sharing;
+    return len !== 0 && len + offset < this.sharingLimit;
   }
 
   /**
@@ -834,6 +839,7 @@ export class Ksm implements KsmHooks {
     const sn = this.nodes;
     if (sn.where[node] === IS_DUP) {
       const chain = sn.chainOf[node]!;
+      sn.fullEpoch[chain] = -1;
       const p = sn.dupPrev[node]!;
       const n = sn.dupNext[node]!;
       if (p === NIL) sn.hlist[chain] = n;
@@ -846,6 +852,7 @@ export class Ksm implements KsmHooks {
 
   private chainAddDup(dup: number, chain: number): void {
     const sn = this.nodes;
+    sn.fullEpoch[chain] = -1;
     sn.where[dup] = IS_DUP;
     sn.chainOf[dup] = chain;
     const first = sn.hlist[chain]!;
@@ -894,13 +901,35 @@ export class Ksm implements KsmHooks {
     if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs)
       prune = false;
     else if (prune) sn.chainPruneTime[node] = this.now;
+    const epoch = this.machine.epoch;
+    if (!prune && sn.fullEpoch[node] === epoch) {
+      // every dup valid and full since the last walk: it would settle on the first again
+      this.chainDup = sn.hlist[node]!;
+      this.chainNode = node;
+      return sn.kpfn[this.chainDup]!;
+    }
+    if (!prune) {
+      // the common case, without the walk: the first dup is valid, can take one more
+      // mapping and is not the chain's last (so nothing moves or collapses)
+      const first = sn.hlist[node]!;
+      if (first !== NIL && sn.dupNext[first] !== NIL && sn.validEpoch[first] === this.machine.epoch) {
+        const len = sn.rmapHlistLen[first]!;
+        if (len !== 0 && len < this.sharingLimit) {
+          this.chainDup = first;
+          this.chainNode = node;
+          return sn.kpfn[first]!;
+        }
+      }
+    }
     let found = NIL;
     let foundLen = 0;
     let folio: Pfn = NO_PFN;
+    let stale = false;
     for (let dup = sn.hlist[node]!; dup !== NIL; ) {
       const next = sn.dupNext[dup]!;
       const kp = this.ksmGetFolio(dup);
-      if (kp !== NO_PFN) {
+      if (kp === NO_PFN) stale = true;
+      else {
         if (
           found === NIL ||
           (this.isPageSharingCandidate(dup, 0) &&
@@ -937,6 +966,16 @@ export class Ksm implements KsmHooks {
         sn.hlist[node] = found;
       }
     } else this.freeStableNodeChain(node);
+    if (
+      !prune &&
+      !stale &&
+      found !== NIL &&
+      this.chainNode === node &&
+      sn.hlist[node] === found &&
+      sn.dupNext[found] !== NIL &&
+      !this.isPageSharingCandidate(found, 0)
+    )
+      sn.fullEpoch[node] = epoch;
     this.chainDup = found;
     return folio;
   }
@@ -1134,6 +1173,7 @@ export class Ksm implements KsmHooks {
       else this.pagesShared--;
       this.slotOf(item).merging--;
       sn.rmapHlistLen[node]!--;
+      if (sn.where[node] === IS_DUP) sn.fullEpoch[sn.chainOf[node]!] = -1;
       it.head[item] = NIL;
       it.flags[item] = flags & ~STABLE_FLAG;
     } else if (flags & UNSTABLE_FLAG) {

@@ -72,6 +72,11 @@ export class RmapItems {
     this.pool.release(h);
   }
 
+  /** Makes room for `n` items at once (a capacity hint: growing by doubling copies every array). */
+  reserve(n: number): void {
+    if (n > this.next.length) this.grow(n);
+  }
+
   private grow(n: number): void {
     this.next = grown(this.next, n);
     this.mm = grown(this.mm, n);

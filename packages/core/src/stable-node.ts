@@ -34,6 +34,12 @@ export class StableNodes {
   keyed = new Uint8Array(0);
   /** The machine epoch at which the node's page last passed the keyhole check. */
   validEpoch = new Float64Array(0);
+  /**
+   * Chains: the machine epoch at which every dup was found valid and full (so a lookup
+   * settles on the first dup without walking the others); -1 once a dup is added, dropped
+   * or loses a mapping.
+   */
+  fullEpoch = new Float64Array(0);
   private readonly pool = new HandlePool();
 
   /** `tree`: the stable tree(s), one root per NUMA node, grown with the nodes. */
@@ -57,6 +63,7 @@ export class StableNodes {
     this.chainOf[h] = NIL;
     this.keyed[h] = 0;
     this.validEpoch[h] = -1;
+    this.fullEpoch[h] = -1;
     return h;
   }
 
@@ -83,6 +90,7 @@ export class StableNodes {
     this.keyLo = grown(this.keyLo, n);
     this.keyed = grown(this.keyed, n);
     this.validEpoch = grown(this.validEpoch, n);
+    this.fullEpoch = grown(this.fullEpoch, n);
     this.tree.ensure(n);
   }
 }
