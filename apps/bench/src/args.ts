@@ -1,0 +1,91 @@
+/** Parsed command-line flags: `--name value`, `--name=value`, or boolean `--name`. */
+export interface Args {
+  readonly positional: string[];
+  readonly flags: Map<string, string[]>;
+}
+
+/** A usage error: printed as one line, exit code 2. */
+export class UsageError extends Error {}
+
+/**
+ * Parses `argv`; flags in `booleans` take no value. Every flag must be in `known` (a
+ * misspelt flag is an error, not silently ignored).
+ */
+export function parseArgs(
+  argv: readonly string[],
+  known: readonly string[],
+  booleans: readonly string[],
+): Args {
+  const positional: string[] = [];
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) {
+      positional.push(a);
+      continue;
+    }
+    const eq = a.indexOf("=");
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (!known.includes(name) && !booleans.includes(name))
+      throw new UsageError(
+        `unknown flag --${name}; expected one of ${[...known, ...booleans].map((k) => `--${k}`).join(", ")}`,
+      );
+    let value: string;
+    if (booleans.includes(name)) value = eq < 0 ? "true" : a.slice(eq + 1);
+    else if (eq >= 0) value = a.slice(eq + 1);
+    else {
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`--${name} needs a value`);
+      value = next;
+    }
+    flags.set(name, [...(flags.get(name) ?? []), value]);
+  }
+  return { positional, flags };
+}
+
+/** The last value of a flag, or undefined. */
+export function flag(args: Args, name: string): string | undefined {
+  const v = args.flags.get(name);
+  return v?.[v.length - 1];
+}
+
+/** An integer flag, or `fallback`. */
+export function intFlag(args: Args, name: string, fallback: number): number {
+  const v = flag(args, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${v}"`);
+  return n;
+}
+
+/** A comma-separated list flag, or undefined. */
+export function listFlag(args: Args, name: string): string[] | undefined {
+  const v = flag(args, name);
+  return v === undefined ? undefined : v.split(",").filter((x) => x);
+}
+
+/** Seeds: `1,2,5` or `1-3` (or both, `1-3,7`). */
+export function parseSeeds(text: string): number[] {
+  const out: number[] = [];
+  for (const part of text.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new UsageError(`bad seed list "${text}"; expected e.g. 1,2,3 or 1-5`);
+    const a = Number(m[1]);
+    const b = m[2] === undefined ? a : Number(m[2]);
+    for (let s = a; s <= b; s++) out.push(s);
+  }
+  return out;
+}
+
+/** `--param name=value` (or `workload.name=value`) flags as numbers, by workload ("" for any). */
+export function paramFlags(args: Args): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const p of args.flags.get("param") ?? []) {
+    const m = /^(?:([\w-]+)\.)?(\w+)=(-?[\d.e+]+)$/.exec(p);
+    if (!m || !Number.isFinite(Number(m[3])))
+      throw new UsageError(`bad --param "${p}"; expected name=number or workload.name=number`);
+    const w = m[1] ?? "";
+    out.set(w, { ...(out.get(w) ?? {}), [m[2]!]: Number(m[3]) });
+  }
+  return out;
+}

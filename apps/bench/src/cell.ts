@@ -1,0 +1,123 @@
+import { buildSimulation, type SimRecord, simulate, validateKnob } from "@ksm/ksm-sim";
+import { parseScenario, type Scenario } from "@ksm/scenario";
+import { bestSaving, bestSavingAtReports } from "./best-saving.js";
+import type { CostCounters } from "./cost.js";
+import { type CostModel, estimateKsmdSeconds } from "./cost-model.js";
+import { finalCost, type SavingMetrics, savingMetrics } from "./metrics.js";
+import { type SeriesPoint, toSeries, visitedPages } from "./series.js";
+import { getWorkload, resolveParams, type WorkloadParams } from "./workloads/index.js";
+
+/** One cell of the matrix: a workload and seed on a profile with policy variants. */
+export interface CellSpec {
+  readonly workload: string;
+  /** Parameters overriding the workload's defaults. */
+  readonly params?: WorkloadParams;
+  readonly seed: number;
+  readonly profile: string;
+  /** Variant per policy axis; axes left out take the profile's default. */
+  readonly policies: Readonly<Record<string, string>>;
+}
+
+/** What one cell measured. Everything but `wallSeconds` is a function of the spec. */
+export interface CellResult {
+  readonly key: string;
+  readonly spec: CellSpec;
+  /** `axis=variant,…`, or `default`. */
+  readonly variant: string;
+  /** Pages mapped at the end of the scenario. */
+  readonly pages: number;
+  readonly metrics: SavingMetrics | null;
+  readonly series: readonly SeriesPoint[];
+  /** The cost counters at the end of the run, when the simulator reports them. */
+  readonly cost: Partial<CostCounters> | null;
+  /** Pages ksmd visited: cost.pages_scanned, or estimated from the rmap_items of each scan. */
+  readonly pagesScanned: number;
+  /** Whether pagesScanned is the estimate (no cost counters). */
+  readonly pagesScannedEstimated: boolean;
+  /** ksmd CPU seconds the calibrated cost model predicts; null without a model. */
+  readonly estKsmdSeconds: number | null;
+  /** The simulator's wall time for the run (not deterministic). */
+  readonly wallSeconds: number;
+  /** The error that stopped the cell, if one did. */
+  readonly error: string | null;
+}
+
+/** `axis=variant` pairs in axis order, or `default`. */
+export function variantLabel(policies: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(policies).sort();
+  return keys.length ? keys.map((k) => `${k}=${policies[k]}`).join(",") : "default";
+}
+
+/** The sort key of a cell: workload, profile, variant, seed (zero-padded). */
+export function cellKey(spec: CellSpec): string {
+  return [spec.workload, spec.profile, variantLabel(spec.policies), String(spec.seed).padStart(10, "0")].join(
+    "|",
+  );
+}
+
+/** The scenario of a cell (generated from the workload, parameters and seed), validated. */
+export function cellScenario(spec: CellSpec): Scenario {
+  const w = getWorkload(spec.workload);
+  const scenario = w.generate(resolveParams(w, spec.params), spec.seed);
+  return parseScenario(JSON.parse(JSON.stringify(scenario)), validateKnob);
+}
+
+/** Runs one cell on the simulator, in this thread. */
+export async function runCell(spec: CellSpec, model: CostModel | null): Promise<CellResult> {
+  const key = cellKey(spec);
+  const variant = variantLabel(spec.policies);
+  const base = { key, spec, variant };
+  let scenario: Scenario;
+  try {
+    scenario = cellScenario(spec);
+  } catch (e) {
+    return failed(base, 0, e);
+  }
+  const bestAt = bestSavingAtReports(scenario);
+  const best = bestSaving(scenario);
+  const records: SimRecord[] = [];
+  let wallSeconds = 0;
+  try {
+    const options = await buildSimulation({ profile: spec.profile, policies: spec.policies });
+    const t0 = performance.now();
+    for (const r of simulate(scenario, options)) records.push(r);
+    wallSeconds = (performance.now() - t0) / 1000;
+  } catch (e) {
+    return failed(base, best.pages, e);
+  }
+  const series = toSeries(
+    records,
+    bestAt.map((b) => b.bestSavedPages),
+  );
+  const cost = finalCost(series) ?? null;
+  const estimated = cost?.pages_scanned === undefined;
+  const pagesScanned = estimated ? visitedPages(series) : cost.pages_scanned!;
+  const counters = { ...cost, pages_scanned: pagesScanned };
+  return {
+    ...base,
+    pages: best.pages,
+    metrics: savingMetrics(series, best.bestSavedPages),
+    series,
+    cost,
+    pagesScanned,
+    pagesScannedEstimated: estimated,
+    estKsmdSeconds: model ? estimateKsmdSeconds(model, counters) : null,
+    wallSeconds,
+    error: null,
+  };
+}
+
+function failed(base: Pick<CellResult, "key" | "spec" | "variant">, pages: number, e: unknown): CellResult {
+  return {
+    ...base,
+    pages,
+    metrics: null,
+    series: [],
+    cost: null,
+    pagesScanned: 0,
+    pagesScannedEstimated: true,
+    estKsmdSeconds: null,
+    wallSeconds: 0,
+    error: e instanceof Error ? e.message : String(e),
+  };
+}

@@ -1,0 +1,44 @@
+export { type Args, parseArgs, parseSeeds, UsageError } from "./args.js";
+export { type BestSaving, bestSaving, bestSavingAtReports } from "./best-saving.js";
+export { type CellResult, type CellSpec, cellKey, cellScenario, runCell, variantLabel } from "./cell.js";
+export { COST_FIELDS, type CostCounters, recordCost } from "./cost.js";
+export {
+  CALIBRATION_FILE,
+  type Calibration,
+  type CalibrationSample,
+  type CostField,
+  type CostModel,
+  estimateKsmdSeconds,
+  fitCostModel,
+  loadCalibration,
+} from "./cost-model.js";
+export { type OracleRun, oracleUnavailable, runOracle } from "./kernel/oracle.js";
+export { machineInfo } from "./machine.js";
+export { DEFAULT_SEEDS, type MatrixPlan, planMatrix, policyChoices, runMatrix } from "./matrix.js";
+export {
+  finalCost,
+  PAGE_SIZE,
+  type SavingMetrics,
+  SCAN_FRACTIONS,
+  savingMetrics,
+  scansToFraction,
+} from "./metrics.js";
+export { runCells } from "./pool.js";
+export { Rng } from "./prng.js";
+export { Progress } from "./progress.js";
+export { csvField, toCsv } from "./report/csv.js";
+export { formatJson } from "./report/json.js";
+export { mdCell, mdTable } from "./report/markdown.js";
+export { type SummaryRow, summarise } from "./report/summary.js";
+export { escapeXml, lineChart, niceTicks, scatterChart } from "./report/svg.js";
+export {
+  type ReportFiles,
+  type RunInfo,
+  reportFiles,
+  resultsCsv,
+  seriesCsv,
+  writeReport,
+} from "./report/write.js";
+export { type BenchIo, runBenchCli } from "./run-cli.js";
+export { isReport, type SeriesPoint, toSeries, visitedPages } from "./series.js";
+export * from "./workloads/index.js";

@@ -1,0 +1,101 @@
+import type { PolicyListing } from "@ksm/ksm-sim";
+import { type CellResult, type CellSpec, cellKey } from "./cell.js";
+import type { CostModel } from "./cost-model.js";
+import { runCells } from "./pool.js";
+import { MATRIX_WORKLOADS, type WorkloadParams } from "./workloads/index.js";
+
+/** The seeds of the default matrix. */
+export const DEFAULT_SEEDS: readonly number[] = [1, 2, 3];
+
+/** Which cells a matrix has. */
+export interface MatrixPlan {
+  /** Profiles (default: every profile listPolicies() knows). */
+  readonly profiles?: readonly string[];
+  /** Policy axes to vary (default: every axis). */
+  readonly axes?: readonly string[];
+  /**
+   * false (default): the profile's defaults, then one axis at a time through each of its
+   * variants with the other axes at default. true: every combination of the axes' variants.
+   */
+  readonly cross?: boolean;
+  readonly workloads?: readonly string[];
+  readonly seeds?: readonly number[];
+  /** Parameter overrides per workload. */
+  readonly params?: Readonly<Record<string, WorkloadParams>>;
+}
+
+/**
+ * The policy choices of a plan: `{}` is the profile's defaults. When the listing names a
+ * profile's default variants (an optional `policies` field on its entry), choosing one of
+ * them alone is the same run as `{}` and is left out.
+ */
+export function policyChoices(
+  listing: PolicyListing,
+  plan: MatrixPlan,
+  profile?: string,
+): Record<string, string>[] {
+  const entry = listing.profiles.find((p) => p.name === profile) as
+    | { policies?: Readonly<Record<string, string>> }
+    | undefined;
+  const defaults = entry?.policies ?? {};
+  const axes = (plan.axes ?? Object.keys(listing.policies)).filter((a) => listing.policies[a]?.length);
+  for (const a of plan.axes ?? [])
+    if (!listing.policies[a])
+      throw new RangeError(
+        `unknown policy axis "${a}"; expected one of ${Object.keys(listing.policies).join(", ")}`,
+      );
+  const seen = new Set<string>();
+  const out: Record<string, string>[] = [];
+  const add = (c: Record<string, string>) => {
+    const k = JSON.stringify(Object.entries(c).sort());
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(c);
+    }
+  };
+  add({});
+  if (plan.cross) {
+    let combos: Record<string, string>[] = [{}];
+    for (const a of axes)
+      combos = combos.flatMap((c) => listing.policies[a]!.map((v) => ({ ...c, [a]: v.name })));
+    combos.forEach(add);
+  } else
+    for (const a of axes)
+      for (const v of listing.policies[a]!) if (defaults[a] !== v.name) add({ [a]: v.name });
+  return out;
+}
+
+/** The cells of a plan, sorted by key. */
+export function planMatrix(listing: PolicyListing, plan: MatrixPlan = {}): CellSpec[] {
+  const profiles = plan.profiles ?? listing.profiles.map((p) => p.name);
+  for (const p of profiles)
+    if (!listing.profiles.some((x) => x.name === p))
+      throw new RangeError(
+        `unknown profile "${p}"; expected one of ${listing.profiles.map((x) => x.name).join(", ")}`,
+      );
+  const choices = new Map(profiles.map((p) => [p, policyChoices(listing, plan, p)]));
+  const cells: CellSpec[] = [];
+  for (const workload of plan.workloads ?? MATRIX_WORKLOADS)
+    for (const seed of plan.seeds ?? DEFAULT_SEEDS)
+      for (const profile of profiles)
+        for (const policies of choices.get(profile)!) {
+          const params = plan.params?.[workload];
+          cells.push({ workload, seed, profile, policies, ...(params ? { params } : {}) });
+        }
+  return cells.sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : cellKey(a) > cellKey(b) ? 1 : 0));
+}
+
+/** How to run a matrix. */
+export interface MatrixRunOptions {
+  /** Worker threads (default os.availableParallelism()); 0 runs in this thread. */
+  readonly workers: number;
+  readonly model: CostModel | null;
+  readonly onResult?: (r: CellResult) => void;
+  readonly workerUrl?: URL;
+}
+
+/** Runs the cells (in parallel on worker threads) and returns the results sorted by key. */
+export async function runMatrix(cells: readonly CellSpec[], opts: MatrixRunOptions): Promise<CellResult[]> {
+  const results = await runCells(cells, opts);
+  return results.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

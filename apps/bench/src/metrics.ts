@@ -1,0 +1,60 @@
+import type { CostCounters } from "./cost.js";
+import type { SeriesPoint } from "./series.js";
+
+/** Bytes in a page. */
+export const PAGE_SIZE = 4096;
+
+/** The fractions of the final saving that "full scans to X %" are reported for. */
+export const SCAN_FRACTIONS = [0.5, 0.9, 0.99] as const;
+
+/** What a timeline run achieved. */
+export interface SavingMetrics {
+  /** Pages saved at the last report (pages_sharing + ksm_zero_pages). */
+  readonly savedPages: number;
+  /** The same in bytes. */
+  readonly savedBytes: number;
+  /** The saving of perfect instant dedup (see bestSaving), in pages. */
+  readonly bestSavedPages: number;
+  /** savedPages / bestSavedPages; null when nothing could be saved. */
+  readonly shareOfBest: number | null;
+  /** Full scans until the saving first reached 50 %, 90 %, 99 % of the final one (null when that is 0). */
+  readonly scansTo50: number | null;
+  readonly scansTo90: number | null;
+  readonly scansTo99: number | null;
+  /** Full scans of the whole run. */
+  readonly fullScans: number;
+}
+
+/**
+ * The full scans (the report's `fullScans`) at which the saving first reached `fraction` of
+ * the final saving; null when the final saving is 0 (nothing to reach).
+ */
+export function scansToFraction(series: readonly SeriesPoint[], fraction: number): number | null {
+  const last = series[series.length - 1];
+  if (!last || last.savedPages <= 0) return null;
+  const target = fraction * last.savedPages;
+  for (const p of series) if (p.savedPages >= target) return p.fullScans;
+  return last.fullScans;
+}
+
+/** The saving metrics of a timeline against the best possible saving. */
+export function savingMetrics(series: readonly SeriesPoint[], bestSavedPages: number): SavingMetrics {
+  const last = series[series.length - 1];
+  const saved = last?.savedPages ?? 0;
+  return {
+    savedPages: saved,
+    savedBytes: saved * PAGE_SIZE,
+    bestSavedPages,
+    shareOfBest: bestSavedPages > 0 ? saved / bestSavedPages : null,
+    scansTo50: scansToFraction(series, 0.5),
+    scansTo90: scansToFraction(series, 0.9),
+    scansTo99: scansToFraction(series, 0.99),
+    fullScans: last?.fullScans ?? 0,
+  };
+}
+
+/** The cost counters of the last report that has them (they are cumulative), if any. */
+export function finalCost(series: readonly SeriesPoint[]): Partial<CostCounters> | undefined {
+  for (let i = series.length - 1; i >= 0; i--) if (series[i]!.cost) return series[i]!.cost;
+  return undefined;
+}

@@ -1,0 +1,364 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CellResult } from "../cell.js";
+import { COST_FIELDS } from "../cost.js";
+import type { Calibration } from "../cost-model.js";
+import { toCsv } from "./csv.js";
+import { formatJson } from "./json.js";
+import { mdTable } from "./markdown.js";
+import { fmt, mean, summarise } from "./summary.js";
+import { type ChartSeries, escapeXml, lineChart, scatterChart } from "./svg.js";
+
+const MIB = 1024 * 1024;
+
+/** What the report says about the run besides the results. */
+export interface RunInfo {
+  /** The command line that made the results. */
+  readonly command: string;
+  /** ISO date and time of the run. */
+  readonly date: string;
+  readonly machine: Readonly<Record<string, string | number>>;
+  readonly elapsedSeconds: number;
+  readonly workers: number;
+  readonly calibration: Calibration | null;
+}
+
+/** The files of a report, by name, as text. */
+export type ReportFiles = Record<string, string>;
+
+/** The deterministic part of a cell result (no wall time). */
+function stable(r: CellResult) {
+  const { wallSeconds: _, ...rest } = r;
+  return rest;
+}
+
+/**
+ * The chart groups of a set of results: one per policy axis, each with the default cells
+ * and the cells that vary that axis (one-axis-at-a-time matrices); one group "all" when
+ * there is no axis or cells vary several axes at once.
+ */
+export function chartGroups(results: readonly CellResult[]): Map<string, (r: CellResult) => boolean> {
+  const axesOf = (r: CellResult) => Object.keys(r.spec.policies);
+  const groups = new Map<string, (r: CellResult) => boolean>();
+  const axes = [...new Set(results.flatMap(axesOf))].sort();
+  if (axes.length === 0 || results.some((r) => axesOf(r).length > 1)) groups.set("all", () => true);
+  else for (const a of axes) groups.set(a, (r) => axesOf(r).length === 0 || axesOf(r)[0] === a);
+  return groups;
+}
+
+/** The chart files (SVG), by name: saved MiB over full scans and cost against savings, per workload and axis. */
+export function charts(results: readonly CellResult[], calibration: Calibration | null): ReportFiles {
+  const files: ReportFiles = {};
+  const profiles = [...new Set(results.map((r) => r.spec.profile))];
+  const workloads = [...new Set(results.map((r) => r.spec.workload))];
+  const groups = chartGroups(results);
+  for (const w of workloads)
+    for (const [group, member] of groups) {
+      const cells = results.filter((r) => r.spec.workload === w && r.metrics && member(r));
+      if (cells.length === 0) continue;
+      const variants = [...new Set(cells.map((r) => r.variant))];
+      const lineKeys = [...new Set(cells.map((r) => `${r.spec.profile}\u0000${r.variant}`))];
+      const describe = (key: string) => {
+        const [profile, variant] = key.split("\u0000") as [string, string];
+        return {
+          name: profiles.length > 1 ? `${variant} (${profile})` : variant,
+          color: variants.indexOf(variant),
+          style: profiles.indexOf(profile),
+          mine: cells.filter((r) => r.spec.profile === profile && r.variant === variant),
+        };
+      };
+      const lines: ChartSeries[] = lineKeys.map((key) => {
+        const { name, color, style, mine } = describe(key);
+        const scans = [...new Set(mine.flatMap((r) => r.series.map((p) => p.fullScans)))].sort(
+          (a, b) => a - b,
+        );
+        const points = scans.map((s) => {
+          const y = mean(mine.map((r) => r.series.find((p) => p.fullScans === s)?.savedPages));
+          return [s, ((y ?? 0) * 4096) / MIB] as const;
+        });
+        return { name, color, style, points };
+      });
+      // the best possible saving of each report's state (the same for every variant), mean over seeds
+      const scans = [...new Set(cells.flatMap((r) => r.series.map((p) => p.fullScans)))].sort(
+        (a, b) => a - b,
+      );
+      const bestPoints = scans.flatMap((s) => {
+        const y = mean(cells.map((r) => r.series.find((p) => p.fullScans === s)?.bestSavedPages));
+        return y === null ? [] : [[s, (y * 4096) / MIB] as const];
+      });
+      if (bestPoints.length)
+        lines.push({ name: "best possible (perfect instant dedup)", points: bestPoints, dashed: true });
+      const suffix = group === "all" ? "" : `-${group}`;
+      const about = group === "all" ? "" : `, ${group} variants`;
+      const seeds = new Set(cells.map((r) => r.spec.seed)).size;
+      files[`saved-${w}${suffix}.svg`] = lineChart({
+        title: `${w}: saved MiB over full scans${about}`,
+        subtitle: `pages_sharing + ksm_zero_pages after each full scan, mean of ${seeds} seed${seeds === 1 ? "" : "s"}`,
+        xLabel: "full scans",
+        yLabel: "saved MiB",
+        series: lines,
+      });
+      const useModel = calibration !== null && cells.every((r) => r.estKsmdSeconds !== null);
+      files[`cost-${w}${suffix}.svg`] = scatterChart({
+        title: `${w}: cost against savings${about}`,
+        subtitle: "a point per seed: final saving against what ksmd spent",
+        xLabel: useModel
+          ? `estimated ksmd CPU seconds${calibration?.provisional ? " (provisional model)" : ""}`
+          : "pages scanned (millions)",
+        yLabel: "saved MiB",
+        series: lineKeys.map((key) => {
+          const { name, color, style, mine } = describe(key);
+          return {
+            name,
+            color,
+            style,
+            points: mine.map(
+              (r) =>
+                [useModel ? r.estKsmdSeconds! : r.pagesScanned / 1e6, r.metrics!.savedBytes / MIB] as const,
+            ),
+          };
+        }),
+      });
+    }
+  return files;
+}
+
+const CSV_HEADER = [
+  "workload",
+  "seed",
+  "profile",
+  "variant",
+  "pages",
+  "best_saved_pages",
+  "saved_pages",
+  "saved_mib",
+  "share_of_best",
+  "scans_to_50",
+  "scans_to_90",
+  "scans_to_99",
+  "full_scans",
+  "pages_scanned",
+  "pages_scanned_estimated",
+  ...COST_FIELDS.map((f) => `cost_${f}`),
+  "est_ksmd_seconds",
+  "error",
+];
+
+/** results.csv: one row per cell, deterministic (no wall time). */
+export function resultsCsv(results: readonly CellResult[]): string {
+  return toCsv(
+    CSV_HEADER,
+    results.map((r) => {
+      const m = r.metrics;
+      return [
+        r.spec.workload,
+        r.spec.seed,
+        r.spec.profile,
+        r.variant,
+        r.pages,
+        m?.bestSavedPages,
+        m?.savedPages,
+        m ? (m.savedBytes / MIB).toFixed(3) : "",
+        m?.shareOfBest === null || !m ? "" : m.shareOfBest.toFixed(4),
+        m?.scansTo50,
+        m?.scansTo90,
+        m?.scansTo99,
+        m?.fullScans,
+        r.pagesScanned,
+        r.pagesScannedEstimated ? 1 : 0,
+        ...COST_FIELDS.map((f) => r.cost?.[f]),
+        r.estKsmdSeconds === null ? "" : r.estKsmdSeconds.toFixed(4),
+        r.error ?? "",
+      ];
+    }),
+  );
+}
+
+/** series.csv: one row per report of every cell (long format, for plotting elsewhere). */
+export function seriesCsv(results: readonly CellResult[]): string {
+  const rows: unknown[][] = [];
+  for (const r of results)
+    for (const p of r.series)
+      rows.push([
+        r.spec.workload,
+        r.spec.seed,
+        r.spec.profile,
+        r.variant,
+        p.fullScans,
+        p.savedPages,
+        p.pagesShared,
+        p.pagesSharing,
+        p.pagesUnshared,
+        p.pagesVolatile,
+        p.ksmZeroPages,
+        p.rmapItems,
+      ]);
+  return toCsv(
+    [
+      "workload",
+      "seed",
+      "profile",
+      "variant",
+      "full_scans",
+      "saved_pages",
+      "pages_shared",
+      "pages_sharing",
+      "pages_unshared",
+      "pages_volatile",
+      "ksm_zero_pages",
+      "rmap_items",
+    ],
+    rows,
+  );
+}
+
+const SUMMARY_HEADER = [
+  "workload",
+  "profile",
+  "variant",
+  "seeds",
+  "saved MiB",
+  "best MiB",
+  "share of best",
+  "scans to 50%",
+  "to 90%",
+  "to 99%",
+  "pages scanned (M)",
+  "est. ksmd CPU s",
+  "sim wall s",
+];
+
+function summaryRows(results: readonly CellResult[]): string[][] {
+  return summarise(results).map((s) => [
+    s.workload,
+    s.profile,
+    s.variant + (s.errors ? ` (${s.errors} failed)` : ""),
+    String(s.seeds),
+    fmt(s.savedMiB, 1),
+    fmt(s.bestMiB, 1),
+    s.shareOfBest === null ? "–" : `${(s.shareOfBest * 100).toFixed(1)}%`,
+    fmt(s.scansTo50, 1),
+    fmt(s.scansTo90, 1),
+    fmt(s.scansTo99, 1),
+    fmt(s.pagesScanned === null ? null : s.pagesScanned / 1e6, 2),
+    fmt(s.estKsmdSeconds, 3),
+    fmt(s.wallSeconds, 2),
+  ]);
+}
+
+function modelNote(info: RunInfo, results: readonly CellResult[]): string {
+  const c = info.calibration;
+  const estimated = results.some((r) => r.pagesScannedEstimated);
+  const parts = [
+    c
+      ? `ksmd CPU estimated with the cost model of apps/bench/calibration.json (${c.date}, ${c.features.join(", ")})${c.provisional ? ", a PROVISIONAL model on pages scanned only" : ""}.`
+      : "No calibration file: no ksmd CPU estimate.",
+  ];
+  if (estimated)
+    parts.push(
+      "The simulator reports no cost counters yet: pages scanned are estimated as the rmap_items present at each full scan (an upper bound with smart scan).",
+    );
+  return parts.join(" ");
+}
+
+/** summary.md: the Markdown summary table, averaged over seeds. */
+export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): string {
+  const failed = results.filter((r) => r.error);
+  return [
+    "# KSM benchmark matrix",
+    "",
+    `Made by \`${info.command}\` on ${info.date}, ${info.machine.cpus} CPUs (${info.machine.cpuModel}), Linux ${info.machine.kernel}, Node ${info.machine.node}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.`,
+    "",
+    "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Means over the seeds.",
+    "",
+    mdTable(SUMMARY_HEADER, summaryRows(results), "lllrrrrrrrrrr"),
+    modelNote(info, results),
+    "",
+    ...(failed.length ? ["## Failed cells", "", ...failed.map((r) => `- ${r.key}: ${r.error}`), ""] : []),
+  ].join("\n");
+}
+
+/** report.html: one self-contained page with the summary table and every chart inline. */
+export function reportHtml(results: readonly CellResult[], info: RunInfo, svgs: ReportFiles): string {
+  const th = SUMMARY_HEADER.map((h) => `<th>${escapeXml(h)}</th>`).join("");
+  const rows = summaryRows(results)
+    .map(
+      (r) => `<tr>${r.map((c, i) => `<td${i > 2 ? ' class="n"' : ""}>${escapeXml(c)}</td>`).join("")}</tr>`,
+    )
+    .join("\n");
+  const workloads = [...new Set(results.map((r) => r.spec.workload))];
+  const figures = workloads
+    .map((w) => {
+      const pairs = [...chartGroups(results).keys()]
+        .map((g) => (g === "all" ? w : `${w}-${g}`))
+        .map((name) => `${svgs[`saved-${name}.svg`] ?? ""}${svgs[`cost-${name}.svg`] ?? ""}`)
+        .join("");
+      return `<h2>${escapeXml(w)}</h2>\n<div class="charts">${pairs}</div>`;
+    })
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>KSM benchmark matrix</title>
+<style>
+body{font-family:sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;font-size:13px}
+th,td{border:1px solid #ccc;padding:3px 8px}
+th{background:#f3f3f3}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:flex;flex-wrap:wrap;gap:16px}
+</style></head><body>
+<h1>KSM benchmark matrix</h1>
+<p>Made by <code>${escapeXml(info.command)}</code> on ${escapeXml(info.date)}: ${escapeXml(String(info.machine.cpus))} CPUs (${escapeXml(String(info.machine.cpuModel))}), Linux ${escapeXml(String(info.machine.kernel))}, Node ${escapeXml(String(info.machine.node))}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.</p>
+<p>Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Means over the seeds. ${escapeXml(modelNote(info, results))}</p>
+<table><thead><tr>${th}</tr></thead><tbody>
+${rows}
+</tbody></table>
+${figures}
+</body></html>
+`;
+}
+
+/**
+ * Every file of a matrix report, by name. results.json, results.csv, series.csv and the
+ * SVG charts depend only on the cells (same seeds, same bytes); summary.md, report.html and
+ * run.json also carry the date and wall times.
+ */
+export function reportFiles(results: readonly CellResult[], info: RunInfo): ReportFiles {
+  const svgs = charts(results, info.calibration);
+  const calibration = info.calibration
+    ? {
+        date: info.calibration.date,
+        provisional: info.calibration.provisional,
+        nsPer: info.calibration.nsPer,
+      }
+    : null;
+  return {
+    "results.json": formatJson({ calibration, cells: results.map(stable) }),
+    "results.csv": resultsCsv(results),
+    "series.csv": seriesCsv(results),
+    "summary.md": summaryMarkdown(results, info),
+    "report.html": reportHtml(results, info, svgs),
+    "run.json": formatJson({
+      command: info.command,
+      date: info.date,
+      machine: info.machine,
+      workers: info.workers,
+      elapsedSeconds: info.elapsedSeconds,
+      wallSeconds: Object.fromEntries(results.map((r) => [r.key, r.wallSeconds])),
+    }),
+    ...svgs,
+  };
+}
+
+/**
+ * Writes the report's files into `dir` (created if need be), first removing the charts of
+ * an earlier report there (their names depend on the axes); returns the paths written.
+ */
+export function writeReport(dir: string, files: ReportFiles): string[] {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (/^(saved|cost)-.*\.svg$/.test(f)) rmSync(join(dir, f));
+  return Object.entries(files).map(([name, text]) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  });
+}

@@ -1,0 +1,386 @@
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { buildSimulation, firstDifference, listPolicies, simulate, validateKnob } from "@ksm/ksm-sim";
+import { parseScenario } from "@ksm/scenario";
+import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
+import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
+import { oracleUnavailable, REPO_ROOT, runOracle } from "./kernel/oracle.js";
+import { machineInfo } from "./machine.js";
+import { DEFAULT_SEEDS, planMatrix, runMatrix } from "./matrix.js";
+import { Progress, type ProgressStream } from "./progress.js";
+import { mdTable } from "./report/markdown.js";
+import { reportFiles, writeReport } from "./report/write.js";
+import { calibrate } from "./targets/calibrate.js";
+import { runGrowth } from "./targets/growth.js";
+import { waitIdle } from "./targets/idle.js";
+import { checkScaleOnKernel, runScale } from "./targets/scale.js";
+import { runSpeed } from "./targets/speed.js";
+import { getWorkload, MATRIX_WORKLOADS, resolveParams, WORKLOADS } from "./workloads/index.js";
+
+const HELP = `ksm-bench: the KSM simulator's benchmark harness
+
+Usage (from the repository root, after pnpm build):
+  node apps/bench/dist/cli.js matrix [options]     the benchmark matrix (pnpm bench)
+  node apps/bench/dist/cli.js speed [--no-kernel] [--repeat 5] [--kernel-repeat 5]
+  node apps/bench/dist/cli.js scale [--guests 16] [--pages 262144] [--no-kernel]
+  node apps/bench/dist/cli.js growth [--from 16] [--to 22] [--guests 16]
+  node apps/bench/dist/cli.js calibrate [--sizes 65536,131072] [--scans 8]
+  node apps/bench/dist/cli.js scenario WORKLOAD [--seed N] [--param k=v]...
+  node apps/bench/dist/cli.js check WORKLOAD [--seed N] [--param k=v]...
+  node apps/bench/dist/cli.js list
+
+matrix: profiles x policies x workloads x seeds on the simulator, on worker threads.
+  --workloads a,b     default: ${MATRIX_WORKLOADS.join(", ")}
+  --seeds 1-3         default: ${DEFAULT_SEEDS.join(",")}
+  --profiles a,b      default: every profile of listPolicies()
+  --axes a,b          policy axes to vary (default: every axis)
+  --cross             every combination of the axes' variants (default: one axis at a time)
+  --param [workload.]name=value   override a workload parameter (repeatable)
+  --workers N         worker threads (default: os.availableParallelism(); 0: this thread)
+  --calibration FILE  cost model (default apps/bench/calibration.json; "none" for no estimate)
+  --out DIR           default bench-results/matrix
+speed:     speed-dup-1024 on the kernel oracle (root) and on the simulator, side by side.
+scale:     16 guests x 262,144 pages on the simulator (time, peak RSS, metadata per page,
+           counters against the kernel's rules), and 16 x 4,096 on the kernel oracle too.
+growth:    the scale workload from 2^from to 2^to pages, each in a fresh process.
+calibrate: fits the ksmd CPU cost model on the kernel oracle (root) into calibration.json.
+scenario:  prints a workload's scenario (format v1: runs on ksm_oracle.py too).
+check:     runs a workload on the kernel oracle and the simulator and compares the records.
+--json prints one JSON line instead of text (speed, scale).
+--quiet-wait S: before each timing, wait up to S seconds (default 120) for an idle machine
+  and no other KSM user (speed, scale, growth, calibrate); a timing taken on a busy machine
+  says so.`;
+
+/** Where the CLI writes. */
+export interface BenchIo {
+  out(text: string): void;
+  err: ProgressStream;
+}
+
+/** The ksm-bench command line: runs `argv` and returns the exit code. */
+export async function runBenchCli(argv: readonly string[], io: BenchIo): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof RangeError) {
+      io.err.write(`ksm-bench: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const COMMON = ["param", "seed"];
+
+async function main(argv: readonly string[], io: BenchIo): Promise<number> {
+  const [command, ...rest] = argv;
+  const log = (l: string) => io.err.write(`${l}\n`);
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    io.out(`${HELP}\n`);
+    return 0;
+  }
+  const commandLine = `node apps/bench/dist/cli.js ${argv.join(" ")}`.trim();
+  switch (command) {
+    case "matrix":
+      return matrix(
+        parseArgs(
+          rest,
+          ["workloads", "seeds", "profiles", "axes", "param", "workers", "calibration", "out"],
+          ["cross"],
+        ),
+        io,
+        commandLine,
+      );
+    case "speed": {
+      const a = parseArgs(
+        rest,
+        ["repeat", "kernel-repeat", "pages", "contents", "quiet-wait"],
+        ["no-kernel", "json"],
+      );
+      const r = await runSpeed({
+        kernel: !a.flags.has("no-kernel"),
+        repeat: intFlag(a, "repeat", 5),
+        kernelRepeat: intFlag(a, "kernel-repeat", 5),
+        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        ...(a.flags.has("pages") ? { pages: intFlag(a, "pages", 0) } : {}),
+        ...(a.flags.has("contents") ? { contents: intFlag(a, "contents", 0) } : {}),
+        log,
+      });
+      if (a.flags.has("json")) io.out(`${JSON.stringify(r)}\n`);
+      else io.out(speedText(r));
+      return 0;
+    }
+    case "scale": {
+      const a = parseArgs(
+        rest,
+        ["guests", "pages", "check-guests", "check-pages", "quiet-wait"],
+        ["no-kernel", "json"],
+      );
+      const guests = intFlag(a, "guests", 16);
+      const pages = intFlag(a, "pages", 262_144);
+      const idle = await waitIdle(intFlag(a, "quiet-wait", 120), log);
+      const sim = { ...(await runScale(guests, pages)), busyBefore: idle };
+      const check = a.flags.has("no-kernel")
+        ? null
+        : await checkScaleOnKernel(
+            intFlag(a, "check-guests", 16),
+            intFlag(a, "check-pages", 4096),
+            log,
+            intFlag(a, "quiet-wait", 120),
+          );
+      if (a.flags.has("json")) io.out(`${JSON.stringify({ simulator: sim, kernelCheck: check })}\n`);
+      else io.out(scaleText(sim, check));
+      return 0;
+    }
+    case "growth": {
+      const a = parseArgs(rest, ["from", "to", "guests", "quiet-wait"], []);
+      const rows = runGrowth({
+        from: intFlag(a, "from", 16),
+        to: intFlag(a, "to", 22),
+        guests: intFlag(a, "guests", 16),
+        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        log,
+      });
+      io.out(
+        mdTable(
+          [
+            "pages",
+            "simulated",
+            "wall s",
+            "peak RSS MiB",
+            "metadata B/page",
+            "pages/s",
+            "kernel's counters",
+            "other CPU s",
+          ],
+          rows.map((r) => [
+            `2^${Math.log2(r.pages)} = ${r.pages.toLocaleString("en-US")}`,
+            `${((r.pages * 4096) / 2 ** 30).toFixed(2)} GiB`,
+            r.seconds.toFixed(2),
+            r.maxRssMiB.toFixed(0),
+            r.metadataBytesPerPage === null ? "–" : r.metadataBytesPerPage.toFixed(1),
+            Math.round(r.pagesPerSecond).toLocaleString("en-US"),
+            r.matchesExpectation ? "yes" : "NO",
+            r.otherCpuSeconds.toFixed(2),
+          ]),
+          "lrrrrrlr",
+        ),
+      );
+      return 0;
+    }
+    case "calibrate": {
+      const a = parseArgs(rest, ["sizes", "scans", "out", "quiet-wait"], []);
+      const sizes = (listFlag(a, "sizes") ?? ["65536", "131072"]).map(Number);
+      const c = await calibrate({
+        sizes,
+        scans: intFlag(a, "scans", 8),
+        out: resolve(flag(a, "out") ?? CALIBRATION_FILE),
+        command: commandLine,
+        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        log,
+      });
+      io.out(calibrationText(c));
+      return 0;
+    }
+    case "scenario": {
+      const a = parseArgs(rest, COMMON, []);
+      const w = getWorkload(a.positional[0] ?? usage("scenario needs a workload name (see list)"));
+      const params = resolveParams(w, { ...paramFlags(a).get(""), ...paramFlags(a).get(w.name) });
+      io.out(`${JSON.stringify(w.generate(params, intFlag(a, "seed", 1)), null, 1)}\n`);
+      return 0;
+    }
+    case "check":
+      return check(parseArgs(rest, COMMON, []), io, log);
+    case "list":
+      io.out(listText());
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}" (see --help)`);
+  }
+}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
+
+async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
+  const listing = listPolicies();
+  const params = paramFlags(a);
+  const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
+  for (const w of workloads) getWorkload(w);
+  const perWorkload: Record<string, Record<string, number>> = {};
+  for (const w of workloads) {
+    const p = { ...params.get(""), ...params.get(w) };
+    if (Object.keys(p).length) perWorkload[w] = resolveParams(getWorkload(w), p);
+  }
+  const profiles = listFlag(a, "profiles");
+  const axes = listFlag(a, "axes");
+  const seeds = flag(a, "seeds");
+  const cells = planMatrix(listing, {
+    workloads,
+    ...(profiles ? { profiles } : {}),
+    ...(axes ? { axes } : {}),
+    ...(seeds ? { seeds: parseSeeds(seeds) } : {}),
+    cross: a.flags.has("cross"),
+    params: perWorkload,
+  });
+  const calArg = flag(a, "calibration");
+  const calibration: Calibration | null =
+    calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
+  const workers = intFlag(a, "workers", availableParallelism());
+  const out = resolve(flag(a, "out") ?? resolve(REPO_ROOT, "bench-results/matrix"));
+  io.err.write(`ksm-bench: ${cells.length} cells on ${workers} worker threads\n`);
+  const progress = new Progress(cells.length, io.err, "matrix");
+  const t0 = performance.now();
+  const results = await runMatrix(cells, {
+    workers,
+    model: calibration,
+    onResult: (r) =>
+      progress.tick(
+        `${r.spec.workload} seed ${r.spec.seed} ${r.spec.profile} ${r.variant}: ${r.error ? `FAILED: ${r.error}` : `${r.wallSeconds.toFixed(2)} s`}`,
+      ),
+  });
+  progress.finish();
+  const elapsedSeconds = (performance.now() - t0) / 1000;
+  const files = reportFiles(results, {
+    command,
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    elapsedSeconds,
+    workers,
+    calibration,
+  });
+  writeReport(out, files);
+  io.out(files["summary.md"]!);
+  io.out(
+    `\nWrote ${Object.keys(files).length} files to ${out} (report.html, summary.md, results.json, results.csv, …)\n`,
+  );
+  const failed = results.filter((r) => r.error).length;
+  if (failed) io.err.write(`ksm-bench: ${failed} cells failed (see summary.md)\n`);
+  return failed ? 1 : 0;
+}
+
+async function check(a: Args, io: BenchIo, log: (l: string) => void): Promise<number> {
+  const w = getWorkload(a.positional[0] ?? usage("check needs a workload name (see list)"));
+  const params = resolveParams(w, { ...paramFlags(a).get(""), ...paramFlags(a).get(w.name) });
+  const seed = intFlag(a, "seed", 1);
+  const scenario = parseScenario(JSON.parse(JSON.stringify(w.generate(params, seed))), validateKnob);
+  const why = oracleUnavailable();
+  if (why) {
+    io.err.write(`ksm-bench: check needs the kernel oracle: ${why}\n`);
+    return 3;
+  }
+  let run = await runOracle(scenario, { log });
+  for (let retry = 1; run.disturbed?.startsWith("another KSM user") && retry < 3; retry++) {
+    log(`bench: the kernel run was disturbed (${run.disturbed}); again`);
+    run = await runOracle(scenario, { log });
+  }
+  const sim = [...simulate(scenario, await buildSimulation({}))];
+  const diffs = run.records.map((k, i) => (i < sim.length ? firstDifference(k, sim[i]) : "no such record"));
+  const bad = diffs.findIndex((d) => d !== null);
+  const key = `${w.name} seed ${seed}`;
+  if (bad < 0 && sim.length === run.records.length) {
+    io.out(
+      `${key}: the simulator printed the kernel's ${sim.length} records (ksmd ${run.ksmdCpuSeconds.toFixed(2)} s CPU)\n`,
+    );
+    return 0;
+  }
+  io.out(
+    `${key}: record ${bad < 0 ? sim.length : bad} differs: ${bad < 0 ? "record count" : diffs[bad]}${run.disturbed ? ` (kernel run disturbed: ${run.disturbed})` : ""}\n`,
+  );
+  return 1;
+}
+
+function speedText(r: Awaited<ReturnType<typeof runSpeed>>): string {
+  const lines = [`${r.scenario}: measure to pages_sharing ${r.target}`];
+  const c = (x: { counters: { pages_shared: number; pages_sharing: number; full_scans: number } }) =>
+    `pages_shared ${x.counters.pages_shared} pages_sharing ${x.counters.pages_sharing} full_scans ${x.counters.full_scans}`;
+  if ("skipped" in r.kernel) lines.push(`kernel:    skipped: ${r.kernel.skipped}`);
+  else
+    for (const k of r.kernel)
+      lines.push(
+        `kernel:    ${k.seconds.toFixed(3)} s (ksmd CPU ${k.ksmdCpuSeconds.toFixed(2)} s over the run) ${c(k)}${k.disturbed ? ` [disturbed: ${k.disturbed}]` : ""}`,
+      );
+  for (const [i, s] of r.sim.entries())
+    lines.push(
+      `simulator: ${s.seconds.toFixed(3)} s (${s.totalSeconds.toFixed(3)} s with setup${i === 0 ? ", cold" : ""}) ${c(s)}${s.disturbed ? ` [disturbed: ${s.disturbed}]` : ""}`,
+    );
+  lines.push(
+    `median:    kernel ${r.kernelSeconds === null ? "–" : `${r.kernelSeconds.toFixed(3)} s`}, simulator ${r.simSeconds.toFixed(3)} s (over the undisturbed runs)`,
+  );
+  if (r.ratio !== null)
+    lines.push(
+      `ratio:     simulator / kernel = ${r.ratio.toFixed(3)} (target <= 0.333: ${r.ratio <= 1 / 3 ? "met" : "NOT met"})`,
+    );
+  if (r.difference !== undefined)
+    lines.push(
+      `records:   ${r.difference === null ? "the simulator's record is the kernel's (every counter and ksm_stat; full_scans aside: the oracle stops ksmd only after the scan that reached the target)" : `differ: ${r.difference}`}`,
+    );
+  return `${lines.join("\n")}\n`;
+}
+
+function scaleText(
+  s: Awaited<ReturnType<typeof runScale>> & { busyBefore: string | null },
+  c: Awaited<ReturnType<typeof checkScaleOnKernel>> | null,
+): string {
+  const lines = [
+    `scale ${s.guests} x ${s.pagesPerGuest} = ${s.pages.toLocaleString("en-US")} pages (${((s.pages * 4096) / 2 ** 30).toFixed(1)} GiB simulated)`,
+    `wall time:      ${s.seconds.toFixed(2)} s (target 60 s: ${s.seconds <= 60 ? "met" : "NOT met"}); other processes took ${s.otherCpuSeconds.toFixed(2)} s of CPU meanwhile${s.busyBefore ? ` [machine busy before the run: ${s.busyBefore}]` : ""}`,
+    `peak RSS:       ${(s.maxRssBytes / 2 ** 20).toFixed(0)} MiB (target 1024 MiB: ${s.maxRssBytes <= 2 ** 30 ? "met" : "NOT met"})`,
+    `metadata:       ${s.metadataBytesPerPage === null ? "–" : s.metadataBytesPerPage.toFixed(1)} bytes per page (heap + array buffers held once settled)`,
+    `throughput:     ${Math.round(s.pagesPerSecond).toLocaleString("en-US")} pages/s mapped; ${Math.round(s.visitsPerSecond).toLocaleString("en-US")} page visits/s${s.visitsEstimated ? " (visits estimated as rmap_items x full scans, an upper bound)" : ""}`,
+    `full scans:     ${s.fullScans}`,
+    `counters:       pages_shared ${s.counters.pages_shared} pages_sharing ${s.counters.pages_sharing} pages_unshared ${s.counters.pages_unshared} stable_node_dups ${s.counters.stable_node_dups}`,
+    `kernel's rules: pages_shared ${s.expected.pages_shared} pages_sharing ${s.expected.pages_sharing}: ${s.matchesExpectation ? "match" : "DIFFER"}`,
+  ];
+  if (c) {
+    const head = `kernel check ${c.guests} x ${c.pagesPerGuest}:`;
+    if (c.skipped) lines.push(`${head} skipped: ${c.skipped}`);
+    else
+      lines.push(
+        `${head} kernel pages_shared ${c.kernel?.pages_shared} pages_sharing ${c.kernel?.pages_sharing}; simulator ${c.simulator.pages_shared} / ${c.simulator.pages_sharing}; rules ${c.expected.pages_shared} / ${c.expected.pages_sharing}; records ${c.difference === null ? "identical" : `differ: ${c.difference}`}`,
+      );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function calibrationText(c: Calibration): string {
+  const coef = c.features.map((f) => `${f} ${(c.nsPer[f] ?? 0).toFixed(2)} ns`).join(", ");
+  const rows = c.samples.map((s) => [
+    s.workload,
+    String(s.pages),
+    s.kernelCpuSeconds.toFixed(2),
+    s.predictedSeconds === null ? "–" : s.predictedSeconds.toFixed(2),
+    String(s.kernelPagesScanned ?? "–"),
+    String(s.features.pages_scanned ?? "–"),
+    s.recordsMatch ? "yes" : "NO",
+    s.disturbed ?? "",
+  ]);
+  return `${c.provisional ? "PROVISIONAL " : ""}cost model: ${coef}\n\n${mdTable(
+    [
+      "workload",
+      "pages",
+      "ksmd CPU s",
+      "model s",
+      "kernel pages_scanned",
+      "sim pages_scanned",
+      "records match",
+      "disturbed",
+    ],
+    rows,
+    "lrrrrrll",
+  )}`;
+}
+
+function listText(): string {
+  const lines = ["Workloads (parameters with defaults):"];
+  for (const w of WORKLOADS) {
+    lines.push(`  ${w.name}: ${w.description}`);
+    for (const [k, v] of Object.entries(w.defaults)) lines.push(`      ${k} = ${v}  ${w.docs[k] ?? ""}`);
+  }
+  const l = listPolicies();
+  lines.push("Profiles:", ...l.profiles.map((p) => `  ${p.name}: ${p.description}`), "Policies:");
+  for (const [axis, vs] of Object.entries(l.policies))
+    for (const v of vs) lines.push(`  ${axis}=${v.name}: ${v.description}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,66 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ScaleRun } from "./scale.js";
+
+/** One size of the growth table. */
+export interface GrowthRow {
+  readonly pages: number;
+  readonly seconds: number;
+  readonly maxRssMiB: number;
+  readonly metadataBytesPerPage: number | null;
+  readonly pagesPerSecond: number;
+  readonly matchesExpectation: boolean;
+  /** CPU seconds other processes took during the run. */
+  readonly otherCpuSeconds: number;
+}
+
+/**
+ * The growth table: the scale workload (16 guests) from 2^`from` to 2^`to` pages, each size
+ * in a fresh Node process (`cli.js scale --no-kernel --json`) so that peak RSS is its own.
+ */
+export function runGrowth(opts: {
+  from: number;
+  to: number;
+  guests: number;
+  /** Longest wait for an idle machine before each size, seconds. */
+  quietWaitSeconds: number;
+  log: (l: string) => void;
+}): GrowthRow[] {
+  const cli = fileURLToPath(new URL("./cli.js", import.meta.url));
+  const rows: GrowthRow[] = [];
+  for (let e = opts.from; e <= opts.to; e++) {
+    const pages = 2 ** e;
+    const perGuest = pages / opts.guests;
+    opts.log(`bench: growth 2^${e} = ${pages} pages (${opts.guests} x ${perGuest})…`);
+    const args = [
+      "scale",
+      "--guests",
+      String(opts.guests),
+      "--pages",
+      String(perGuest),
+      "--no-kernel",
+      "--json",
+    ];
+    const out = execFileSync(
+      process.execPath,
+      [cli, ...args, "--quiet-wait", String(opts.quietWaitSeconds)],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        maxBuffer: 1 << 24,
+      },
+    );
+    const run = JSON.parse(out.trim().split("\n").pop()!) as { simulator: ScaleRun };
+    const s = run.simulator;
+    rows.push({
+      pages,
+      seconds: s.seconds,
+      maxRssMiB: s.maxRssBytes / 2 ** 20,
+      metadataBytesPerPage: s.metadataBytesPerPage,
+      pagesPerSecond: s.pagesPerSecond,
+      matchesExpectation: s.matchesExpectation,
+      otherCpuSeconds: s.otherCpuSeconds,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,126 @@
+import { validateKnob } from "@ksm/ksm-sim";
+import { parseScenario } from "@ksm/scenario";
+import { describe, expect, it } from "vitest";
+import {
+  bestSaving,
+  CALIBRATION_WORKLOADS,
+  expectScale,
+  getWorkload,
+  MATRIX_WORKLOADS,
+  Rng,
+  resolveParams,
+  speedDupTarget,
+  WORKLOADS,
+} from "../src/index.js";
+
+/** Small parameters for every workload, so the tests stay fast. */
+const SMALL: Record<string, Record<string, number>> = {
+  "vm-consolidation": { guests: 3, pages: 512, scans: 4 },
+  "container-fleet": {
+    containers: 4,
+    basePages: 64,
+    imagePages: 64,
+    heapPages: 128,
+    scans: 6,
+    churnEvery: 2,
+  },
+  "near-duplicate": { pages: 512, runPages: 32, variants: 8, scans: 3 },
+  "zero-heavy": { pages: 256, scans: 4 },
+  "zero-heavy-uzp": { pages: 256, scans: 4 },
+  "speed-dup-1024": { pages: 4096, contents: 4 },
+  scale: { guests: 4, pages: 64 },
+};
+
+const generate = (name: string, seed: number) => {
+  const w = getWorkload(name);
+  return JSON.stringify(w.generate(resolveParams(w, SMALL[name] ?? { pages: 1024, scans: 3 }), seed));
+};
+
+describe("workload generators", () => {
+  it.each(WORKLOADS.map((w) => w.name))("%s makes a valid scenario v1", (name) => {
+    const scenario = parseScenario(JSON.parse(generate(name, 1)), validateKnob);
+    expect(scenario.processes.length).toBeGreaterThan(0);
+    expect(scenario.steps.length).toBeGreaterThan(0);
+  });
+
+  it.each(WORKLOADS.map((w) => w.name))("%s: the same seed gives byte-identical output", (name) => {
+    expect(generate(name, 7)).toBe(generate(name, 7));
+  });
+
+  it.each(["vm-consolidation", "container-fleet", "near-duplicate", "zero-heavy"])(
+    "%s: another seed gives another scenario",
+    (name) => {
+      expect(generate(name, 1)).not.toBe(generate(name, 2));
+    },
+  );
+
+  it("the default parameters make valid scenarios too", () => {
+    for (const name of MATRIX_WORKLOADS) {
+      const w = getWorkload(name);
+      expect(() =>
+        parseScenario(JSON.parse(JSON.stringify(w.generate(w.defaults, 1))), validateKnob),
+      ).not.toThrow();
+    }
+  });
+
+  it("timeline workloads report after every scan", () => {
+    const s = parseScenario(JSON.parse(generate("vm-consolidation", 1)), validateKnob);
+    const ops = s.steps.filter((x) => x.op === "scan" || x.op === "report").map((x) => x.op);
+    expect(ops).toEqual(["scan", "report", "scan", "report", "scan", "report", "scan", "report"]);
+  });
+
+  it("rejects unknown parameters and names", () => {
+    expect(() => resolveParams(getWorkload("zero-heavy"), { bogus: 1 })).toThrow(/no parameter "bogus"/);
+    expect(() => getWorkload("nope")).toThrow(/unknown workload/);
+    const w = getWorkload("vm-consolidation");
+    expect(() => w.generate(resolveParams(w, { pages: 100 }), 1)).toThrow(/multiple of blockPages/);
+  });
+
+  it("vm-consolidation has its fractions and guests duplicate each other page for page", () => {
+    const w = getWorkload("vm-consolidation");
+    const s = w.generate(
+      resolveParams(w, { guests: 2, pages: 640, drift: 0, volatile: 0, zero: 0.1, shared: 0.5 }),
+      3,
+    );
+    const best = bestSaving(s);
+    // 5 image blocks x 64 pages duplicated once, 1 zero block of 64 pages in each guest
+    expect(best.bestSavedPages).toBe(5 * 64 + (2 * 64 - 1));
+  });
+
+  it("near-duplicate pages differ in their last byte only", () => {
+    const s = JSON.parse(generate("near-duplicate", 1));
+    const contents = s.processes.flatMap((p: { regions: { fill: { content: unknown }[] }[] }) =>
+      p.regions[0]!.fill.map((f) => f.content),
+    );
+    expect(contents.every((c: { poke: number[][] }) => c.poke.length === 1 && c.poke[0]![0] === 4095)).toBe(
+      true,
+    );
+  });
+
+  it("speed-dup-1024 and scale targets follow the kernel's rules", () => {
+    expect(speedDupTarget(262_144, 64)).toBe(261_120);
+    expect(getWorkload("speed-dup-1024").generate(getWorkload("speed-dup-1024").defaults, 0).name).toBe(
+      "speed-dup-1024",
+    );
+    // 16 copies of each image page; 16 x 512 zero pages = 32 full dups of 256
+    expect(expectScale(16, 4096)).toEqual({ pages_shared: 2048 + 32, pages_sharing: 2048 * 15 + 32 * 255 });
+    expect(expectScale(16, 262_144)).toEqual({ pages_shared: 133_120, pages_sharing: 2_488_320 });
+  });
+
+  it("calibration workloads pin smart_scan 0", () => {
+    for (const w of CALIBRATION_WORKLOADS)
+      expect(w.generate({ pages: 512, scans: 2 }, 0).knobs.smart_scan).toBe(0);
+  });
+});
+
+describe("Rng", () => {
+  it("is deterministic and in range", () => {
+    const a = new Rng(42);
+    const b = new Rng(42);
+    const xs = Array.from({ length: 100 }, () => a.int(10));
+    expect(xs).toEqual(Array.from({ length: 100 }, () => b.int(10)));
+    expect(xs.every((x) => x >= 0 && x < 10)).toBe(true);
+    expect(new Set(xs).size).toBe(10);
+    expect(new Rng(1).next()).not.toBe(new Rng(2).next());
+  });
+});
