@@ -18,6 +18,8 @@ export interface SeriesPoint {
   readonly cost?: Partial<CostCounters>;
   /** The best possible saving of the state this report describes, in pages (see bestSaving). */
   readonly bestSavedPages?: number;
+  /** Pages swapped in and out so far (pswpin + pswpout), when the record carries vmstat. */
+  readonly swapIo?: number;
 }
 
 /** Whether a record is a report (not a verify record). */
@@ -46,6 +48,7 @@ export function toSeries(records: readonly SimRecord[], best: readonly number[] 
       rmapItems: Object.values(r.processes).reduce((s, p) => s + p.ksm_rmap_items, 0),
       ...(cost ? { cost } : {}),
       ...(withBest ? { bestSavedPages: best[i]! } : {}),
+      ...(r.vmstat ? { swapIo: r.vmstat.pswpin + r.vmstat.pswpout } : {}),
     };
   });
 }

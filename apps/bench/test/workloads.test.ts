@@ -29,6 +29,8 @@ const SMALL: Record<string, Record<string, number>> = {
   "zero-heavy-uzp": { pages: 256, scans: 4 },
   "speed-dup-1024": { pages: 4096, contents: 4 },
   scale: { guests: 4, pages: 64 },
+  "swap-pressure": { guests: 2, pages: 128, rounds: 2 },
+  "swap-pressure-noksm": { guests: 2, pages: 128, rounds: 2 },
 };
 
 const generate = (name: string, seed: number) => {
@@ -122,5 +124,33 @@ describe("Rng", () => {
     expect(xs.every((x) => x >= 0 && x < 10)).toBe(true);
     expect(new Set(xs).size).toBe(10);
     expect(new Rng(1).next()).not.toBe(new Rng(2).next());
+  });
+});
+
+describe("swap-pressure", () => {
+  it("swaps far less when the guests merge (the simulator's swap steps)", async () => {
+    const { buildSimulation, simulate } = await import("@ksm/ksm-sim");
+    const { getWorkload, resolveParams } = await import("../src/index.js");
+    const run = async (name: string) => {
+      const w = getWorkload(name);
+      const scenario = parseScenario(
+        w.generate(resolveParams(w, { guests: 3, pages: 256, rounds: 3 }), 1),
+        validateKnob,
+      );
+      const records = [...simulate(scenario, await buildSimulation())];
+      const last = records.filter((r) => "vmstat" in r).at(-1) as {
+        vmstat: { pswpin: number; pswpout: number };
+      };
+      expect(
+        records
+          .filter((r) => "verify" in r)
+          .every((r) => (r as { verify: { badPages: number } }).verify.badPages === 0),
+      ).toBe(true);
+      return last.vmstat.pswpin + last.vmstat.pswpout;
+    };
+    const withKsm = await run("swap-pressure");
+    const without = await run("swap-pressure-noksm");
+    expect(without).toBeGreaterThan(0);
+    expect(withKsm * 4).toBeLessThan(without);
   });
 });

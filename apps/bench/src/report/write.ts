@@ -119,6 +119,22 @@ export function charts(results: readonly CellResult[], calibration: Calibration 
           };
         }),
       });
+      if (cells.some((r) => r.series.at(-1)?.swapIo))
+        files[`swap-${w}${suffix}.svg`] = scatterChart({
+          title: `${w}: swap I/O against pages_sharing${about}`,
+          subtitle: "a point per report of every seed: pages swapped in and out so far against pages_sharing",
+          xLabel: "pages_sharing",
+          yLabel: "pages swapped (pswpin + pswpout)",
+          series: lineKeys.map((key) => {
+            const { name, color, style, mine } = describe(key);
+            return {
+              name,
+              color,
+              style,
+              points: mine.flatMap((r) => r.series.map((p) => [p.pagesSharing, p.swapIo ?? 0] as const)),
+            };
+          }),
+        });
     }
   return files;
 }
@@ -192,6 +208,7 @@ export function seriesCsv(results: readonly CellResult[]): string {
         p.pagesVolatile,
         p.ksmZeroPages,
         p.rmapItems,
+        p.swapIo ?? "",
       ]);
   return toCsv(
     [
@@ -207,6 +224,7 @@ export function seriesCsv(results: readonly CellResult[]): string {
       "pages_volatile",
       "ksm_zero_pages",
       "rmap_items",
+      "swap_io",
     ],
     rows,
   );

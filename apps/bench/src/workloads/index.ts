@@ -1,6 +1,7 @@
 import { CALIBRATION_WORKLOADS } from "./calibration.js";
 import { containerFleet } from "./container-fleet.js";
 import { nearDuplicate } from "./near-duplicate.js";
+import { swapPressure } from "./swap-pressure.js";
 import { scaleGuests, speedDup } from "./targets.js";
 import { resolveParams, type Workload, type WorkloadParams } from "./types.js";
 import { vmConsolidation } from "./vm-consolidation.js";
@@ -9,6 +10,7 @@ import { zeroHeavy } from "./zero-heavy.js";
 export { CALIBRATION_WORKLOADS } from "./calibration.js";
 export { containerFleet } from "./container-fleet.js";
 export { nearDuplicate } from "./near-duplicate.js";
+export { swapPressure } from "./swap-pressure.js";
 export { expectScale, type ScaleExpectation, scaleGuests, speedDup, speedDupTarget } from "./targets.js";
 export { resolveParams, type Workload, type WorkloadParams } from "./types.js";
 export { vmConsolidation } from "./vm-consolidation.js";
@@ -31,6 +33,16 @@ export const zeroHeavyUzp = preset(zeroHeavy, "zero-heavy-uzp", "zero-heavy heap
   useZeroPages: 1,
 });
 
+/** swap-pressure with the guests not mergeable: the swap traffic KSM saves. */
+export const swapPressureNoKsm = preset(
+  swapPressure,
+  "swap-pressure-noksm",
+  "swap-pressure without merging",
+  {
+    ksm: 0,
+  },
+);
+
 /** Every workload by name: the matrix's, the performance targets' and the calibration's. */
 export const WORKLOADS: readonly Workload[] = [
   vmConsolidation,
@@ -38,6 +50,8 @@ export const WORKLOADS: readonly Workload[] = [
   nearDuplicate,
   zeroHeavy,
   zeroHeavyUzp,
+  swapPressure,
+  swapPressureNoKsm,
   speedDup,
   scaleGuests,
   ...CALIBRATION_WORKLOADS,
