@@ -20,6 +20,8 @@ export interface ContentIndex {
   readonly name: string;
   /** Nodes visited by `find` so far (a cost counter). */
   visited: number;
+  /** Bytes the index itself read to hash page contents so far (a cost counter; 0 for ordered indexes). */
+  hashedBytes?: number;
   /** Makes room for node handles below `n`. */
   ensure(n: number): void;
   /**

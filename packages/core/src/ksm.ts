@@ -309,6 +309,8 @@ export class Ksm implements KsmHooks {
     return {
       ...this.spent,
       tree_nodes_visited: this.stable.visited + this.unstable.visited,
+      bytes_hashed:
+        this.spent.bytes_hashed + (this.stable.hashedBytes ?? 0) + (this.unstable.hashedBytes ?? 0),
       cow_breaks: this.machine.vmstat.cow_ksm,
     };
   }

@@ -29,6 +29,8 @@ interface Table {
 export class HashIndex implements ContentIndex {
   readonly name = "hash";
   visited = 0;
+  /** Each lookup hashes the probe's page once (4096 bytes), as a content-hash index must. */
+  hashedBytes = 0;
   next = new Int32Array(0);
   prev = new Int32Array(0);
   /** Each node's content key. */
@@ -78,6 +80,7 @@ export class HashIndex implements ContentIndex {
   }
 
   find(r: number, key: number, visit: (node: number) => number): number {
+    this.hashedBytes += 4096;
     const t = this.tables[r]!;
     const k = key >>> 0;
     restart: for (;;) {

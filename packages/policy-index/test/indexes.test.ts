@@ -332,3 +332,19 @@ describe("skiplist", () => {
     expect(build(7)).not.toEqual(build(8));
   });
 });
+
+describe("hash index cost", () => {
+  it("counts a page hash per lookup, ordered indexes none", async () => {
+    const { hashIndex, rbtreeIndex } = await import("../src/index.js");
+    const h = hashIndex.create(1);
+    const t = rbtreeIndex.create(1);
+    h.ensure(4);
+    t.ensure(4);
+    for (const idx of [h, t]) {
+      idx.find(0, 7, () => 1);
+      idx.find(0, 7, () => 1);
+    }
+    expect(h.hashedBytes).toBe(2 * 4096);
+    expect(t.hashedBytes ?? 0).toBe(0);
+  });
+});
