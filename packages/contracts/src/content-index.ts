@@ -22,6 +22,13 @@ export interface ContentIndex {
   visited: number;
   /** Bytes the index itself read to hash page contents so far (a cost counter; 0 for ordered indexes). */
   hashedBytes?: number;
+  /**
+   * False for an index that keeps no memcmp order (a hash): its searches never walk over
+   * the nodes of other contents, so the kernel's lazy freeing of a chain whose dups all
+   * went stale (done by whichever search walks over it) cannot happen; the core frees such
+   * chains at the end of each full scan instead. Default true.
+   */
+  readonly ordered?: boolean;
   /** Makes room for node handles below `n`. */
   ensure(n: number): void;
   /**

@@ -480,8 +480,20 @@ export class Ksm implements KsmHooks {
       this.cursorAddress = 0;
       this.cursorLink = NIL;
     }
+    if (this.stable.ordered === false) this.freeEmptyChains();
     this.seqnr++;
     return NIL;
+  }
+
+  /**
+   * Frees chains left without dups (an unordered index never walks over them, as the
+   * kernel's searches would; see ContentIndex.ordered).
+   */
+  private freeEmptyChains(): void {
+    const sn = this.nodes;
+    for (let node = 0; node < sn.hlist.length; node++)
+      if (sn.where[node] === IN_TREE && sn.isChain(node) && sn.hlist[node] === NIL)
+        this.freeStableNodeChain(node);
   }
 
   /** `get_next_rmap_item`: the item for `addr`, freeing every stale item below it. */

@@ -31,6 +31,8 @@ export class HashIndex implements ContentIndex {
   visited = 0;
   /** Each lookup hashes the probe's page once (4096 bytes), as a content-hash index must. */
   hashedBytes = 0;
+  /** Buckets keep no memcmp order: searches never pass other contents' chains. */
+  readonly ordered = false;
   next = new Int32Array(0);
   prev = new Int32Array(0);
   /** Each node's content key. */
