@@ -98,6 +98,12 @@ export function charts(results: readonly CellResult[], calibration: Calibration 
         yLabel: "saved MiB",
         series: lines,
       });
+      // one scatter series per line key, its points taken from that key's cells
+      const pointSeries = (pointsOf: (mine: CellResult[]) => (readonly [number, number])[]) =>
+        lineKeys.map((key) => {
+          const { name, color, style, mine } = describe(key);
+          return { name, color, style, points: pointsOf(mine) };
+        });
       const useModel = calibration !== null && cells.every((r) => r.estKsmdSeconds !== null);
       files[`cost-${w}${suffix}.svg`] = scatterChart({
         title: `${w}: cost against savings${about}`,
@@ -106,18 +112,12 @@ export function charts(results: readonly CellResult[], calibration: Calibration 
           ? `estimated ksmd CPU seconds${calibration?.provisional ? " (provisional model)" : ""}`
           : "pages scanned (millions)",
         yLabel: "saved MiB",
-        series: lineKeys.map((key) => {
-          const { name, color, style, mine } = describe(key);
-          return {
-            name,
-            color,
-            style,
-            points: mine.map(
-              (r) =>
-                [useModel ? r.estKsmdSeconds! : r.pagesScanned / 1e6, r.metrics!.savedBytes / MIB] as const,
-            ),
-          };
-        }),
+        series: pointSeries((mine) =>
+          mine.map(
+            (r) =>
+              [useModel ? r.estKsmdSeconds! : r.pagesScanned / 1e6, r.metrics!.savedBytes / MIB] as const,
+          ),
+        ),
       });
       if (cells.some((r) => r.series.at(-1)?.swapIo))
         files[`swap-${w}${suffix}.svg`] = scatterChart({
@@ -125,15 +125,9 @@ export function charts(results: readonly CellResult[], calibration: Calibration 
           subtitle: "a point per report of every seed: pages swapped in and out so far against pages_sharing",
           xLabel: "pages_sharing",
           yLabel: "pages swapped (pswpin + pswpout)",
-          series: lineKeys.map((key) => {
-            const { name, color, style, mine } = describe(key);
-            return {
-              name,
-              color,
-              style,
-              points: mine.flatMap((r) => r.series.map((p) => [p.pagesSharing, p.swapIo ?? 0] as const)),
-            };
-          }),
+          series: pointSeries((mine) =>
+            mine.flatMap((r) => r.series.map((p) => [p.pagesSharing, p.swapIo ?? 0] as const)),
+          ),
         });
     }
   return files;
