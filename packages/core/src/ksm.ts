@@ -486,8 +486,8 @@ export class Ksm implements KsmHooks {
   }
 
   /**
-   * Frees chains left without dups (an unordered index never walks over them, as the
-   * kernel's searches would; see ContentIndex.ordered).
+   * Frees chains left without dups, where no search will walk over them: after a full scan
+   * with an unordered index (see ContentIndex.ordered), and after memory hot-remove.
    */
   private freeEmptyChains(): void {
     const sn = this.nodes;
@@ -1366,23 +1366,14 @@ export class Ksm implements KsmHooks {
   }
 
   /**
-   * Memory hot-remove of the frames [startPfn, endPfn) (`ksm_check_stable_tree`): stable
-   * nodes still pointing there are pruned without touching their pages.
+   * Memory hot-remove (`ksm_check_stable_tree`): stable nodes whose page is in an offlined
+   * frame are pruned without touching their pages, and chains left without dups freed.
    */
-  offlineFrames(
-    startPfn: Pfn,
-    endPfn: Pfn,
-    inRange: (pfn: Pfn) => boolean = (p) => p >= startPfn && p < endPfn,
-  ): void {
+  offlineFrames(offlined: (pfn: Pfn) => boolean): void {
     const sn = this.nodes;
-    const stale = (node: number) => inRange(sn.kpfn[node]!);
-    const all: number[] = [];
-    for (let h = 0; h < sn.hlist.length; h++) if (sn.where[h]) all.push(h);
-    for (const node of all) {
-      if (!sn.where[node] || sn.isChain(node)) continue;
-      if (stale(node)) this.removeNodeFromStableTree(node);
-    }
-    for (const node of all)
-      if (sn.where[node] && sn.isChain(node) && sn.hlist[node] === NIL) this.freeStableNodeChain(node);
+    for (let node = 0; node < sn.hlist.length; node++)
+      if (sn.where[node] && !sn.isChain(node) && offlined(sn.kpfn[node]!))
+        this.removeNodeFromStableTree(node);
+    this.freeEmptyChains();
   }
 }

@@ -42,6 +42,6 @@ export function offlineNode(machine: Machine, rmap: Rmap, ksm: Ksm | null, node:
     if (f.nid[pfn] !== node || f.mapcount[pfn]! === 0 || !(f.flags[pfn]! & PG_ANON)) continue;
     if (target === -1 || machine.migrate(pfn, target, rmap.mappings(pfn)) === NO_PFN) failed++;
   }
-  ksm?.offlineFrames(0, 0, (pfn) => f.nid[pfn] === node);
+  ksm?.offlineFrames((pfn) => f.nid[pfn] === node);
   return failed;
 }
