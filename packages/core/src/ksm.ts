@@ -613,7 +613,6 @@ export class Ksm implements KsmHooks {
     const f = this.machine.frames;
     const it = this.items;
     const sn = this.nodes;
-    let bypass = false;
     const stableNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
     if (stableNode !== NIL) {
       if (
@@ -630,15 +629,13 @@ export class Ksm implements KsmHooks {
         it.flags[item]! & STABLE_FLAG
       )
         return;
-      if (!this.isPageSharingCandidate(stableNode, 0)) bypass = true;
     } else {
       this.removeRmapItemFromTree(item);
       if (this.profile.behaviour.stableSearchBeforeChecksum) {
         // before 6.11: a page equal to a KSM page merges at its first visit
         const kpfn = this.stableTreeSearch(pfn);
         if (kpfn !== NO_PFN) {
-          if (this.tryToMergeWithKsmPage(item, pfn, kpfn))
-            this.stableTreeAppend(item, f.ksmNode[kpfn]!, bypass);
+          if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!);
           return;
         }
         if (this.checksumChanged(item, pfn)) return;
@@ -653,7 +650,7 @@ export class Ksm implements KsmHooks {
     if (kpfn === pfn && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG) return;
     this.removeRmapItemFromTree(item);
     if (kpfn !== NO_PFN) {
-      if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!, bypass);
+      if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!);
       return;
     }
     this.unstableMerge(item, pfn);
@@ -674,8 +671,8 @@ export class Ksm implements KsmHooks {
     if (tree === NIL) return;
     if (this.tryToMergeTwoPages(item, pfn, tree, this.treePfn)) {
       const node = this.stableTreeInsert(pfn);
-      this.stableTreeAppend(tree, node, false);
-      this.stableTreeAppend(item, node, false);
+      this.stableTreeAppend(tree, node);
+      this.stableTreeAppend(item, node);
     }
   }
 
@@ -1081,8 +1078,11 @@ export class Ksm implements KsmHooks {
     return node;
   }
 
-  /** `stable_tree_append`: `item` now maps the node's KSM page. */
-  private stableTreeAppend(item: number, node: number, _bypass: boolean): void {
+  /**
+   * `stable_tree_append`: `item` now maps the node's KSM page. A forked KSM page may take the
+   * node past max_page_sharing (the kernel's bypass only silences a warning).
+   */
+  private stableTreeAppend(item: number, node: number): void {
     const it = this.items;
     const sn = this.nodes;
     sn.rmapHlistLen[node]!++;
