@@ -24,9 +24,10 @@ export interface MachineOptions {
   /** Frames to reserve up front. */
   readonly initialFrames?: number;
   /**
-   * Read faults on untouched anonymous memory map the shared zero page, as mainline Linux
-   * does. Default false: the kernel the oracle runs on (6.18 under Firecracker) allocates a
-   * zero-filled page instead, and KSM then sees it as an ordinary anonymous page.
+   * Whether a read fault on untouched anonymous memory maps the shared zero page (default
+   * true, as mainline Linux does). False allocates a zero-filled page instead, which KSM then
+   * sees as an ordinary anonymous page: some kernels have been seen to do so. Scenarios do not
+   * depend on it: they write every page at setup.
    */
   readonly zeroPageOnRead?: boolean;
   /** Pages of swap space (default none). */
@@ -93,7 +94,7 @@ export class Machine {
 
   constructor(opts: MachineOptions = {}) {
     this.frames = new FrameTable(opts.initialFrames ?? 1024);
-    this.zeroPageOnRead = opts.zeroPageOnRead ?? false;
+    this.zeroPageOnRead = opts.zeroPageOnRead ?? true;
     this.swap = opts.swapPages ? new SwapDevice(opts.swapPages) : null;
     this.nodes = Math.max(1, opts.nodes ?? 1);
     this.memoryPages = opts.memoryPages ?? Number.POSITIVE_INFINITY;
@@ -163,8 +164,8 @@ export class Machine {
 
   /**
    * The process reads a page. Reading untouched memory maps the shared zero page when
-   * {@link MachineOptions.zeroPageOnRead} is set; otherwise it allocates a zero-filled
-   * page, as the oracle's kernel does.
+   * {@link MachineOptions.zeroPageOnRead} is set (the default); otherwise it allocates a
+   * zero-filled page.
    */
   read(mm: Mm, vpn: number): ContentId {
     this.epoch++;

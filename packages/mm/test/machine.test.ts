@@ -69,8 +69,8 @@ describe("faults on untouched memory", () => {
     expect(m.frames.allocated).toBe(2);
   });
 
-  it("a read allocates a zero-filled page by default", () => {
-    const { m, mm, vma } = setup();
+  it("a read allocates a zero-filled page without zeroPageOnRead", () => {
+    const { m, mm, vma } = setup(4, { zeroPageOnRead: false });
     expect(m.zeroPageOnRead).toBe(false);
     expect(m.read(mm, vma.start + 1)).toBe(ZERO_CONTENT);
     expect(m.frames.allocated).toBe(2);
@@ -82,8 +82,9 @@ describe("faults on untouched memory", () => {
     expect(m.contents.bytes(m.frames.content[pfn]!).every((x) => x === 0)).toBe(true);
   });
 
-  it("a read maps the shared zero page with zeroPageOnRead", () => {
-    const { m, mm, vma } = setup(4, { zeroPageOnRead: true });
+  it("a read maps the shared zero page by default, as mainline does", () => {
+    const { m, mm, vma } = setup();
+    expect(m.zeroPageOnRead).toBe(true);
     const zeroRef = m.frames.refcount[ZERO_PFN];
     expect(m.read(mm, vma.start)).toBe(ZERO_CONTENT);
     expect(m.frames.allocated).toBe(1);

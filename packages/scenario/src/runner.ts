@@ -1,4 +1,4 @@
-import type { ContentId, Machine, Mm, Vma } from "@ksm/mm";
+import { type ContentId, type Machine, type Mm, type Vma, ZERO_CONTENT } from "@ksm/mm";
 import { expandContent } from "./contents.js";
 import type { ContentSpec, ProcessSpec, Range, Scenario, Step } from "./types.js";
 
@@ -19,7 +19,7 @@ export interface RunProcess {
 
 /**
  * Carries out a scenario's memory on a {@link Machine}: builds the processes (mmap, fill,
- * MADV_MERGEABLE, as the oracle does), and runs the memory steps (write, madvise, fork,
+ * zeros into every page no fill covers, MADV_MERGEABLE, as the oracle does), and runs the memory steps (write, madvise, fork,
  * exit, munmap, prctl, verify). KSM steps are left to the caller.
  */
 export class ScenarioMemory {
@@ -83,13 +83,17 @@ export class ScenarioMemory {
     }
   }
 
-  /** Reads every page of every live process back; returns how many differ from what was written. */
+  /**
+   * Reads every page of every live process back without faulting any in (absent pages read
+   * as zeros, as the oracle reads through `/proc/self/mem`); returns how many differ from
+   * what was last written.
+   */
   verify(): number {
     let bad = 0;
     for (const proc of this.processes.values())
       for (const r of proc.regions.values())
         for (let i = 0; i < r.pages; i++)
-          if (this.machine.read(proc.mm, r.start + i) !== r.expected[i]) bad++;
+          if (this.machine.peek(proc.mm, r.start + i) !== r.expected[i]) bad++;
     return bad;
   }
 
@@ -103,10 +107,16 @@ export class ScenarioMemory {
       const vma: Vma = m.mmap(mm, r.pages, r.node === undefined ? {} : { node: r.node });
       const region: RunRegion = { start: vma.start, pages: r.pages, expected: new Array(r.pages).fill(0) };
       proc.regions.set(r.name, region);
+      const covered = new Uint8Array(r.pages);
       for (const f of r.fill ?? []) {
         const [a, b] = f.range ?? [0, r.pages];
         this.fill(proc, region, a, b, f.content);
+        covered.fill(1, a, b);
       }
+      // Pages no fill covers are touched too (written with zeros, after the fills, as the
+      // oracle does): they exist and are mapped whatever a read fault of untouched memory
+      // does on a given kernel, so ksmd scans them.
+      for (let i = 0; i < r.pages; i++) if (!covered[i]) m.write(mm, vma.start + i, ZERO_CONTENT);
       if (r.mergeable ?? true) m.madvise(mm, vma.start, vma.end, "mergeable");
     }
   }

@@ -1,4 +1,12 @@
-import { type ContentId, Machine, PAGE_SIZE, splitmix64, ZERO_CONTENT } from "@ksm/mm";
+import {
+  type ContentId,
+  Machine,
+  PAGE_SIZE,
+  PTE_PRESENT,
+  PTE_SPECIAL,
+  splitmix64,
+  ZERO_CONTENT,
+} from "@ksm/mm";
 import {
   expandContent,
   type KnobValidator,
@@ -611,6 +619,35 @@ describe("ScenarioMemory", () => {
     expect(m.contents.compare(u, p7)).not.toBe(0);
     const b = mem.processes.get("b")!;
     expect(m.peek(b.mm, b.regions.get("r")!.start)).toBe(m.contents.pattern(7n, [[0, 0]]));
+  });
+
+  it("setup writes zeros into every page no fill covers, whatever a read fault does", () => {
+    for (const zeroPageOnRead of [true, false]) {
+      const m = new Machine({ zeroPageOnRead });
+      const mem = new ScenarioMemory(m);
+      mem.setup(small());
+      const a = mem.processes.get("a")!;
+      const r = a.regions.get("r")!;
+      // page 7 of a's region is filled by nothing: written with zeros, a private anonymous page
+      const bits = a.mm.pt.bits(r.start + 7);
+      expect(bits & PTE_PRESENT).toBe(PTE_PRESENT);
+      expect(bits & PTE_SPECIAL).toBe(0);
+      expect(m.peek(a.mm, r.start + 7)).toBe(ZERO_CONTENT);
+      // 8 + 2 pages, each its own frame, besides the shared zero page
+      expect(m.frames.allocated).toBe(1 + 10);
+    }
+  });
+
+  it("verify() faults nothing in: an absent page reads as zeros", () => {
+    const m = new Machine({ zeroPageOnRead: false });
+    const mem = new ScenarioMemory(m);
+    mem.setup(small());
+    const a = mem.processes.get("a")!;
+    const r = a.regions.get("r")!;
+    m.munmap(a.mm, r.start + 7, r.start + 8); // a read there would be a SIGSEGV
+    const before = m.frames.allocated;
+    expect(mem.verify()).toBe(0);
+    expect(m.frames.allocated).toBe(before);
   });
 
   it("verify() is 0 after setup and counts pages changed behind its back", () => {
