@@ -15,12 +15,22 @@ export const REPORTED_COUNTERS = [
   "full_scans",
 ] as const satisfies readonly (keyof KsmCounters)[];
 
-/** A report record (SCENARIO.md "Output"). */
+/** The counters a v2 report carries: v1's and the pages scanned and skipped since the start. */
+export const V2_REPORTED_COUNTERS = [
+  ...REPORTED_COUNTERS,
+  "pages_scanned",
+  "pages_skipped",
+] as const satisfies readonly (keyof KsmCounters)[];
+
+/** A report record (SCENARIO.md "Output"; v2 adds `batches`, two counters, `AnonHugePages`). */
 export interface ReportRecord {
   readonly label: string;
   readonly fullScans: number;
-  readonly counters: Pick<KsmCounters, (typeof REPORTED_COUNTERS)[number]>;
-  readonly processes: Readonly<Record<string, KsmStat>>;
+  /** v2: ksmd batches run since the scenario began. */
+  readonly batches?: number;
+  readonly counters: Pick<KsmCounters, (typeof REPORTED_COUNTERS)[number]> &
+    Partial<Pick<KsmCounters, (typeof V2_REPORTED_COUNTERS)[number]>>;
+  readonly processes: Readonly<Record<string, KsmStat & { readonly AnonHugePages?: number }>>;
   /** What the simulation spent up to this report (simulator extension). */
   readonly cost: CostCounters;
   /** /proc/vmstat events: swap, KSM copies, migration (simulator extension). */

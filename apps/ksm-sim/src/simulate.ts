@@ -11,7 +11,7 @@ import { lruReclaim } from "@ksm/policy-reclaim";
 import { Rmap } from "@ksm/rmap";
 import { type Scenario, ScenarioMemory, type Step } from "@ksm/scenario";
 import { migrateRange, offlineNode, reclaimUntilFree, swapOutRange } from "@ksm/swap";
-import { REPORTED_COUNTERS, type ReportRecord, type SimRecord } from "./records.js";
+import { REPORTED_COUNTERS, type ReportRecord, type SimRecord, V2_REPORTED_COUNTERS } from "./records.js";
 
 /** ksmd's sleep while the oracle steps it scan by scan (its GAP_MS). */
 const ORACLE_GAP_MS = 100;
@@ -68,14 +68,31 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
   const reclaim = opts.reclaim ?? lruReclaim();
   const memory = new ScenarioMemory(machine);
   const knobs: Record<string, unknown> = { ...DEFAULT_KNOBS, ...scenario.knobs };
-  knobs.pages_to_scan = Math.max(100, 4 * total);
+  const v2 = scenario.version === 2;
+  // the oracle's batches: v2 batch mode keeps the scenario's own size; otherwise one batch
+  // covers every page, so batches end at full-scan ends
+  if (!scenario.batchMode) knobs.pages_to_scan = Math.max(100, 4 * total);
   for (const [k, v] of Object.entries(knobs))
     if (k !== "run" && isKnobName(k) && ksm.hasKnob(k)) ksm.writeKnob(k, v);
   memory.setup(scenario);
+  // v2: ksmd runs (run = 1) from the end of setup on, parked between the oracle's batches
+  if (v2) ksm.writeKnob("run", 1);
 
   let fullScans = 0;
+  let batches = 0;
+  /** v2: `count` batches, or batches until `scans` full scans ended; none while ksmd's list is empty. */
+  const runBatches = (count: number, scans: number) => {
+    for (let done = 0, ended = 0; done < count && ended < scans && ksm.shouldRun(); done++) {
+      batches++;
+      if (ksm.runBatch()) {
+        ended++;
+        fullScans++;
+      }
+    }
+  };
   const registered = () => [...memory.processes.values()].some((p) => ksm.stat(p.mm).ksm_mergeable === "yes");
   const scan = (k: number) => {
+    if (v2) return runBatches(Number.POSITIVE_INFINITY, k);
     if (!registered()) return;
     ksm.writeKnob("sleep_millisecs", ORACLE_GAP_MS);
     ksm.writeKnob("run", 1);
@@ -86,12 +103,20 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
   };
   const report = (label: string, seconds?: number): ReportRecord => {
     const c = ksm.counters();
-    const counters = Object.fromEntries(REPORTED_COUNTERS.map((k) => [k, c[k]])) as ReportRecord["counters"];
-    const processes = Object.fromEntries([...memory.processes].map(([name, p]) => [name, ksm.stat(p.mm)]));
+    const counters = Object.fromEntries(
+      (v2 ? V2_REPORTED_COUNTERS : REPORTED_COUNTERS).map((k) => [k, c[k]]),
+    ) as ReportRecord["counters"];
+    const processes = Object.fromEntries(
+      [...memory.processes].map(([name, p]) => [
+        name,
+        v2 ? { ...ksm.stat(p.mm), AnonHugePages: machine.anonHugePagesKb(p.mm) } : ksm.stat(p.mm),
+      ]),
+    );
     const vmstat = { ...machine.vmstat };
     return {
       label,
       fullScans,
+      ...(v2 ? { batches } : {}),
       counters,
       processes,
       cost: ksm.cost(),
@@ -123,6 +148,9 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
       case "scan":
         scan(step.fullScans ?? 1);
         break;
+      case "batches":
+        runBatches(step.count ?? 1, Number.POSITIVE_INFINITY);
+        break;
       case "settle": {
         let prev = "";
         let same = 0;
@@ -141,8 +169,11 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
         break;
       case "knob": {
         const name = step.name as KnobName;
+        // v2: ksmd's sleeps are the oracle's, and it keeps run at 1 (after run = 2 unmerged)
+        if (v2 && name === "sleep_millisecs") break;
         const err = ksm.writeKnob(name, step.value);
         if (err) throw new StepError(i, `writing ${step.value} to ${name} failed with ${errnoName(err)}`);
+        if (v2 && name === "run") ksm.writeKnob("run", 1);
         break;
       }
       case "verify": {

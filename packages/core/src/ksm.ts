@@ -748,6 +748,9 @@ export class Ksm implements KsmHooks {
     const f = m.frames;
     if (pfn === kpfn) return true;
     if (!(f.flags[pfn]! & PG_ANON)) return false;
+    // a subpage of a THP: the folio is split first (a zero-filled subpage, this one too, then
+    // maps the shared zero page, and write-protecting it fails)
+    m.splitHugePage(pfn);
     if (!m.writeProtect(mm, addr, pfn)) return false;
     if (kpfn === NO_PFN) {
       f.flags[pfn]! |= PG_KSM | PG_DIRTY;

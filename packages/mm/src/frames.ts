@@ -7,6 +7,11 @@ export const NO_PFN: Pfn = -1;
 /** The shared zero page's frame. */
 export const ZERO_PFN: Pfn = 0;
 
+/** log2 of the frames of a transparent huge page (a 2 MiB folio of 4 KiB pages). */
+export const THP_ORDER = 9;
+/** Frames (and virtual pages) of a transparent huge page. */
+export const THP_PAGES = 1 << THP_ORDER;
+
 /** Page flags, as the kernel's PG_* bits (only those the model needs). */
 export const PG_ANON = 1;
 /** A KSM page (the kernel marks it through `folio->mapping`). */
@@ -41,6 +46,12 @@ export class FrameTable {
   /** Allocation order (a counter at allocation), for FIFO-like reclaim. */
   allocSeq = new Uint32Array(0);
   private seq = 0;
+  /**
+   * Live THP folios: `THP_PAGES` frames from a `THP_PAGES`-aligned pfn, keyed by that pfn
+   * shifted by `THP_ORDER`; the value counts frames whose last reference went but which stay
+   * allocated, as the kernel frees a large folio only as a whole.
+   */
+  private readonly thpHeld = new Map<number, number>();
   private free = new Int32Array(0);
   private freeCount = 0;
   private used = 0;
@@ -73,6 +84,11 @@ export class FrameTable {
       if (this.used === this.content.length) this.grow(Math.ceil(this.used * 1.5));
       pfn = this.used++;
     }
+    this.initFrame(pfn, content, nid);
+    return pfn;
+  }
+
+  private initFrame(pfn: Pfn, content: ContentId, nid: number): void {
     this.inUse++;
     this.content[pfn] = content;
     this.refcount[pfn] = 1;
@@ -84,7 +100,44 @@ export class FrameTable {
     this.ksmNode[pfn] = -1;
     this.swapSlot[pfn] = -1;
     this.allocSeq[pfn] = this.seq++;
-    return pfn;
+  }
+
+  /**
+   * Allocates a THP folio on node `nid`: `THP_PAGES` zero-filled frames from an aligned pfn,
+   * each with refcount 1 and mapcount 0. Returns the first (head) frame.
+   */
+  allocThp(nid = 0): Pfn {
+    const head = Math.ceil(this.used / THP_PAGES) * THP_PAGES;
+    if (head + THP_PAGES > this.content.length) this.grow(Math.ceil((head + THP_PAGES) * 1.5));
+    for (let pfn = this.used; pfn < head; pfn++) this.pushFree(pfn); // the alignment gap
+    this.used = head + THP_PAGES;
+    for (let pfn = head; pfn < head + THP_PAGES; pfn++) this.initFrame(pfn, ZERO_CONTENT, nid);
+    this.thpHeld.set(head >>> THP_ORDER, 0);
+    return head;
+  }
+
+  /** Whether the frame is part of a THP folio (not split yet). */
+  isThp(pfn: Pfn): boolean {
+    return this.thpHeld.size !== 0 && this.thpHeld.has(pfn >>> THP_ORDER);
+  }
+
+  /** Whether the frame lost its last reference but stays allocated with the rest of its THP. */
+  isHeld(pfn: Pfn): boolean {
+    return this.refcount[pfn] === 0 && this.isThp(pfn);
+  }
+
+  /** The head frame of the THP folio holding `pfn`. */
+  thpHead(pfn: Pfn): Pfn {
+    return pfn & ~(THP_PAGES - 1);
+  }
+
+  /** Splits the THP folio holding `pfn` into order-0 frames; frames held back are freed. */
+  splitThp(pfn: Pfn): void {
+    const block = pfn >>> THP_ORDER;
+    if (!this.thpHeld.has(block)) return;
+    this.thpHeld.delete(block);
+    for (let p = block << THP_ORDER, end = p + THP_PAGES; p < end; p++)
+      if (this.refcount[p] === 0) this.release(p);
   }
 
   /** Drops one reference; frees the frame when none is left. Returns whether it was freed. */
@@ -96,14 +149,26 @@ export class FrameTable {
     this.flags[pfn] = 0;
     this.ksmNode[pfn] = -1;
     this.anonVma[pfn] = -1;
+    const block = pfn >>> THP_ORDER;
+    const held = this.thpHeld.size === 0 ? undefined : this.thpHeld.get(block);
+    if (held === undefined) this.release(pfn);
+    else if (held + 1 < THP_PAGES) this.thpHeld.set(block, held + 1);
+    else this.splitThp(pfn); // the folio's last reference: every frame goes
+    return true;
+  }
+
+  private release(pfn: Pfn): void {
+    this.pushFree(pfn);
+    this.inUse--;
+  }
+
+  private pushFree(pfn: Pfn): void {
     if (this.freeCount === this.free.length) {
       const f = new Int32Array(Math.max(64, this.free.length * 2));
       f.set(this.free);
       this.free = f;
     }
     this.free[this.freeCount++] = pfn;
-    this.inUse--;
-    return true;
   }
 
   /** Whether `pfn` is a free frame. */

@@ -46,4 +46,8 @@ export interface VmStat {
   pswpout: number;
   pgmigrate_success: number;
   pgmigrate_fail: number;
+  /** THP folios split into 4 KiB pages (KSM merging a subpage, reclaim, migration). */
+  thp_split_page: number;
+  /** PMD mappings of THPs split into PTEs. */
+  thp_split_pmd: number;
 }

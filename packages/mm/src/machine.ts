@@ -8,13 +8,19 @@ import {
   PG_DIRTY,
   PG_SWAPBACKED,
   PG_SWAPCACHE,
+  THP_ORDER,
+  THP_PAGES,
   ZERO_PFN,
 } from "./frames.js";
 import { type Advice, EINVAL, type Errno, type KsmHooks, type VmStat } from "./hooks.js";
+import { dontneed, hugepageMadvise } from "./madvise.js";
 import { MMF_VM_MERGE_ANY, Mm } from "./mm.js";
+import { mprotect } from "./mprotect.js";
+import { mremap } from "./mremap.js";
 import { PTE_DIRTY, PTE_PRESENT, PTE_SPECIAL, PTE_SWAP, PTE_WRITE, PTE_YOUNG } from "./page-table.js";
 import { NO_SLOT, SwapDevice } from "./swap.js";
-import { type AnonVma, VM_READ, VM_WRITE, type Vma } from "./vma.js";
+import { anonHugePagesKb, pmdMaps, splitHugePage, splitPmd, splitPmdAt, thpFault } from "./thp.js";
+import { type AnonVma, linearPageIndex, VM_READ, VM_WRITE, type Vma, vmaAddress } from "./vma.js";
 
 /** Where the first mmap of every address space ends (virtual page number). */
 const MMAP_BASE = 0x4000_0000;
@@ -67,6 +73,8 @@ export class Machine {
     pswpout: 0,
     pgmigrate_success: 0,
     pgmigrate_fail: 0,
+    thp_split_page: 0,
+    thp_split_pmd: 0,
   };
   hooks: KsmHooks | null = null;
   /**
@@ -114,21 +122,33 @@ export class Machine {
 
   /** Maps `pages` of private anonymous memory top-down, like mmap(NULL, …). */
   mmap(mm: Mm, pages: number, opts: MmapOptions = {}): Vma {
+    const vma = this.mmapAt(mm, mm.mmapTop - pages, pages, opts);
+    mm.mmapTop = vma.start;
+    return vma;
+  }
+
+  /**
+   * Maps `pages` of private anonymous memory at page `start`, like
+   * mmap(addr, …, MAP_FIXED_NOREPLACE): a RangeError where anything is mapped already.
+   */
+  mmapAt(mm: Mm, start: number, pages: number, opts: MmapOptions = {}): Vma {
     if (!Number.isInteger(pages) || pages <= 0) throw new RangeError("mmap needs a positive page count");
+    const i = mm.firstVmaAfter(start);
+    if (mm.vmas[i] && mm.vmas[i]!.start < start + pages)
+      throw new RangeError(`mm ${mm.id}: page ${start} is mapped`);
     let flags = VM_READ | VM_WRITE | (opts.flags ?? 0);
     if (this.hooks) flags = this.hooks.vmaFlags(mm, flags);
-    const end = mm.mmapTop;
     const vma: NodeVma = {
       mmId: mm.id,
-      start: end - pages,
-      end,
+      start,
+      end: start + pages,
       flags,
+      pgoff: start,
       anonVma: null,
       chain: [],
       node: opts.node ?? 0,
     };
-    mm.mmapTop = vma.start;
-    mm.vmas.splice(mm.firstVmaAfter(vma.start), 0, vma);
+    mm.vmas.splice(i, 0, vma);
     return vma;
   }
 
@@ -155,10 +175,16 @@ export class Machine {
         mm.pt.setBits(vpn, bits | PTE_WRITE | PTE_DIRTY | PTE_YOUNG);
         return;
       }
+      // do_huge_pmd_wp_page: a shared THP falls back to copying the one 4 KiB page
+      if (pmdMaps(mm, vpn, pfn)) splitPmd(this, mm, vpn >>> THP_ORDER);
       this.replaceWithNew(mm, vma, vpn, content, PTE_WRITE | PTE_DIRTY);
       return;
     }
     if (bits & PTE_SPECIAL && bits & PTE_DIRTY) this.ksmZeroGone(mm);
+    if (!(bits & PTE_PRESENT) && thpFault(this, mm, vma, vpn)) {
+      f.content[mm.pt.pfn(vpn)] = content;
+      return;
+    }
     this.replaceWithNew(mm, vma, vpn, content, PTE_WRITE | PTE_DIRTY);
   }
 
@@ -214,7 +240,7 @@ export class Machine {
     }
     if (f.anonVma[target] === -1) {
       f.anonVma[target] = this.anonVmaPrepare(vma).id;
-      f.index[target] = vpn;
+      f.index[target] = linearPageIndex(vma, vpn);
     }
     f.refcount[target]!++;
     f.mapcount[target]!++;
@@ -231,7 +257,7 @@ export class Machine {
     const av = f.anonVma[pfn]!;
     if (av === -1) return false;
     return !(
-      f.index[pfn] === vpn &&
+      f.index[pfn] === linearPageIndex(vma, vpn) &&
       vma.anonVma !== null &&
       this.anonVmas.get(av)?.root === vma.anonVma.root
     );
@@ -259,6 +285,8 @@ export class Machine {
     this.epoch++;
     const swap = this.swap;
     if (!swap || mappings.length === 0) return false;
+    // reclaim splits a THP and writes out its pages one by one; a zero-filled one is gone
+    if (this.splitHugePage(pfn) && this.frames.mapcount[pfn] !== mappings.length) return false;
     const slot = swap.alloc(this.frames.content[pfn]!, mappings.length);
     if (slot === NO_SLOT) return false;
     const f = this.frames;
@@ -279,6 +307,7 @@ export class Machine {
   migrate(pfn: Pfn, node: number, mappings: readonly { mm: Mm; vpn: number }[]): Pfn {
     this.epoch++;
     const f = this.frames;
+    this.splitHugePage(pfn); // migrate_pages splits a THP it cannot move whole
     const swapped = f.flags[pfn]! & PG_SWAPCACHE ? 1 : 0;
     if (f.refcount[pfn] !== f.mapcount[pfn]! + swapped || mappings.length !== f.mapcount[pfn]) {
       this.vmstat.pgmigrate_fail++;
@@ -344,8 +373,8 @@ export class Machine {
     return out;
   }
 
-  /** The node new pages of a VMA go to: its own, unless that node is offline. */
-  private nodeFor(vma: Vma): number {
+  /** @internal The node new pages of a VMA go to: its own, unless that node is offline. */
+  nodeFor(vma: Vma): number {
     const node = (vma as NodeVma).node ?? 0;
     if (!this.offline.has(node)) return node;
     for (let n = 0; n < this.nodes; n++) if (!this.offline.has(n)) return n;
@@ -414,6 +443,8 @@ export class Machine {
         child.pt.set(vpn, pfn, bits & ~(PTE_WRITE | PTE_YOUNG));
       }
     }
+    // copy_huge_pmd: the child maps each THP with a PMD too
+    for (const [key, block] of parent.pmdMapped) child.pmdMapped.set(key, block);
     this.hooks?.fork(parent, child);
     return child;
   }
@@ -423,23 +454,74 @@ export class Machine {
     this.epoch++;
     this.hooks?.exit(mm);
     mm.users = 0;
-    for (const vma of mm.vmas) this.zapVma(mm, vma, vma.start, vma.end);
+    mm.pmdMapped.clear();
+    for (const vma of mm.vmas) this.zapVma(mm, vma);
     mm.vmas.length = 0;
     this.mms.delete(mm.id);
   }
 
-  /** munmap(2) of [start, end). */
+  /** munmap(2) of [start, end): whole VMAs or parts of them; holes are fine. */
   munmap(mm: Mm, start: number, end: number): void {
     this.epoch++;
     this.splitAt(mm, start);
     this.splitAt(mm, end);
     const keep: Vma[] = [];
     for (const vma of mm.vmas) {
-      if (vma.start >= start && vma.end <= end) this.zapVma(mm, vma, vma.start, vma.end);
+      if (vma.start >= start && vma.end <= end) this.zapVma(mm, vma);
       else keep.push(vma);
     }
     mm.vmas.length = 0;
     mm.vmas.push(...keep);
+  }
+
+  /** mprotect(2) of [start, end): see {@link mprotect}. */
+  mprotect(mm: Mm, start: number, end: number, prot: number): void {
+    mprotect(this, mm, start, end, prot);
+  }
+
+  /** madvise(MADV_DONTNEED) of [start, end): see {@link dontneed}. */
+  dontneed(mm: Mm, start: number, end: number): void {
+    dontneed(this, mm, start, end);
+  }
+
+  /** madvise(MADV_HUGEPAGE) (`on`) or MADV_NOHUGEPAGE of [start, end): see {@link hugepageMadvise}. */
+  hugepageMadvise(mm: Mm, start: number, end: number, on: boolean): void {
+    hugepageMadvise(this, mm, start, end, on);
+  }
+
+  /** `split_huge_page` of the THP holding `pfn`: see {@link splitHugePage}. */
+  splitHugePage(pfn: Pfn): boolean {
+    return splitHugePage(this, pfn);
+  }
+
+  /** `AnonHugePages` of the address space, kB: see {@link anonHugePagesKb}. */
+  anonHugePagesKb(mm: Mm): number {
+    return anonHugePagesKb(mm);
+  }
+
+  /**
+   * Every mapping of the anonymous frame `pfn`: each VMA chained to its anon_vma that maps it
+   * at its index (the core of `rmap_walk_anon`).
+   */
+  anonMappings(pfn: Pfn): { mm: Mm; vma: Vma; vpn: number }[] {
+    const av = this.anonVmas.get(this.frames.anonVma[pfn]!);
+    if (!av) return [];
+    const index = this.frames.index[pfn]!;
+    const out: { mm: Mm; vma: Vma; vpn: number }[] = [];
+    for (const vma of av.vmas) {
+      const vpn = vmaAddress(vma, index);
+      if (vpn < vma.start || vpn >= vma.end) continue;
+      const mm = this.mms.get(vma.mmId);
+      if (!mm || (mm.pt.bits(vpn) & (PTE_PRESENT | PTE_SPECIAL)) !== PTE_PRESENT || mm.pt.pfn(vpn) !== pfn)
+        continue;
+      out.push({ mm, vma, vpn });
+    }
+    return out;
+  }
+
+  /** mremap(2) moving [start, end) to `to`: see {@link mremap}. */
+  mremap(mm: Mm, start: number, end: number, to: number): void {
+    mremap(this, mm, start, end, to);
   }
 
   /** madvise(2) MADV_MERGEABLE / MADV_UNMERGEABLE over [start, end); KSM decides per VMA. */
@@ -526,7 +608,7 @@ export class Machine {
     f.flags[pfn] = PG_ANON | PG_SWAPBACKED | PG_ANON_EXCLUSIVE | (pteBits & PTE_DIRTY ? PG_DIRTY : 0);
     f.mapcount[pfn] = 1;
     f.anonVma[pfn] = this.anonVmaPrepare(vma).id;
-    f.index[pfn] = vpn;
+    f.index[pfn] = linearPageIndex(vma, vpn);
     mm.pt.set(vpn, pfn, PTE_PRESENT | PTE_YOUNG | pteBits);
     if (old !== NO_PFN && old !== ZERO_PFN) {
       f.mapcount[old]!--;
@@ -534,7 +616,8 @@ export class Machine {
     }
   }
 
-  private anonVmaPrepare(vma: Vma): AnonVma {
+  /** @internal `anon_vma_prepare`: the VMA's anon_vma, made at its first anonymous fault. */
+  anonVmaPrepare(vma: Vma): AnonVma {
     if (vma.anonVma) return vma.anonVma;
     const av = { id: this.nextAnonVma++, vmas: new Set([vma]) } as AnonVma;
     av.root = av;
@@ -549,8 +632,25 @@ export class Machine {
     this.hooks?.zeroPageUnmapped(mm);
   }
 
-  private zapVma(mm: Mm, vma: Vma, start: number, end: number): void {
+  private zapVma(mm: Mm, vma: Vma): void {
+    this.zapRange(mm, vma.start, vma.end);
+    for (const av of vma.chain) av.vmas.delete(vma);
+  }
+
+  /**
+   * @internal `zap_pte_range`: drops every mapping and swap entry of [start, end), which lie
+   * inside VMAs of `mm`.
+   */
+  zapRange(mm: Mm, start: number, end: number): void {
+    this.epoch++;
     const f = this.frames;
+    // zap_pmd_range: a THP wholly inside the range goes with its PMD; one the range cuts is split
+    for (const key of mm.pmdMapped.keys()) {
+      const base = key << THP_ORDER;
+      if (base + THP_PAGES <= start || base >= end) continue;
+      if (base >= start && base + THP_PAGES <= end) mm.pmdMapped.delete(key);
+      else splitPmd(this, mm, key);
+    }
     for (let vpn = start; vpn < end; vpn++) {
       const bits = mm.pt.bits(vpn);
       if (bits & PTE_SWAP) {
@@ -569,13 +669,19 @@ export class Machine {
       }
       mm.pt.clear(vpn);
     }
-    for (const av of vma.chain) av.vmas.delete(vma);
   }
 
-  private splitAt(mm: Mm, vpn: number): void {
+  /** @internal `split_vma`: makes `vpn` the start of a VMA if a VMA spans it. */
+  splitAt(mm: Mm, vpn: number): void {
     const vma = mm.findVma(vpn);
     if (!vma || vma.start === vpn) return;
-    const tail: NodeVma = { ...(vma as NodeVma), start: vpn, chain: [...vma.chain] };
+    splitPmdAt(this, mm, vpn);
+    const tail: NodeVma = {
+      ...(vma as NodeVma),
+      start: vpn,
+      pgoff: linearPageIndex(vma, vpn),
+      chain: [...vma.chain],
+    };
     for (const av of vma.chain) av.vmas.add(tail);
     vma.end = vpn;
     mm.vmas.splice(mm.vmas.indexOf(vma) + 1, 0, tail);

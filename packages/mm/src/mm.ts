@@ -17,6 +17,11 @@ export class Mm {
   users = 1;
   /** KSM-placed zero pages mapped here (`mm->ksm_zero_pages`). */
   ksmZeroPages = 0;
+  /**
+   * THPs this address space maps with a PMD: leaf key (vpn >>> THP_ORDER) → the folio's
+   * block (head pfn >>> THP_ORDER). `AnonHugePages` counts them.
+   */
+  readonly pmdMapped = new Map<number, number>();
   /** Next mmap goes just below this virtual page number (top-down layout). */
   mmapTop: number;
 

@@ -10,6 +10,8 @@ export const VM_HUGETLB = 1 << 7;
 export const VM_MIXEDMAP = 1 << 8;
 export const VM_DROPPABLE = 1 << 9;
 export const VM_NOHUGEPAGE = 1 << 10;
+/** MADV_HUGEPAGE: faults in the VMA may allocate transparent huge pages. */
+export const VM_HUGEPAGE = 1 << 12;
 /** Marked for KSM by MADV_MERGEABLE or PR_SET_MEMORY_MERGE. */
 export const VM_MERGEABLE = 1 << 11;
 
@@ -32,10 +34,26 @@ export interface Vma {
   start: number;
   end: number;
   flags: number;
+  /**
+   * `vm_pgoff` of anonymous memory: the linear page index of `start`. It is the address at
+   * mmap time and stays when mremap moves the VMA, so a page's index finds it in every VMA
+   * that maps it ({@link vmaAddress}).
+   */
+  pgoff: number;
   /** The VMA's own anon_vma (created at the first anonymous fault); null before. */
   anonVma: AnonVma | null;
   /** Every anon_vma this VMA is chained to (its own and its ancestors'). */
   readonly chain: AnonVma[];
+}
+
+/** `linear_page_index`: the index an anonymous page faulted at `vpn` of `vma` gets. */
+export function linearPageIndex(vma: Vma, vpn: number): number {
+  return vpn - vma.start + vma.pgoff;
+}
+
+/** `vma_address`: where `vma` maps the page of linear index `index` (maybe outside it). */
+export function vmaAddress(vma: Vma, index: number): number {
+  return vma.start + index - vma.pgoff;
 }
 
 /** `vma_ksm_compatible`: whether KSM may ever merge pages of this VMA. */

@@ -12,6 +12,8 @@ import {
   PTE_SPECIAL,
   PTE_WRITE,
   VM_MERGEABLE,
+  VM_READ,
+  VM_WRITE,
   type Vma,
   ZERO_CONTENT,
   ZERO_PFN,
@@ -373,7 +375,7 @@ describe("munmap and madvise", () => {
 // accounting always matches the page tables.
 
 interface RegionState {
-  readonly start: number;
+  start: number;
   readonly pages: number;
   /** Per page: mapped, what it must hold, whether its VMA is VM_MERGEABLE. */
   readonly mapped: boolean[];
@@ -394,6 +396,11 @@ type Op =
   | { t: "munmap"; p: number; r: number; from: number; len: number }
   | { t: "madvise"; p: number; r: number; from: number; len: number; on: boolean }
   | { t: "mmap"; p: number; pages: number }
+  | { t: "dontneed"; p: number; r: number; from: number; len: number }
+  | { t: "mprotect"; p: number; r: number; from: number; len: number; prot: number }
+  | { t: "mremap"; p: number; r: number; by: number }
+  | { t: "huge"; p: number }
+  | { t: "split"; p: number; r: number; page: number }
   | { t: "spawn" };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -444,6 +451,42 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: "spawn" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("dontneed" as const),
+      p: fc.nat(),
+      r: fc.nat(),
+      from: fc.nat(),
+      len: fc.integer({ min: 1, max: 600 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("mprotect" as const),
+      p: fc.nat(),
+      r: fc.nat(),
+      from: fc.nat(),
+      len: fc.integer({ min: 1, max: 600 }),
+      prot: fc.constantFrom(0, VM_READ, VM_READ | VM_WRITE),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant("mremap" as const),
+      p: fc.nat(),
+      r: fc.nat(),
+      // below every mapping, by whole THPs or not
+      by: fc.constantFrom(2048, 3000),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("huge" as const), p: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant("split" as const), p: fc.nat(), r: fc.nat(), page: fc.nat() }),
+  },
 );
 
 function newRegion(m: Machine, mm: Mm, pages: number): RegionState {
@@ -495,6 +538,7 @@ function checkInvariants(m: Machine, procs: ProcState[]): void {
     const n = ptes.get(pfn) ?? 0;
     if (m.frames.isFree(pfn)) {
       expect(n).toBe(0);
+      if (m.frames.isHeld(pfn)) allocated++; // freed with the rest of its THP only
       continue;
     }
     allocated++;
@@ -596,6 +640,44 @@ function runOps(ops: readonly Op[], zeroPageOnRead: boolean): void {
         case "mmap":
           proc.regions.push(newRegion(m, mm, op.pages));
           break;
+        case "huge": {
+          const r = newRegion(m, mm, 1030);
+          m.hugepageMadvise(mm, r.start, r.start + r.pages, true);
+          proc.regions.push(r);
+          break;
+        }
+        case "dontneed": {
+          if (!region) break;
+          const a = op.from % region.pages;
+          const b = Math.min(region.pages, a + op.len);
+          m.dontneed(mm, region.start + a, region.start + b);
+          for (let i = a; i < b; i++) region.expected[i] = ZERO_CONTENT;
+          break;
+        }
+        case "mprotect": {
+          if (!region) break;
+          const a = op.from % region.pages;
+          const b = Math.min(region.pages, a + op.len);
+          m.mprotect(mm, region.start + a, region.start + b, op.prot);
+          break;
+        }
+        case "mremap": {
+          if (!region) break;
+          const to = mm.mmapTop - region.pages - op.by;
+          m.mremap(mm, region.start, region.start + region.pages, to);
+          mm.mmapTop = to;
+          region.start = to;
+          break;
+        }
+        case "split": {
+          if (!region) break;
+          const vpn = region.start + (op.page % region.pages);
+          const pfn = mm.pt.pfn(vpn);
+          const thp = pfn > 0 && (mm.pt.bits(vpn) & PTE_SPECIAL) === 0 && m.frames.isThp(pfn);
+          expect(m.splitHugePage(pfn)).toBe(thp);
+          if (thp) expect(m.frames.isThp(pfn)).toBe(false);
+          break;
+        }
       }
     }
     checkInvariants(m, procs);
@@ -608,7 +690,7 @@ describe("memory operations (property)", () => {
       fc.property(fc.array(opArb, { maxLength: 40 }), fc.boolean(), (ops, zeroPageOnRead) =>
         runOps(ops, zeroPageOnRead),
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 

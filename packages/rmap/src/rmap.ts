@@ -108,15 +108,8 @@ export class Rmap {
 
   /** `rmap_walk_anon`: every VMA chained to the frame's anon_vma that maps it at its index. */
   private walkAnon(pfn: Pfn, rwc: RmapWalkControl): void {
-    const m = this.machine;
-    const av = m.anonVmas.get(m.frames.anonVma[pfn]!);
-    if (!av) return;
-    const vpn = m.frames.index[pfn]!;
-    for (const vma of av.vmas) {
-      if (vpn < vma.start || vpn >= vma.end) continue;
-      const mm = m.mms.get(vma.mmId);
-      if (!mm || !this.maps(mm, vpn, pfn)) continue;
-      if (!rwc.rmapOne(pfn, { mm, vma, vpn })) return;
+    for (const mapping of this.machine.anonMappings(pfn)) {
+      if (!rwc.rmapOne(pfn, mapping)) return;
       if (rwc.done?.(pfn)) return;
     }
   }

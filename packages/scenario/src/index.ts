@@ -1,5 +1,5 @@
 export { expandContent } from "./contents.js";
 export { ScenarioError } from "./errors.js";
 export { type KnobValidator, parseScenario } from "./parse.js";
-export { type RunProcess, type RunRegion, ScenarioMemory } from "./runner.js";
+export { type RunProcess, type RunRegion, ScenarioMemory, UNMAPPED } from "./runner.js";
 export type * from "./types.js";

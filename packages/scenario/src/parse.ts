@@ -1,4 +1,5 @@
 import { ScenarioError } from "./errors.js";
+import { type LiveRegion, PROT_CODES } from "./live-region.js";
 import type { ContentSpec, FillSpec, ProcessSpec, Range, RegionSpec, Scenario, Step } from "./types.js";
 
 /** Checks a knob write; returns null when fine, else what the knob accepts. */
@@ -14,7 +15,7 @@ const STEP_FIELDS: Record<string, readonly string[]> = {
   madvise: ["process", "region", "range", "advice"],
   fork: ["process", "child"],
   exit: ["process"],
-  munmap: ["process", "region"],
+  munmap: ["process", "region", "range"],
   prctl: ["process", "mergeAny"],
   knob: ["name", "value"],
   verify: ["label"],
@@ -25,17 +26,51 @@ const STEP_FIELDS: Record<string, readonly string[]> = {
   pressure: ["freePages"],
   offline: ["node"],
 };
+/** Steps only format v2 has, with their fields. */
+const V2_STEP_FIELDS: Record<string, readonly string[]> = {
+  batches: ["count"],
+  dontneed: ["process", "region", "range"],
+  hugepage: ["process", "region", "range"],
+  mprotect: ["process", "region", "range", "prot"],
+  mmap: ["process", "region", "pages", "mergeable", "fill", "node", "hugepage", "keepHugepage"],
+  mremap: ["process", "region"],
+};
+const V1_ADVICE = ["mergeable", "unmergeable"];
+const V2_ADVICE = [...V1_ADVICE, "dontneed", "hugepage", "nohugepage"];
+const REGION_FIELDS = ["name", "pages", "mergeable", "fill", "node"];
+const V2_REGION_FIELDS = [...REGION_FIELDS, "hugepage", "keepHugepage"];
+
+/** What the parser tracks while it walks the steps: the live processes and their regions. */
+type Live = Map<string, Map<string, LiveRegion>>;
 
 type Obj = Record<string, unknown>;
 
 /**
- * Parses and validates a scenario (format v1) so that nothing can fail half-way through a
- * run: shapes and types, content specs, ranges inside their regions, and every step
- * naming a process and region that exist at that point. Throws {@link ScenarioError}.
+ * Parses and validates a scenario (format v1 or v2, SCENARIO.md) so that nothing can fail
+ * half-way through a run: shapes and types, content specs, ranges inside their regions, and
+ * every step naming a process and region that exist at that point (in v2: writes only to
+ * mapped, read-write pages). Throws {@link ScenarioError}.
  */
 export function parseScenario(input: unknown, validateKnob: KnobValidator): Scenario {
   const root = object(input, "$");
-  allowOnly(root, "$", ["name", "knobs", "processes", "steps", "profile", "policies", "machine"]);
+  allowOnly(root, "$", [
+    "name",
+    "version",
+    "batchMode",
+    "drainLru",
+    "knobs",
+    "processes",
+    "steps",
+    "profile",
+    "policies",
+    "machine",
+  ]);
+  if (root.version !== undefined) integer(root.version, "$.version", 1, 2);
+  if (root.batchMode !== undefined) boolean(root.batchMode, "$.batchMode");
+  if (root.drainLru !== undefined) boolean(root.drainLru, "$.drainLru");
+  const v2 = root.version === 2 || root.batchMode === true;
+  if (!v2 && root.drainLru !== undefined)
+    throw new ScenarioError("$.drainLru", 'a v2 field: set "version": 2 to use it');
   let nodes = 1;
   if (root.machine !== undefined) {
     const m = object(root.machine, "$.machine");
@@ -54,16 +89,19 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
     const err = validateKnob(k, v);
     if (err) throw new ScenarioError(`$.knobs.${k}`, err, v);
   }
-  const live = new Map<string, Map<string, number>>();
+  const live: Live = new Map();
   const processes = array(root.processes, "$.processes").map((p, i) =>
-    parseProcess(p, `$.processes[${i}]`, live, nodes),
+    parseProcess(p, `$.processes[${i}]`, live, nodes, v2),
   );
   if (processes.length === 0) throw new ScenarioError("$.processes", "at least one process");
   const everSeen = new Set(live.keys());
   const steps = array(root.steps ?? [], "$.steps").map((s, i) =>
-    parseStep(s, `$.steps[${i}]`, live, everSeen, validateKnob, nodes),
+    parseStep(s, `$.steps[${i}]`, { live, everSeen, validateKnob, nodes, v2 }),
   );
   return {
+    ...(v2 ? { version: 2 as const } : {}),
+    ...(root.batchMode === undefined ? {} : { batchMode: root.batchMode as boolean }),
+    ...(root.drainLru === undefined ? {} : { drainLru: root.drainLru as boolean }),
     ...(root.name === undefined ? {} : { name: root.name as string }),
     ...(root.profile === undefined ? {} : { profile: root.profile as string }),
     ...(root.policies === undefined ? {} : { policies: root.policies as Record<string, string> }),
@@ -74,69 +112,104 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
   };
 }
 
-function parseProcess(
-  v: unknown,
-  path: string,
-  live: Map<string, Map<string, number>>,
-  nodes: number,
-): ProcessSpec {
+function parseProcess(v: unknown, path: string, live: Live, nodes: number, v2: boolean): ProcessSpec {
   const p = object(v, path);
   allowOnly(p, path, ["name", "mergeAny", "regions"]);
   const name = string(p.name, `${path}.name`);
   if (live.has(name)) throw new ScenarioError(`${path}.name`, "a process name not used before", name);
   if (p.mergeAny !== undefined) boolean(p.mergeAny, `${path}.mergeAny`);
-  const regions = new Map<string, number>();
-  const specs = array(p.regions, `${path}.regions`).map((r, i) => {
-    const rp = `${path}.regions[${i}]`;
-    const o = object(r, rp);
-    allowOnly(o, rp, ["name", "pages", "mergeable", "fill", "node"]);
-    const rname = string(o.name, `${rp}.name`);
-    if (regions.has(rname))
-      throw new ScenarioError(`${rp}.name`, "a region name unique within its process", rname);
-    const pages = integer(o.pages, `${rp}.pages`, 1, 2 ** 28);
-    if (o.mergeable !== undefined) boolean(o.mergeable, `${rp}.mergeable`);
-    if (o.node !== undefined) integer(o.node, `${rp}.node`, 0, nodes - 1);
-    const fill = array(o.fill ?? [], `${rp}.fill`).map((f, j): FillSpec => {
-      const fp = `${rp}.fill[${j}]`;
-      const fo = object(f, fp);
-      allowOnly(fo, fp, ["range", "content"]);
-      const range = fo.range === undefined ? undefined : parseRange(fo.range, `${fp}.range`, pages);
-      const count = range ? range[1] - range[0] : pages;
-      const content = parseContent(fo.content, `${fp}.content`, count);
-      return range ? { range, content } : { content };
-    });
-    regions.set(rname, pages);
-    return { ...(o as unknown as RegionSpec), fill } as RegionSpec;
-  });
+  const regions = new Map<string, LiveRegion>();
+  const specs = array(p.regions, `${path}.regions`).map((r, i) =>
+    parseRegion(r, `${path}.regions[${i}]`, regions, nodes, v2),
+  );
   live.set(name, regions);
   return { ...(p as unknown as ProcessSpec), regions: specs };
 }
 
-function parseStep(
+/**
+ * A region of a process, or the fields of an `mmap` step (`named` false: its name is the
+ * step's `region`), added to `regions`.
+ */
+function parseRegion(
   v: unknown,
   path: string,
-  live: Map<string, Map<string, number>>,
-  everSeen: Set<string>,
-  validateKnob: KnobValidator,
+  regions: Map<string, LiveRegion>,
   nodes: number,
-): Step {
+  v2: boolean,
+  step?: { readonly op: string; readonly process: string },
+): RegionSpec {
+  const o = object(v, path);
+  if (step)
+    allowOnly(o, path, ["op", "process", "region", ...REGION_FIELDS.slice(1), "hugepage", "keepHugepage"]);
+  else allowOnly(o, path, v2 ? V2_REGION_FIELDS : REGION_FIELDS, v2 ? undefined : V2_REGION_FIELDS);
+  const nameKey = step ? "region" : "name";
+  const rname = string(o[nameKey], `${path}.${nameKey}`);
+  if (regions.has(rname))
+    throw new ScenarioError(`${path}.${nameKey}`, "a region name unique within its process", rname);
+  const pages = integer(o.pages, `${path}.pages`, 1, 2 ** 28);
+  if (o.mergeable !== undefined) boolean(o.mergeable, `${path}.mergeable`);
+  if (o.node !== undefined) integer(o.node, `${path}.node`, 0, nodes - 1);
+  if (o.hugepage !== undefined) boolean(o.hugepage, `${path}.hugepage`);
+  if (o.keepHugepage !== undefined) boolean(o.keepHugepage, `${path}.keepHugepage`);
+  const fill = array(o.fill ?? [], `${path}.fill`).map((f, j): FillSpec => {
+    const fp = `${path}.fill[${j}]`;
+    const fo = object(f, fp);
+    allowOnly(fo, fp, ["range", "content"]);
+    const range = fo.range === undefined ? undefined : parseRange(fo.range, `${fp}.range`, pages);
+    const count = range ? range[1] - range[0] : pages;
+    const content = parseContent(fo.content, `${fp}.content`, count);
+    return range ? { range, content } : { content };
+  });
+  regions.set(rname, { pages, prot: null });
+  if (step) {
+    const { op: _op, process: _process, region: _region, ...rest } = o;
+    return { ...(rest as unknown as RegionSpec), name: rname, fill };
+  }
+  return { ...(o as unknown as RegionSpec), fill };
+}
+
+interface StepContext {
+  readonly live: Live;
+  readonly everSeen: Set<string>;
+  readonly validateKnob: KnobValidator;
+  readonly nodes: number;
+  readonly v2: boolean;
+}
+
+function parseStep(v: unknown, path: string, ctx: StepContext): Step {
+  const { live, everSeen, validateKnob, nodes, v2 } = ctx;
   const s = object(v, path);
   const op = string(s.op, `${path}.op`);
-  const fields = Object.hasOwn(STEP_FIELDS, op) ? STEP_FIELDS[op] : undefined;
-  if (!fields) throw new ScenarioError(`${path}.op`, `one of ${Object.keys(STEP_FIELDS).join(", ")}`, op);
-  allowOnly(s, path, ["op", ...fields]);
+  const v2Only = Object.hasOwn(V2_STEP_FIELDS, op);
+  const fields = Object.hasOwn(STEP_FIELDS, op) ? STEP_FIELDS[op] : v2Only ? V2_STEP_FIELDS[op] : undefined;
+  if (!fields)
+    throw new ScenarioError(
+      `${path}.op`,
+      `one of ${Object.keys(STEP_FIELDS).join(", ")}${v2 ? `, ${Object.keys(V2_STEP_FIELDS).join(", ")}` : ""}`,
+      op,
+    );
+  if (v2Only && !v2) throw new ScenarioError(`${path}.op`, `a v1 step (${op} is v2: set "version": 2)`, op);
+  if (op === "measure" && v2) throw new ScenarioError(`${path}.op`, "a v2 step (measure is v1 only)", op);
+  if (op === "munmap" && !v2 && s.range !== undefined)
+    throw new ScenarioError(`${path}.range`, 'no range in v1 (a partial munmap is v2: set "version": 2)');
+  if (op !== "mmap") allowOnly(s, path, ["op", ...fields]);
   const proc = () => {
     const name = string(s.process, `${path}.process`);
     const regions = live.get(name);
     if (!regions) throw new ScenarioError(`${path}.process`, "a live process of the scenario", name);
     return regions;
   };
-  const region = (regions: Map<string, number>) => {
+  const region = (regions: Map<string, LiveRegion>) => {
     const name = string(s.region, `${path}.region`);
-    const pages = regions.get(name);
-    if (pages === undefined)
-      throw new ScenarioError(`${path}.region`, "a mapped region of that process", name);
-    return [name, pages] as const;
+    const r = regions.get(name);
+    if (r === undefined) throw new ScenarioError(`${path}.region`, "a mapped region of that process", name);
+    return r;
+  };
+  /** The step's region and its [a, b) range (default the whole region). */
+  const ranged = () => {
+    const r = region(proc());
+    const [a, b] = s.range === undefined ? [0, r.pages] : parseRange(s.range, `${path}.range`, r.pages);
+    return { r, a, b };
   };
   const label = () => {
     if (s.label !== undefined) string(s.label, `${path}.label`);
@@ -154,25 +227,56 @@ function parseStep(
       break;
     case "write":
     case "fill": {
-      const [, pages] = region(proc());
-      const range = s.range === undefined ? undefined : parseRange(s.range, `${path}.range`, pages);
-      parseContent(s.content, `${path}.content`, range ? range[1] - range[0] : pages);
+      const { r, a, b } = ranged();
+      const bad = r.prot?.subarray(a, b).findIndex((x) => x !== PROT_CODES.readwrite) ?? -1;
+      if (bad >= 0)
+        throw new ScenarioError(
+          `${path}.range`,
+          `pages that are mapped and read-write (page ${a + bad} is ${r.prot![a + bad] ? "not writable" : "unmapped"})`,
+          s.range,
+        );
+      parseContent(s.content, `${path}.content`, b - a);
       break;
     }
     case "madvise": {
-      const [, pages] = region(proc());
-      if (s.range !== undefined) parseRange(s.range, `${path}.range`, pages);
-      if (s.advice !== "mergeable" && s.advice !== "unmergeable")
-        throw new ScenarioError(`${path}.advice`, `"mergeable" or "unmergeable"`, s.advice);
+      ranged();
+      const advice = v2 ? V2_ADVICE : V1_ADVICE;
+      if (!advice.includes(s.advice as string))
+        throw new ScenarioError(`${path}.advice`, `one of ${advice.join(", ")}`, s.advice);
       break;
     }
+    case "dontneed":
+    case "hugepage":
+      ranged();
+      break;
+    case "mprotect": {
+      const { r, a, b } = ranged();
+      if (typeof s.prot !== "string" || !Object.hasOwn(PROT_CODES, s.prot) || s.prot === "unmapped")
+        throw new ScenarioError(`${path}.prot`, '"none", "read" or "readwrite"', s.prot);
+      const code = PROT_CODES[s.prot as keyof typeof PROT_CODES];
+      const prot = pageStates(r);
+      for (let i = a; i < b; i++) if (prot[i]) prot[i] = code;
+      break;
+    }
+    case "mmap":
+      parseRegion(s, path, proc(), nodes, v2, { op, process: s.process as string });
+      break;
+    case "mremap":
+      region(proc());
+      break;
+    case "batches":
+      if (s.count !== undefined) integer(s.count, `${path}.count`, 0, 1_000_000_000);
+      break;
     case "fork": {
       const regions = proc();
       const child = string(s.child, `${path}.child`);
       if (everSeen.has(child))
         throw new ScenarioError(`${path}.child`, "a process name not used before", child);
       everSeen.add(child);
-      live.set(child, new Map(regions));
+      live.set(
+        child,
+        new Map([...regions].map(([k, r]) => [k, { pages: r.pages, prot: r.prot?.slice() ?? null }])),
+      );
       break;
     }
     case "exit":
@@ -180,9 +284,11 @@ function parseStep(
       live.delete(s.process as string);
       break;
     case "munmap": {
-      const regions = proc();
-      region(regions);
-      regions.delete(s.region as string);
+      const { r, a, b } = ranged();
+      const prot = pageStates(r);
+      prot.fill(PROT_CODES.unmapped, a, b);
+      if (!prot.some((x) => x !== PROT_CODES.unmapped))
+        live.get(s.process as string)!.delete(s.region as string);
       break;
     }
     case "prctl":
@@ -196,17 +302,13 @@ function parseStep(
       break;
     }
     case "swapout":
-    case "read": {
-      const [, pages] = region(proc());
-      if (s.range !== undefined) parseRange(s.range, `${path}.range`, pages);
+    case "read":
+      ranged();
       break;
-    }
-    case "migrate": {
-      const [, pages] = region(proc());
-      if (s.range !== undefined) parseRange(s.range, `${path}.range`, pages);
+    case "migrate":
+      ranged();
       integer(s.node, `${path}.node`, 0, nodes - 1);
       break;
-    }
     case "pressure":
       integer(s.freePages, `${path}.freePages`, 0, 2 ** 40);
       break;
@@ -221,6 +323,12 @@ function parseStep(
       break;
   }
   return s as unknown as Step;
+}
+
+/** The region's per-page states, made explicit (every page mapped read-write) on first need. */
+function pageStates(r: LiveRegion): Uint8Array {
+  r.prot ??= new Uint8Array(r.pages).fill(PROT_CODES.readwrite);
+  return r.prot;
 }
 
 function parseRange(v: unknown, path: string, pages: number): Range {
@@ -285,8 +393,12 @@ function number(v: unknown, path: string, min: number): number {
   return v;
 }
 
-function allowOnly(o: Obj, path: string, keys: readonly string[]): void {
-  for (const k of Object.keys(o))
-    if (!keys.includes(k))
-      throw new ScenarioError(`${path}.${k}`, `no such field here (known: ${keys.join(", ")})`);
+/** Rejects fields not in `keys`; one in `v2Keys` is named as a v2 field. */
+function allowOnly(o: Obj, path: string, keys: readonly string[], v2Keys?: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (keys.includes(k)) continue;
+    if (v2Keys?.includes(k))
+      throw new ScenarioError(`${path}.${k}`, 'a v1 field (this one is v2: set "version": 2)');
+    throw new ScenarioError(`${path}.${k}`, `no such field here (known: ${keys.join(", ")})`);
+  }
 }

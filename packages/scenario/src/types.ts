@@ -1,4 +1,4 @@
-/** Page content of scenario format v1. */
+/** Page content (scenario formats v1 and v2). */
 export type ContentSpec =
   | "zero"
   | "unique"
@@ -21,6 +21,10 @@ export interface RegionSpec {
   readonly fill?: readonly FillSpec[];
   /** NUMA node the region's pages are allocated on (simulator extension). */
   readonly node?: number;
+  /** v2: MADV_HUGEPAGE before the fill, so each aligned 512 pages are one THP. */
+  readonly hugepage?: boolean;
+  /** v2: keep VM_HUGEPAGE after the fill (realistic, not exact on the kernel). */
+  readonly keepHugepage?: boolean;
 }
 
 export interface ProcessSpec {
@@ -47,11 +51,34 @@ export type Step =
       readonly process: string;
       readonly region: string;
       readonly range?: Range;
-      readonly advice: "mergeable" | "unmergeable";
+      /** v1: mergeable, unmergeable; v2 also dontneed, hugepage, nohugepage. */
+      readonly advice: MadviseAdvice;
     }
   | { readonly op: "fork"; readonly process: string; readonly child: string }
   | { readonly op: "exit"; readonly process: string }
-  | { readonly op: "munmap"; readonly process: string; readonly region: string }
+  /** Without a range the whole region; a range (v2) leaves a hole. */
+  | { readonly op: "munmap"; readonly process: string; readonly region: string; readonly range?: Range }
+  /** v2: ksmd runs exactly `count` batches (default 1), fewer when its mm list is empty. */
+  | { readonly op: "batches"; readonly count?: number }
+  /** v2: MADV_DONTNEED / MADV_HUGEPAGE over the range. */
+  | {
+      readonly op: "dontneed" | "hugepage";
+      readonly process: string;
+      readonly region: string;
+      readonly range?: Range;
+    }
+  /** v2: mprotect(2) over the range. */
+  | {
+      readonly op: "mprotect";
+      readonly process: string;
+      readonly region: string;
+      readonly range?: Range;
+      readonly prot: Prot;
+    }
+  /** v2: a region mapped after the start, at the process's next address slot. */
+  | ({ readonly op: "mmap"; readonly process: string; readonly region: string } & Omit<RegionSpec, "name">)
+  /** v2: the whole region moves to the process's next address slot. */
+  | { readonly op: "mremap"; readonly process: string; readonly region: string }
   | { readonly op: "prctl"; readonly process: string; readonly mergeAny?: boolean }
   | { readonly op: "knob"; readonly name: string; readonly value: number | string | boolean }
   | { readonly op: "verify"; readonly label?: string }
@@ -78,6 +105,12 @@ export type Step =
       readonly timeout?: number;
     };
 
+/** madvise(2) advice a step may give. */
+export type MadviseAdvice = "mergeable" | "unmergeable" | "dontneed" | "hugepage" | "nohugepage";
+
+/** mprotect(2) protections a v2 step may set. */
+export type Prot = "none" | "read" | "readwrite";
+
 /** The simulated machine (simulator extension). */
 export interface MachineSpec {
   /** NUMA nodes (default 1). */
@@ -88,8 +121,14 @@ export interface MachineSpec {
   readonly memoryPages?: number;
 }
 
-/** A scenario, format v1. */
+/** A scenario, format v1 or v2 (SCENARIO.md). */
 export interface Scenario {
+  /** 2 when the file is v2 (`"version": 2` or `"batchMode": true`); absent or 1: v1. */
+  readonly version?: 1 | 2;
+  /** v2: ksmd runs in batches of the scenario's own `pages_to_scan` (default 100). */
+  readonly batchMode?: boolean;
+  /** v2: the oracle drains the LRU batches before each batch (default true). */
+  readonly drainLru?: boolean;
   /** The simulated machine (simulator extension). */
   readonly machine?: MachineSpec;
   readonly name?: string;

@@ -14,6 +14,7 @@ import {
   type Scenario,
   ScenarioError,
   ScenarioMemory,
+  UNMAPPED,
 } from "@ksm/scenario";
 import { describe, expect, it } from "vitest";
 
@@ -234,7 +235,7 @@ const BAD: BadCase[] = [
     name: "an unknown top-level field",
     input: { ...base(), extra: 1 },
     path: "$.extra",
-    expected: /no such field.*name, knobs, processes, steps/,
+    expected: /no such field.*name, version, batchMode, drainLru, knobs, processes, steps/,
   },
   {
     name: "missing processes",
@@ -378,7 +379,7 @@ const BAD: BadCase[] = [
     name: "a bad madvise advice",
     input: withSteps({ op: "madvise", process: "a", region: "r", advice: "hugepage" }),
     path: "$.steps[2].advice",
-    expected: /"mergeable" or "unmergeable"/,
+    expected: /one of mergeable, unmergeable(, got "hugepage")?$/,
   },
   {
     name: "a pattern seed of 2^53",
@@ -469,6 +470,82 @@ const BAD: BadCase[] = [
     input: withSteps({ op: "prctl", process: "a", mergeAny: "yes" }),
     path: "$.steps[2].mergeAny",
     expected: /true or false/,
+  },
+  {
+    name: "a v2 step in a v1 file",
+    input: withSteps({ op: "batches", count: 3 }),
+    path: "$.steps[2].op",
+    expected: /a v1 step \(batches is v2: set "version": 2\)/,
+  },
+  {
+    name: "a partial munmap in a v1 file",
+    input: withSteps({ op: "munmap", process: "a", region: "r", range: [0, 1] }),
+    path: "$.steps[2].range",
+    expected: /no range in v1/,
+  },
+  {
+    name: "a v2 region field in a v1 file",
+    input: (() => {
+      const s = base();
+      s.processes[1]!.regions = [{ name: "r", pages: 512, hugepage: true }];
+      return s;
+    })(),
+    path: "$.processes[1].regions[0].hugepage",
+    expected: /a v1 field \(this one is v2/,
+  },
+  {
+    name: "measure in a v2 file",
+    input: { ...withSteps({ op: "measure", pagesSharing: 1 }), version: 2 },
+    path: "$.steps[2].op",
+    expected: /measure is v1 only/,
+  },
+  {
+    name: "a write to pages a v2 munmap took away",
+    input: {
+      ...withSteps(
+        { op: "munmap", process: "a", region: "r", range: [10, 20] },
+        { op: "write", process: "a", region: "r", range: [5, 15], content: "zero" },
+      ),
+      version: 2,
+    },
+    path: "$.steps[3].range",
+    expected: /mapped and read-write \(page 10 is unmapped\)/,
+  },
+  {
+    name: "a write to read-only pages",
+    input: {
+      ...withSteps(
+        { op: "mprotect", process: "a", region: "r", range: [0, 4], prot: "read" },
+        { op: "write", process: "a", region: "r", range: [3, 5], content: "zero" },
+      ),
+      version: 2,
+    },
+    path: "$.steps[3].range",
+    expected: /page 3 is not writable/,
+  },
+  {
+    name: "a region every page of which a munmap took away",
+    input: {
+      ...withSteps(
+        { op: "munmap", process: "b", region: "r", range: [0, 10] },
+        { op: "dontneed", process: "b", region: "r" },
+      ),
+      version: 2,
+    },
+    path: "$.steps[3].region",
+    expected: /a mapped region of that process/,
+  },
+  {
+    name: "a bad mprotect",
+    input: { ...withSteps({ op: "mprotect", process: "a", region: "r", prot: "exec" }), version: 2 },
+    path: "$.steps[2].prot",
+    expected: /"none", "read" or "readwrite"/,
+  },
+  {
+    name: "an mmap of a region name the process has",
+    input: { ...withSteps({ op: "mmap", process: "a", region: "r", pages: 4 }), version: 2 },
+    path: "$.steps[2].region",
+    expected: /a region name unique within its process/,
   },
 ];
 
@@ -716,6 +793,106 @@ describe("ScenarioMemory", () => {
       expect(ScenarioMemory.isMemoryStep({ op } as never)).toBe(false);
     const mem = new ScenarioMemory(new Machine());
     expect(() => mem.step({ op: "scan" })).toThrow();
+  });
+});
+
+describe("format v2", () => {
+  const v2 = () =>
+    parseScenario(
+      {
+        version: 2,
+        batchMode: true,
+        knobs: { smart_scan: 0 },
+        processes: [
+          {
+            name: "a",
+            regions: [
+              {
+                name: "r",
+                pages: 1024,
+                hugepage: true,
+                fill: [{ range: [0, 600], content: { pattern: 3 } }],
+              },
+              { name: "s", pages: 8, fill: [{ content: { sequence: 9 } }] },
+            ],
+          },
+        ],
+        steps: [
+          { op: "batches", count: 2 },
+          { op: "mprotect", process: "a", region: "s", range: [0, 2], prot: "none" },
+          { op: "munmap", process: "a", region: "s", range: [6, 8] },
+          { op: "dontneed", process: "a", region: "r", range: [0, 100] },
+          { op: "mmap", process: "a", region: "t", pages: 3, fill: [{ content: "unique" }] },
+          { op: "mremap", process: "a", region: "r" },
+          { op: "madvise", process: "a", region: "s", range: [2, 4], advice: "nohugepage" },
+          { op: "fork", process: "a", child: "c" },
+          { op: "write", process: "c", region: "s", range: [2, 6], content: "zero" },
+        ],
+      },
+      validateKnob,
+    );
+
+  it("parses as v2 with every new op", () => {
+    const sc = v2();
+    expect(sc.version).toBe(2);
+    expect(sc.batchMode).toBe(true);
+    expect(sc.steps.map((st) => st.op)).toEqual([
+      "batches",
+      "mprotect",
+      "munmap",
+      "dontneed",
+      "mmap",
+      "mremap",
+      "madvise",
+      "fork",
+      "write",
+    ]);
+    expect(parseScenario(base(), validateKnob).version).toBeUndefined();
+  });
+
+  it("lays regions out in creation order; mmap and mremap take the next slot", () => {
+    const m = new Machine();
+    const mem = new ScenarioMemory(m);
+    const sc = v2();
+    mem.setup(sc);
+    const a = mem.processes.get("a")!;
+    const [r, s0] = [a.regions.get("r")!, a.regions.get("s")!];
+    expect(r.start).toBeLessThan(s0.start);
+    expect(r.start % 512).toBe(0);
+    for (const step of sc.steps.slice(1)) mem.step(step);
+    const t = a.regions.get("t")!;
+    expect(s0.start).toBeLessThan(t.start);
+    expect(t.start).toBeLessThan(r.start); // mremap moved r above every other region
+    expect(a.mm.vmas.map((v) => v.start)).toEqual([...a.mm.vmas.map((v) => v.start)].sort((x, y) => x - y));
+    // the hole reads as nothing; the dontneed range reads as zeros, without a page
+    expect(s0.expected.slice(6)).toEqual([UNMAPPED, UNMAPPED]);
+    expect(a.mm.findVma(s0.start + 6)).toBeUndefined();
+    expect(m.peek(a.mm, r.start + 5)).toBe(ZERO_CONTENT);
+    expect(a.mm.pt.bits(r.start + 5) & PTE_PRESENT).toBe(0);
+    expect(m.peek(a.mm, r.start + 100)).toBe(m.contents.pattern(3n));
+    expect(mem.verify()).toBe(0);
+    const c = mem.processes.get("c")!;
+    expect(c.regions.get("r")!.start).toBe(r.start);
+    expect(c.nextSlot).toBe(a.nextSlot);
+  });
+
+  it("a hugepage region is backed by THPs: whole aligned 2 MiB blocks only", () => {
+    const m = new Machine();
+    const mem = new ScenarioMemory(m);
+    mem.setup(
+      parseScenario(
+        {
+          version: 2,
+          processes: [{ name: "a", regions: [{ name: "r", pages: 1100, hugepage: true }] }],
+        },
+        validateKnob,
+      ),
+    );
+    const a = mem.processes.get("a")!;
+    expect(m.anonHugePagesKb(a.mm)).toBe(2 * 2048);
+    const start = a.regions.get("r")!.start;
+    expect(m.frames.isThp(a.mm.pt.pfn(start + 1023))).toBe(true);
+    expect(m.frames.isThp(a.mm.pt.pfn(start + 1024))).toBe(false); // the 76-page tail
   });
 });
 

@@ -1,0 +1,122 @@
+import {
+  Machine,
+  type Mm,
+  PTE_PRESENT,
+  PTE_SPECIAL,
+  PTE_WRITE,
+  THP_PAGES,
+  VM_READ,
+  ZERO_CONTENT,
+  ZERO_PFN,
+} from "@ksm/mm";
+import { describe, expect, it } from "vitest";
+
+/** A process with one VM_HUGEPAGE region of `pages`, its first THP_PAGES written with pattern 1. */
+function huge(pages = 2 * THP_PAGES) {
+  const m = new Machine();
+  const mm = m.createMm();
+  const start = 0x4000_0000;
+  m.mmapAt(mm, start, pages);
+  m.hugepageMadvise(mm, start, start + pages, true);
+  const p = m.contents.pattern(1n);
+  for (let i = 0; i < THP_PAGES; i++) m.write(mm, start + i, p);
+  return { m, mm, start, p };
+}
+
+const pfnAt = (mm: Mm, vpn: number) => mm.pt.pfn(vpn);
+
+describe("transparent huge pages", () => {
+  it("a write fault in an empty aligned 2 MiB of a VM_HUGEPAGE VMA maps a whole THP", () => {
+    const { m, mm, start, p } = huge();
+    expect(m.anonHugePagesKb(mm)).toBe(2048);
+    const head = pfnAt(mm, start);
+    expect(head % THP_PAGES).toBe(0);
+    for (let i = 0; i < THP_PAGES; i++) expect(pfnAt(mm, start + i)).toBe(head + i);
+    expect(m.peek(mm, start + 7)).toBe(p);
+    // 1 frame for the zero page, 512 for the THP; the second 2 MiB is untouched
+    expect(m.frames.allocated).toBe(1 + THP_PAGES);
+    m.write(mm, start + THP_PAGES + 3, p);
+    expect(m.anonHugePagesKb(mm)).toBe(4096);
+  });
+
+  it("no THP where VM_HUGEPAGE is off or the 2 MiB is not wholly inside the VMA", () => {
+    const m = new Machine();
+    const mm = m.createMm();
+    m.mmapAt(mm, 0x4000_0000, THP_PAGES + 10);
+    m.hugepageMadvise(mm, 0x4000_0000 + THP_PAGES, 0x4000_0000 + THP_PAGES + 10, true);
+    m.write(mm, 0x4000_0000, ZERO_CONTENT);
+    m.write(mm, 0x4000_0000 + THP_PAGES + 1, ZERO_CONTENT);
+    expect(m.anonHugePagesKb(mm)).toBe(0);
+    expect(m.frames.allocated).toBe(3);
+  });
+
+  it("a shared THP's write splits the writer's PMD and copies one page", () => {
+    const { m, mm, start, p } = huge();
+    const child = m.fork(mm);
+    expect(m.anonHugePagesKb(child)).toBe(2048);
+    const q = m.contents.pattern(2n);
+    m.write(child, start + 5, q);
+    expect(m.vmstat.thp_split_pmd).toBe(1);
+    expect(m.anonHugePagesKb(child)).toBe(0);
+    expect(m.anonHugePagesKb(mm)).toBe(2048);
+    expect(m.peek(mm, start + 5)).toBe(p);
+    expect(m.peek(child, start + 5)).toBe(q);
+    expect(m.frames.isThp(pfnAt(child, start + 5))).toBe(false);
+    expect(m.vmstat.thp_split_page).toBe(0); // the folio stays whole
+  });
+
+  it("dontneed of a whole THP drops it; of part of one splits its PMD", () => {
+    const { m, mm, start } = huge();
+    m.write(mm, start + THP_PAGES, ZERO_CONTENT);
+    m.dontneed(mm, start, start + THP_PAGES);
+    expect(m.vmstat.thp_split_pmd).toBe(0);
+    expect(m.anonHugePagesKb(mm)).toBe(2048);
+    m.dontneed(mm, start + THP_PAGES, start + THP_PAGES + 1);
+    expect(m.vmstat.thp_split_pmd).toBe(1);
+    expect(m.anonHugePagesKb(mm)).toBe(0);
+    // the partly unmapped folio is freed only as a whole
+    expect(m.frames.allocated).toBe(1 + THP_PAGES);
+  });
+
+  it("an mprotect boundary inside a THP splits its PMD; over whole THPs it does not", () => {
+    const { m, mm, start } = huge();
+    m.mprotect(mm, start, start + THP_PAGES, VM_READ);
+    expect(m.vmstat.thp_split_pmd).toBe(0);
+    expect(mm.pt.bits(start) & PTE_WRITE).toBe(0);
+    m.mprotect(mm, start, start + 10, 0);
+    expect(m.vmstat.thp_split_pmd).toBe(1);
+  });
+
+  it("split_huge_page splits every PMD mapping and maps zero-filled subpages to the zero page", () => {
+    const m = new Machine();
+    const mm = m.createMm();
+    const start = 0x4000_0000;
+    m.mmapAt(mm, start, THP_PAGES);
+    m.hugepageMadvise(mm, start, start + THP_PAGES, true);
+    const p = m.contents.pattern(4n);
+    for (let i = 0; i < 100; i++) m.write(mm, start + i, p); // the other 412 stay zero
+    const child = m.fork(mm);
+    expect(m.splitHugePage(pfnAt(mm, start))).toBe(true);
+    expect(m.vmstat.thp_split_page).toBe(1);
+    expect(m.vmstat.thp_split_pmd).toBe(2);
+    for (const x of [mm, child]) {
+      expect(m.anonHugePagesKb(x)).toBe(0);
+      expect(x.pt.bits(start + 200) & (PTE_PRESENT | PTE_SPECIAL)).toBe(PTE_PRESENT | PTE_SPECIAL);
+      expect(pfnAt(x, start + 200)).toBe(ZERO_PFN);
+      expect(m.peek(x, start + 99)).toBe(p);
+    }
+    expect(m.frames.allocated).toBe(1 + 100);
+    expect(m.splitHugePage(pfnAt(mm, start))).toBe(false);
+  });
+
+  it("mremap by whole THPs moves the PMD; by less splits it", () => {
+    const { m, mm, start } = huge(THP_PAGES);
+    m.mremap(mm, start, start + THP_PAGES, start + 4 * THP_PAGES);
+    expect(m.anonHugePagesKb(mm)).toBe(2048);
+    expect(m.vmstat.thp_split_pmd).toBe(0);
+    m.mremap(mm, start + 4 * THP_PAGES, start + 5 * THP_PAGES, start + 7 * THP_PAGES + 3);
+    expect(m.anonHugePagesKb(mm)).toBe(0);
+    expect(m.vmstat.thp_split_pmd).toBe(1);
+    expect(m.peek(mm, start + 7 * THP_PAGES + 3)).toBe(m.contents.pattern(1n));
+  });
+});
