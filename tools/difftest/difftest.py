@@ -104,10 +104,21 @@ def rand_range(rng, pages, whole=0.2):
 
 
 def generate(seed):
-    """The random scenario of `seed`: the same seed always gives the same
-    scenario.  State (live processes, their regions and sizes) is tracked so
-    that every step names something that exists."""
+    """The random scenario of `seed` (the same seed always gives the same
+    scenario): half of them format v2 in batch mode, a fifth v2 with one batch
+    per full scan, the rest format v1."""
     rng = random.Random(seed)
+    kind = rng.random()
+    if kind < 0.5:
+        return generate_v2(rng, seed, batch=True)
+    if kind < 0.7:
+        return generate_v2(rng, seed, batch=False)
+    return generate_v1(rng, seed)
+
+
+def generate_v1(rng, seed):
+    """A format v1 scenario.  State (live processes, their regions and sizes)
+    is tracked so that every step names something that exists."""
     knobs = {}
     if rng.random() < 0.6:
         knobs["use_zero_pages"] = rng.randint(0, 1)
@@ -143,7 +154,10 @@ def generate(seed):
             reg["fill"] = fill
             regions.append(reg)
             alive[name][reg["name"]] = pages
-        procs.append({"name": name, "regions": regions})
+        proc = {"name": name, "regions": regions}
+        if rng.random() < 0.1:
+            proc["mergeAny"] = True
+        procs.append(proc)
     regs = [r for p in procs for r in p["regions"]]
     if all(r.get("mergeable") is False for r in regs):
         del rng.choice(regs)["mergeable"]  # something for ksmd to scan
@@ -232,6 +246,8 @@ def generate(seed):
                 steps.append({"op": "knob", "name": "max_page_sharing", "value": rng.choice(MPS)})
             if rng.random() < 0.4:
                 steps.append({"op": "report", "label": f"u{len(steps)}"})
+        elif r < 0.84:
+            steps.append({"op": "prctl", "process": rng.choice(list(alive)), "mergeAny": rng.random() < 0.7})
         elif r < 0.90:
             name = rng.choice(["use_zero_pages", "smart_scan", "stable_node_chains_prune_millisecs"])
             value = rng.choice(PRUNE) if name.startswith("stable") else rng.randint(0, 1)
@@ -244,6 +260,256 @@ def generate(seed):
     return {"name": f"rand-{seed}", "knobs": knobs, "processes": procs, "steps": steps}
 
 
+RW, READ, NONE, GONE = 3, 2, 1, 0   # a page's state in the v2 generator
+PROTS = {"readwrite": RW, "read": READ, "none": NONE}
+MAX_V2_PAGES = 3000               # live pages, forks and mmaps included
+MAX_BATCHES = 2500                # ksmd batches per scenario (~0.7 ms each on the kernel)
+
+
+def v2_region(rng, name, room):
+    """A v2 region of at most `room` pages: sometimes THP-backed (whole 2 MiB
+    blocks, maybe a tail), sometimes unmergeable; fills leave some pages to the
+    zeros the oracle writes."""
+    reg = {"name": name}
+    if room >= 512 and rng.random() < 0.2:
+        reg["hugepage"] = True
+        pages = 512 * rng.randint(1, min(2, room // 512))
+        if rng.random() < 0.3 and pages + 40 <= room:
+            pages += rng.randint(1, 40)
+    else:
+        pages = max(1, min(rand_pages(rng), room))
+    reg["pages"] = pages
+    if rng.random() < 0.1:
+        reg["mergeable"] = False
+    fill = []
+    if rng.random() < 0.4:
+        fill.append({"content": rand_content(rng)})
+    for _ in range(rng.randint(0 if fill else 1, 4)):
+        f = {}
+        rg = rand_range(rng, pages, whole=0.1)
+        if rg:
+            f["range"] = rg
+        f["content"] = rand_content(rng)
+        fill.append(f)
+    reg["fill"] = fill
+    return reg
+
+
+def generate_v2(rng, seed, batch):
+    """A format v2 scenario (batch mode, or one batch per full scan), with
+    every v2 op: page states (mapped, protection) are tracked so that writes
+    land on mapped read-write pages only, as the format requires."""
+    knobs = {}
+    if rng.random() < 0.6:
+        knobs["use_zero_pages"] = rng.randint(0, 1)
+    if rng.random() < 0.7:
+        knobs["max_page_sharing"] = rng.choice(MPS)
+    if rng.random() < 0.7:
+        knobs["smart_scan"] = rng.randint(0, 1)
+    knobs["stable_node_chains_prune_millisecs"] = rng.choice(PRUNE)
+
+    alive = {}   # process -> {region: [page states]}
+    procs = []
+    total = 0
+    for i in range(rng.randint(1, 4)):
+        name = f"p{i}"
+        alive[name] = {}
+        regions = []
+        for j in range(rng.randint(1, 3)):
+            if total >= 1200:
+                break
+            reg = v2_region(rng, f"r{j}", 1200 - total)
+            total += reg["pages"]
+            regions.append(reg)
+            alive[name][reg["name"]] = [RW] * reg["pages"]
+        proc = {"name": name, "regions": regions}
+        if rng.random() < 0.12:
+            proc["mergeAny"] = True
+        procs.append(proc)
+    regs = [r for p in procs for r in p["regions"]]
+    if all(r.get("mergeable") is False for r in regs) and not any(p.get("mergeAny") for p in procs):
+        del rng.choice(regs)["mergeable"]  # something for ksmd to scan
+
+    pts = 100
+    if batch:
+        r = rng.random()
+        if r < 0.4:
+            pts = 100
+        elif r < 0.7:
+            pts = rng.randint(max(1, total // 400), 64)
+        else:
+            pts = rng.randint(max(1, total // 400), max(1, total))
+        knobs["pages_to_scan"] = pts
+    live_pages = total
+    batches = 0
+    steps = []
+    child_no = 0
+    names = [0]
+
+    def per_scan():
+        """Batches one full scan takes now (at least one more to end it)."""
+        return (live_pages // pts + 2) if batch else 1
+
+    def pick():
+        cands = [(p, r) for p, rs in alive.items() for r in rs]
+        return rng.choice(cands) if cands else None
+
+    def mapped_range(states):
+        """A [a, b) range with at least one mapped page, or None (the whole region)."""
+        rg = rand_range(rng, len(states))
+        a, b = rg if rg else (0, len(states))
+        return (rg if any(states[a:b]) else None), a, b
+
+    def scan_step():
+        nonlocal batches
+        r = rng.random()
+        if batch and r < 0.55:
+            k = rng.choice([1, 1, 2, 3, rng.randint(1, 2 * per_scan())])
+            steps.append({"op": "batches", "count": k})
+            batches += k
+        elif r < 0.85:
+            k = rng.randint(1, 2)
+            steps.append({"op": "scan", "fullScans": k})
+            batches += k * per_scan()
+        else:
+            k = rng.randint(3, 6)
+            steps.append({"op": "settle", "maxFullScans": k})
+            batches += k * per_scan()
+        if rng.random() < 0.8:
+            steps.append({"op": "report", "label": f"s{len(steps)}"})
+
+    if rng.random() < 0.7:
+        scan_step()
+    n = rng.randint(6, 18)
+    while n > 0:
+        r = rng.random()
+        pr = pick()
+        if r < 0.27:
+            if batches >= MAX_BATCHES:
+                continue
+            scan_step()
+        elif r < 0.31:
+            steps.append({"op": "report", "label": f"r{len(steps)}"})
+        elif r < 0.43:
+            if not pr:
+                continue
+            states = alive[pr[0]][pr[1]]
+            rw = [i for i, st in enumerate(states) if st == RW]
+            if not rw:
+                continue
+            a = rng.choice(rw)
+            b = a + 1
+            limit = a + rng.choice([1, 4, 16, len(states)])
+            while b < min(limit, len(states)) and states[b] == RW:
+                b += 1
+            steps.append({"op": "write", "process": pr[0], "region": pr[1], "range": [a, b],
+                          "content": rand_content(rng)})
+        elif r < 0.50:
+            if not pr:
+                continue
+            rg, a, b = mapped_range(alive[pr[0]][pr[1]])
+            advice = rng.choice(["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage",
+                                 "nohugepage"])
+            if advice in ("dontneed", "hugepage") and rng.random() < 0.5:
+                st = {"op": advice, "process": pr[0], "region": pr[1]}
+            else:
+                st = {"op": "madvise", "process": pr[0], "region": pr[1], "advice": advice}
+            if rg:
+                st["range"] = rg
+            steps.append(st)
+        elif r < 0.56:
+            if not pr:
+                continue
+            states = alive[pr[0]][pr[1]]
+            rg, a, b = mapped_range(states)
+            prot = rng.choice(["none", "read", "readwrite", "readwrite"])
+            st = {"op": "mprotect", "process": pr[0], "region": pr[1], "prot": prot}
+            if rg:
+                st["range"] = rg
+            steps.append(st)
+            for i in range(a, b):
+                if states[i] != GONE:
+                    states[i] = PROTS[prot]
+        elif r < 0.60:
+            if not pr:
+                continue
+            states = alive[pr[0]][pr[1]]
+            if rng.random() < 0.4:
+                steps.append({"op": "munmap", "process": pr[0], "region": pr[1]})
+                live_pages -= sum(1 for x in states if x != GONE)
+                del alive[pr[0]][pr[1]]
+                continue
+            rg, a, b = mapped_range(states)
+            if not rg:
+                continue
+            steps.append({"op": "munmap", "process": pr[0], "region": pr[1], "range": rg})
+            for i in range(a, b):
+                if states[i] != GONE:
+                    live_pages -= 1
+                    states[i] = GONE
+            if not any(states):
+                del alive[pr[0]][pr[1]]
+        elif r < 0.64:
+            p = rng.choice(list(alive))
+            room = MAX_V2_PAGES - live_pages
+            if room < 8:
+                continue
+            names[0] += 1
+            reg = v2_region(rng, f"m{names[0]}", min(room, 1100))
+            steps.append(dict({"op": "mmap", "process": p, "region": reg.pop("name")}, **reg))
+            alive[p][f"m{names[0]}"] = [RW] * reg["pages"]
+            live_pages += reg["pages"]
+        elif r < 0.67:
+            if not pr:
+                continue
+            steps.append({"op": "mremap", "process": pr[0], "region": pr[1]})
+        elif r < 0.73:
+            parent = rng.choice(list(alive))
+            size = sum(1 for rs in alive[parent].values() for x in rs if x != GONE)
+            if live_pages + size > MAX_V2_PAGES or len(alive) >= 6:
+                continue
+            child_no += 1
+            child = f"c{child_no}"
+            steps.append({"op": "fork", "process": parent, "child": child})
+            alive[child] = {r: list(v) for r, v in alive[parent].items()}
+            live_pages += size
+        elif r < 0.78:
+            if len(alive) < 2:
+                continue
+            p = rng.choice(list(alive))
+            steps.append({"op": "exit", "process": p})
+            live_pages -= sum(1 for rs in alive.pop(p).values() for x in rs if x != GONE)
+        elif r < 0.81:
+            steps.append({"op": "prctl", "process": rng.choice(list(alive)), "mergeAny": rng.random() < 0.7})
+        elif r < 0.86:
+            steps.append({"op": "knob", "name": "run", "value": 2})
+            if rng.random() < 0.5:
+                steps.append({"op": "knob", "name": "max_page_sharing", "value": rng.choice(MPS)})
+            if rng.random() < 0.4:
+                steps.append({"op": "report", "label": f"u{len(steps)}"})
+        elif r < 0.93:
+            names_ = ["use_zero_pages", "smart_scan", "stable_node_chains_prune_millisecs"]
+            if batch:
+                names_.append("pages_to_scan")
+            name = rng.choice(names_)
+            if name == "pages_to_scan":
+                pts = rng.choice([100, rng.randint(max(1, live_pages // 400), max(1, live_pages))])
+                value = pts
+            else:
+                value = rng.choice(PRUNE) if name.startswith("stable") else rng.randint(0, 1)
+            steps.append({"op": "knob", "name": name, "value": value})
+        else:
+            steps.append({"op": "verify", "label": f"v{len(steps)}"})
+        n -= 1
+    steps.append({"op": "report", "label": "end"})
+    steps.append({"op": "verify", "label": "verify"})
+    sc = {"name": f"rand-{seed}", "version": 2}
+    if batch:
+        sc["batchMode"] = True
+    sc.update({"knobs": knobs, "processes": procs, "steps": steps})
+    return sc
+
+
 def dump(scenario):
     """JSON text with one line per region and per step."""
     j = json.dumps
@@ -253,7 +519,8 @@ def dump(scenario):
         regs = ",\n".join("    " + j(r) for r in p["regions"])
         procs.append(f'  {head}, "regions": [\n{regs}]}}')
     steps = ",\n".join("  " + j(st) for st in scenario["steps"])
-    return (f'{{"name": {j(scenario["name"])},\n "knobs": {j(scenario["knobs"])},\n'
+    head = "".join(f' {j(k)}: {j(scenario[k])},\n' for k in ("version", "batchMode") if k in scenario)
+    return (f'{{"name": {j(scenario["name"])},\n{head} "knobs": {j(scenario["knobs"])},\n'
             f' "processes": [\n' + ",\n".join(procs) + "],\n"
             f' "steps": [\n{steps}]}}\n')
 

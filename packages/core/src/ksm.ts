@@ -472,8 +472,10 @@ export class Ksm implements KsmHooks {
       const next = slot.next;
       this.cursor = next;
       if (this.cursorAddress === 0) {
+        // dropped: MMF_VM_MERGE_ANY stays (ksm_stat keeps saying so), and the next VMA the
+        // process maps registers it again (ksm_vma_flags)
         this.unlinkSlot(slot);
-        mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
+        mm.flags &= ~MMF_VM_MERGEABLE;
       }
       if (next === this.head) break;
       slot = next;
@@ -669,6 +671,14 @@ export class Ksm implements KsmHooks {
   private unstableMerge(item: number, pfn: Pfn): void {
     const tree = this.unstableTreeSearchInsert(item, pfn);
     if (tree === NIL) return;
+    const f = this.machine.frames;
+    if (f.isThp(pfn) && f.thpHead(pfn) === f.thpHead(this.treePfn)) {
+      // Both pages are in one THP, so ksmd holds two references to it: split_huge_page
+      // fails and nothing merges. With the tree page's reference dropped, ksmd then splits
+      // the THP, for a merge at the next visit.
+      this.machine.splitHugePage(pfn);
+      return;
+    }
     if (this.tryToMergeTwoPages(item, pfn, tree, this.treePfn)) {
       const node = this.stableTreeInsert(pfn);
       this.stableTreeAppend(tree, node);
@@ -1319,9 +1329,14 @@ export class Ksm implements KsmHooks {
     return 0;
   }
 
-  /** @internal KsmHooks: `ksm_vma_flags`. */
+  /**
+   * @internal KsmHooks: `ksm_vma_flags`: merge-any marks a new VMA mergeable, and registers
+   * the mm again if ksmd dropped it after a full scan found nothing mergeable in it.
+   */
   vmaFlags(mm: Mm, flags: number): number {
-    return mm.flags & MMF_VM_MERGE_ANY && !(flags & VM_KSM_INCOMPATIBLE) ? flags | VM_MERGEABLE : flags;
+    if (!(mm.flags & MMF_VM_MERGE_ANY) || flags & VM_KSM_INCOMPATIBLE) return flags;
+    if (!(mm.flags & MMF_VM_MERGEABLE)) this.ksmEnter(mm);
+    return flags | VM_MERGEABLE;
   }
 
   /** @internal KsmHooks: `ksm_fork`. */

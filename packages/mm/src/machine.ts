@@ -648,7 +648,8 @@ export class Machine {
     for (const key of mm.pmdMapped.keys()) {
       const base = key << THP_ORDER;
       if (base + THP_PAGES <= start || base >= end) continue;
-      if (base >= start && base + THP_PAGES <= end) mm.pmdMapped.delete(key);
+      if (base >= start && base + THP_PAGES <= end)
+        mm.pmdMapped.delete(key); // zap_huge_pmd
       else splitPmd(this, mm, key);
     }
     for (let vpn = start; vpn < end; vpn++) {

@@ -1,17 +1,25 @@
+import { THP_PAGES } from "./frames.js";
 import type { Machine } from "./machine.js";
 import type { Mm } from "./mm.js";
 import { VM_HUGEPAGE, VM_NOHUGEPAGE } from "./vma.js";
 
 /**
  * madvise(MADV_DONTNEED) of [start, end): every page mapped there is unmapped (a KSM-placed
- * zero page at once leaves `ksm_zero_pages`); the VMAs stay, so the range reads as zeros and
- * a later write faults in a new page. KSM is not told: its rmap_items for those addresses go
+ * zero page at once leaves `ksm_zero_pages`; a THP inside the range goes whole, one the range
+ * cuts has its PMD split); the VMAs stay, so the range reads as zeros and a later write
+ * faults in a new page. KSM is not told: its rmap_items for those addresses go
  * stale until ksmd's cursor passes them.
  */
 export function dontneed(m: Machine, mm: Mm, start: number, end: number): void {
   for (let i = mm.firstVmaAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
     const vma = mm.vmas[i]!;
-    m.zapRange(mm, Math.max(start, vma.start), Math.min(end, vma.end));
+    const s = Math.max(start, vma.start);
+    const e = Math.min(end, vma.end);
+    m.zapRange(mm, s, e);
+    // PT_RECLAIM: a PTE page this zap covered whole and left empty is freed (pmd_none again,
+    // so a later fault there may make a THP)
+    for (let base = Math.ceil(s / THP_PAGES) * THP_PAGES; base + THP_PAGES <= e; base += THP_PAGES)
+      if (mm.pt.leaf(base, false)?.used === 0) mm.pt.dropLeaf(base);
   }
 }
 

@@ -92,6 +92,24 @@ export class PageTable {
     this.set(vpn, NO_PFN, 0);
   }
 
+  /**
+   * Frees the leaf holding `vpn` (a `pmd_clear`): the 2 MiB there has no page table any
+   * more, as after a whole THP was zapped or MADV_DONTNEED emptied a PTE page (PT_RECLAIM).
+   * Its entries must all be empty.
+   */
+  dropLeaf(vpn: number): void {
+    const key = Math.floor(vpn / LEAF_SIZE);
+    const i = (this.top >>> LEAF_SHIFT) - 1 - key;
+    const inDense = i >= 0 && i < 1 << 20;
+    const l = inDense ? this.dense[i] : this.sparse.get(key);
+    if (!l) return;
+    if (l.used !== 0) throw new Error(`dropLeaf: leaf ${key} still maps ${l.used} pages`);
+    if (inDense) this.dense[i] = undefined;
+    else this.sparse.delete(key);
+    if (this.lastKey === key) this.lastLeaf = undefined;
+    this.count--;
+  }
+
   /** Number of leaves (page-table pages) allocated. */
   get leafCount(): number {
     return this.count;
