@@ -1167,7 +1167,10 @@ export class Ksm implements KsmHooks {
     it.seqnr[item] = this.seqnr & 0xff;
     it.nid[item] = nid;
     it.treePfn[item] = pfn;
-    it.treeEpoch[item] = this.machine.epoch;
+    // a page ksmd itself just unmapped (a THP split mapped it to the zero page) is not kept:
+    // each walk over the item looks for its page again, and gives up, as the kernel does
+    const slot = this.slotOf(item);
+    it.treeEpoch[item] = slot.mm.pt.pfn(it.address[item]!) === pfn ? this.machine.epoch : -1;
     it.keyed[item] = this.probeKeyed ? 1 : 0;
     it.keyHi[item] = this.probeKey[0]!;
     it.keyLo[item] = this.probeKey[1]!;

@@ -1,7 +1,7 @@
 import { THP_PAGES } from "./frames.js";
 import type { Machine } from "./machine.js";
 import type { Mm } from "./mm.js";
-import { VM_HUGEPAGE, VM_NOHUGEPAGE } from "./vma.js";
+import { updateVmas, VM_HUGEPAGE, VM_NOHUGEPAGE } from "./vma.js";
 
 /**
  * madvise(MADV_DONTNEED) of [start, end): every page mapped there is unmapped (a KSM-placed
@@ -25,14 +25,11 @@ export function dontneed(m: Machine, mm: Mm, start: number, end: number): void {
 
 /**
  * madvise(MADV_HUGEPAGE) (`on`) or MADV_NOHUGEPAGE of [start, end): whether later faults
- * there may allocate transparent huge pages. The VMAs are split at the ends of the range.
+ * there may allocate transparent huge pages (VMAs split where their flags change).
  */
 export function hugepageMadvise(m: Machine, mm: Mm, start: number, end: number, on: boolean): void {
   m.epoch++;
-  m.splitAt(mm, start);
-  m.splitAt(mm, end);
-  for (let i = mm.firstVmaAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
-    const vma = mm.vmas[i]!;
-    vma.flags = on ? (vma.flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE : (vma.flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE;
-  }
+  updateVmas(m, mm, start, end, (flags) =>
+    on ? (flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE : (flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE,
+  );
 }

@@ -1,3 +1,5 @@
+import type { Mm } from "./mm.js";
+
 /** VMA flags (the kernel's VM_* names; bit values are the model's own). */
 export const VM_READ = 1 << 0;
 export const VM_WRITE = 1 << 1;
@@ -59,4 +61,29 @@ export function vmaAddress(vma: Vma, index: number): number {
 /** `vma_ksm_compatible`: whether KSM may ever merge pages of this VMA. */
 export function vmaKsmCompatible(vma: Vma): boolean {
   return (vma.flags & VM_KSM_INCOMPATIBLE) === 0;
+}
+
+/**
+ * `vma_modify_flags` over [start, end) of `mm`: each VMA there whose flags `change` alters is
+ * split at the ends of the range and gets the new flags; one it leaves as they are is not
+ * split (mprotect and madvise return early for it).
+ */
+export function updateVmas(
+  m: { splitAt(mm: Mm, vpn: number): void },
+  mm: Mm,
+  start: number,
+  end: number,
+  change: (flags: number) => number,
+): void {
+  for (let i = mm.firstVmaAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+    const vma = mm.vmas[i]!;
+    const flags = change(vma.flags);
+    if (flags === vma.flags) continue;
+    const s = Math.max(start, vma.start);
+    const e = Math.min(end, vma.end);
+    m.splitAt(mm, s);
+    m.splitAt(mm, e);
+    i = mm.firstVmaAfter(s);
+    mm.vmas[i]!.flags = flags;
+  }
 }
