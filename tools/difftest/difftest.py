@@ -103,6 +103,46 @@ def rand_range(rng, pages, whole=0.2):
     return [a, b]
 
 
+def rand_knobs(rng):
+    """Knobs of a scenario: never time-dependent (chain pruning pinned)."""
+    knobs = {}
+    if rng.random() < 0.6:
+        knobs["use_zero_pages"] = rng.randint(0, 1)
+    if rng.random() < 0.7:
+        knobs["max_page_sharing"] = rng.choice(MPS)
+    if rng.random() < 0.7:
+        knobs["smart_scan"] = rng.randint(0, 1)
+    knobs["stable_node_chains_prune_millisecs"] = rng.choice(PRUNE)
+    return knobs
+
+
+def rand_fill(rng, pages):
+    """The fills of a region: often one over the whole region, then up to four
+    ranges; pages no fill covers are left to the zeros the oracle writes."""
+    fill = []
+    if rng.random() < 0.4:
+        fill.append({"content": rand_content(rng)})
+    for _ in range(rng.randint(0 if fill else 1, 4)):
+        f = {}
+        rg = rand_range(rng, pages, whole=0.1)
+        if rg:
+            f["range"] = rg
+        f["content"] = rand_content(rng)
+        fill.append(f)
+    return fill
+
+
+def unmerge_steps(rng, steps):
+    """`run` = 2 (unmerge everything), then maybe a new max_page_sharing (only
+    now can it change: the kernel answers EBUSY while pages are shared) and a
+    report."""
+    steps.append({"op": "knob", "name": "run", "value": 2})
+    if rng.random() < 0.5:
+        steps.append({"op": "knob", "name": "max_page_sharing", "value": rng.choice(MPS)})
+    if rng.random() < 0.4:
+        steps.append({"op": "report", "label": f"u{len(steps)}"})
+
+
 def generate(seed):
     """The random scenario of `seed` (the same seed always gives the same
     scenario): half of them format v2 in batch mode, a fifth v2 with one batch
@@ -119,14 +159,7 @@ def generate(seed):
 def generate_v1(rng, seed):
     """A format v1 scenario.  State (live processes, their regions and sizes)
     is tracked so that every step names something that exists."""
-    knobs = {}
-    if rng.random() < 0.6:
-        knobs["use_zero_pages"] = rng.randint(0, 1)
-    if rng.random() < 0.7:
-        knobs["max_page_sharing"] = rng.choice(MPS)
-    if rng.random() < 0.7:
-        knobs["smart_scan"] = rng.randint(0, 1)
-    knobs["stable_node_chains_prune_millisecs"] = rng.choice(PRUNE)
+    knobs = rand_knobs(rng)
 
     procs = []
     alive = {}      # process name -> {region name: pages}, insertion-ordered
@@ -141,17 +174,7 @@ def generate_v1(rng, seed):
             reg = {"name": f"r{j}", "pages": pages}
             if rng.random() < 0.12:
                 reg["mergeable"] = False
-            fill = []
-            if rng.random() < 0.4:
-                fill.append({"content": rand_content(rng)})
-            for _ in range(rng.randint(0 if fill else 1, 4)):
-                f = {}
-                rg = rand_range(rng, pages, whole=0.1)
-                if rg:
-                    f["range"] = rg
-                f["content"] = rand_content(rng)
-                fill.append(f)
-            reg["fill"] = fill
+            reg["fill"] = rand_fill(rng, pages)
             regions.append(reg)
             alive[name][reg["name"]] = pages
         proc = {"name": name, "regions": regions}
@@ -241,11 +264,7 @@ def generate_v1(rng, seed):
             steps.append({"op": "munmap", "process": pr[0], "region": pr[1]})
             live_pages -= alive[pr[0]].pop(pr[1])
         elif r < 0.82:
-            steps.append({"op": "knob", "name": "run", "value": 2})
-            if rng.random() < 0.5:  # only now can max_page_sharing change (else EBUSY)
-                steps.append({"op": "knob", "name": "max_page_sharing", "value": rng.choice(MPS)})
-            if rng.random() < 0.4:
-                steps.append({"op": "report", "label": f"u{len(steps)}"})
+            unmerge_steps(rng, steps)
         elif r < 0.84:
             steps.append({"op": "prctl", "process": rng.choice(list(alive)), "mergeAny": rng.random() < 0.7})
         elif r < 0.90:
@@ -281,17 +300,7 @@ def v2_region(rng, name, room):
     reg["pages"] = pages
     if rng.random() < 0.1:
         reg["mergeable"] = False
-    fill = []
-    if rng.random() < 0.4:
-        fill.append({"content": rand_content(rng)})
-    for _ in range(rng.randint(0 if fill else 1, 4)):
-        f = {}
-        rg = rand_range(rng, pages, whole=0.1)
-        if rg:
-            f["range"] = rg
-        f["content"] = rand_content(rng)
-        fill.append(f)
-    reg["fill"] = fill
+    reg["fill"] = rand_fill(rng, pages)
     return reg
 
 
@@ -299,14 +308,7 @@ def generate_v2(rng, seed, batch):
     """A format v2 scenario (batch mode, or one batch per full scan), with
     every v2 op: page states (mapped, protection) are tracked so that writes
     land on mapped read-write pages only, as the format requires."""
-    knobs = {}
-    if rng.random() < 0.6:
-        knobs["use_zero_pages"] = rng.randint(0, 1)
-    if rng.random() < 0.7:
-        knobs["max_page_sharing"] = rng.choice(MPS)
-    if rng.random() < 0.7:
-        knobs["smart_scan"] = rng.randint(0, 1)
-    knobs["stable_node_chains_prune_millisecs"] = rng.choice(PRUNE)
+    knobs = rand_knobs(rng)
 
     alive = {}   # process -> {region: [page states]}
     procs = []
@@ -482,11 +484,7 @@ def generate_v2(rng, seed, batch):
         elif r < 0.81:
             steps.append({"op": "prctl", "process": rng.choice(list(alive)), "mergeAny": rng.random() < 0.7})
         elif r < 0.86:
-            steps.append({"op": "knob", "name": "run", "value": 2})
-            if rng.random() < 0.5:
-                steps.append({"op": "knob", "name": "max_page_sharing", "value": rng.choice(MPS)})
-            if rng.random() < 0.4:
-                steps.append({"op": "report", "label": f"u{len(steps)}"})
+            unmerge_steps(rng, steps)
         elif r < 0.93:
             names_ = ["use_zero_pages", "smart_scan", "stable_node_chains_prune_millisecs"]
             if batch:
