@@ -35,7 +35,7 @@ type Obj = Record<string, unknown>;
  */
 export function parseScenario(input: unknown, validateKnob: KnobValidator): Scenario {
   const root = object(input, "$");
-  allowOnly(root, "$", ["name", "knobs", "processes", "steps", "profile", "policies", "machine"]);
+  allowOnly(root, "$", ["name", "knobs", "processes", "steps", "profile", "policies", "plugins", "machine"]);
   let nodes = 1;
   if (root.machine !== undefined) {
     const m = object(root.machine, "$.machine");
@@ -49,6 +49,8 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
   if (root.policies !== undefined)
     for (const [axis, v] of Object.entries(object(root.policies, "$.policies")))
       string(v, `$.policies.${axis}`);
+  if (root.plugins !== undefined)
+    for (const [i, p] of array(root.plugins, "$.plugins").entries()) string(p, `$.plugins[${i}]`);
   const knobs = root.knobs === undefined ? {} : object(root.knobs, "$.knobs");
   for (const [k, v] of Object.entries(knobs)) {
     const err = validateKnob(k, v);
@@ -67,6 +69,7 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
     ...(root.name === undefined ? {} : { name: root.name as string }),
     ...(root.profile === undefined ? {} : { profile: root.profile as string }),
     ...(root.policies === undefined ? {} : { policies: root.policies as Record<string, string> }),
+    ...(root.plugins === undefined ? {} : { plugins: root.plugins as string[] }),
     ...(root.machine === undefined ? {} : { machine: root.machine as Scenario["machine"] & object }),
     knobs: knobs as Scenario["knobs"],
     processes,
