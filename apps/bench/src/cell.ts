@@ -1,4 +1,4 @@
-import { buildSimulation, type SimRecord, simulate, validateKnob } from "@ksm/ksm-sim";
+import { buildSimulation, loadPlugins, type SimRecord, simulate, validateKnob } from "@ksm/ksm-sim";
 import { parseScenario, type Scenario } from "@ksm/scenario";
 import { bestSaving, bestSavingAtReports } from "./best-saving.js";
 import type { CostCounters } from "./cost.js";
@@ -16,6 +16,8 @@ export interface CellSpec {
   readonly profile: string;
   /** Variant per policy axis; axes left out take the profile's default. */
   readonly policies: Readonly<Record<string, string>>;
+  /** Plugins to load first (ksm-sim --plugin specs, relative to the working directory). */
+  readonly plugins?: readonly string[];
 }
 
 /** What one cell measured. Everything but `wallSeconds` is a function of the spec. */
@@ -78,7 +80,8 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const records: SimRecord[] = [];
   let wallSeconds = 0;
   try {
-    const options = await buildSimulation({ profile: spec.profile, policies: spec.policies });
+    const plugins = await loadPlugins(spec.plugins ?? []);
+    const options = await buildSimulation({ profile: spec.profile, policies: spec.policies, plugins });
     const t0 = performance.now();
     for (const r of simulate(scenario, options)) records.push(r);
     wallSeconds = (performance.now() - t0) / 1000;

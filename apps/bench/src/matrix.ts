@@ -22,6 +22,8 @@ export interface MatrixPlan {
   readonly seeds?: readonly number[];
   /** Parameter overrides per workload. */
   readonly params?: Readonly<Record<string, WorkloadParams>>;
+  /** Plugin specs (ksm-sim's --plugin) every cell loads; the listing must include their variants. */
+  readonly plugins?: readonly string[];
 }
 
 /**
@@ -80,7 +82,8 @@ export function planMatrix(listing: PolicyListing, plan: MatrixPlan = {}): CellS
       for (const profile of profiles)
         for (const policies of choices.get(profile)!) {
           const params = plan.params?.[workload];
-          cells.push({ workload, seed, profile, policies, ...(params ? { params } : {}) });
+          const plugins = plan.plugins?.length ? { plugins: plan.plugins } : {};
+          cells.push({ workload, seed, profile, policies, ...(params ? { params } : {}), ...plugins });
         }
   return cells.sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : cellKey(a) > cellKey(b) ? 1 : 0));
 }

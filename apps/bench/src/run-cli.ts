@@ -1,6 +1,14 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { buildSimulation, firstDifference, listPolicies, simulate, validateKnob } from "@ksm/ksm-sim";
+import {
+  buildSimulation,
+  firstDifference,
+  listPolicies,
+  loadPlugins,
+  PolicyError,
+  simulate,
+  validateKnob,
+} from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
@@ -36,6 +44,8 @@ matrix: profiles x policies x workloads x seeds on the simulator, on worker thre
   --axes a,b          policy axes to vary (default: every axis)
   --cross             every combination of the axes' variants (default: one axis at a time)
   --param [workload.]name=value   override a workload parameter (repeatable)
+  --plugin SPEC       add a plugin's variants (and profiles) to the axes, as ksm-sim --plugin
+                      (a path or an installed package name; repeatable)
   --workers N         worker threads (default: os.availableParallelism(); 0: this thread)
   --calibration FILE  cost model (default apps/bench/calibration.json; "none" for no estimate)
   --out DIR           default bench-results/matrix
@@ -85,7 +95,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
       return matrix(
         parseArgs(
           rest,
-          ["workloads", "seeds", "profiles", "axes", "param", "workers", "calibration", "out"],
+          ["workloads", "seeds", "profiles", "axes", "param", "plugin", "workers", "calibration", "out"],
           ["cross"],
         ),
         io,
@@ -204,7 +214,14 @@ function usage(message: string): never {
 }
 
 async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
-  const listing = listPolicies();
+  const plugins = a.flags.get("plugin") ?? [];
+  let listing: ReturnType<typeof listPolicies>;
+  try {
+    listing = listPolicies(await loadPlugins(plugins));
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
   const params = paramFlags(a);
   const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
   for (const w of workloads) getWorkload(w);
@@ -223,6 +240,7 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     ...(seeds ? { seeds: parseSeeds(seeds) } : {}),
     cross: a.flags.has("cross"),
     params: perWorkload,
+    plugins,
   });
   const calArg = flag(a, "calibration");
   const calibration: Calibration | null =

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { describe, expect, it } from "vitest";
@@ -40,6 +43,9 @@ describe("ksm-bench CLI", () => {
     [["matrix", "--bogus"], /unknown flag --bogus/],
     [["scenario", "zero-heavy", "--param", "x"], /bad --param/],
     [["scenario", "zero-heavy", "--param", "nope=1"], /no parameter "nope"/],
+    [["matrix", "--seeds", "3-1"], /bad seed range "3-1"/],
+    [["matrix", "--param", "nope=1"], /no parameter "nope"/],
+    [["matrix", "--plugin", "./no-such-plugin.mjs"], /--plugin \.\/no-such-plugin\.mjs: no such file/],
   ])("rejects %j with exit code 2", async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
@@ -49,5 +55,41 @@ describe("ksm-bench CLI", () => {
   it("parses seed lists", () => {
     expect(parseSeeds("1-3,7")).toEqual([1, 2, 3, 7]);
     expect(() => parseSeeds("x")).toThrow(/bad seed list/);
+  });
+
+  it("runs a plugin's variants in the matrix like built-in ones", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
+    const plugin = resolve(import.meta.dirname, "../../ksm-sim/test/fixtures/sum-plugin.mjs");
+    const small = ["--workloads", "zero-heavy", "--param", "pages=64", "--param", "scans=2", "--seeds", "1"];
+    const r = await cli(
+      "matrix",
+      ...small,
+      "--profiles",
+      "linux-6.18",
+      "--axes",
+      "checksum",
+      "--plugin",
+      plugin,
+      "--workers",
+      "0",
+      "--calibration",
+      "none",
+      "--out",
+      out,
+    );
+    expect(r.code).toBe(0);
+    const { cells } = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    const variants = (cells as { variant: string; error: string | null }[]).map((c) => c.variant);
+    expect(variants).toContain("checksum=sum8");
+    // the profile's own default (xxhash) is the "default" cell, not run twice
+    expect(variants).not.toContain("checksum=xxhash");
+    expect((cells as { error: string | null }[]).every((c) => c.error === null)).toBe(true);
+  });
+
+  it("validates every argument before any cell runs", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
+    const r = await cli("matrix", "--seeds", "1", "--policy-typo", "x", "--out", out);
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
   });
 });
