@@ -199,7 +199,17 @@ export async function buildSimulation(choice: PolicyChoice = {}): Promise<BuiltS
       throw e;
     }
     resolved[axis] = formatPolicySpec(spec.name, values);
-    return entry.factory.create(values);
+    try {
+      return await entry.factory.create(values);
+    } catch (e) {
+      // a constraint the parameter specs cannot express (a multiple of 4, two that must agree)
+      if (e instanceof RangeError || e instanceof ParamError)
+        throw new PolicyError(
+          `${axis}=${spec.name} (plugin ${entry.plugin}) refused ${resolved[axis]}: ${e.message}`,
+          axis,
+        );
+      throw e;
+    }
   };
   const checksum = await make("checksum", "xxhash");
   const index = await make("tree", "rbtree");
