@@ -37,3 +37,4 @@ export type { KsmBehaviour, KsmProfile } from "./profile.js";
 export { SplitMix32 } from "./random.js";
 export type { ReclaimContext, ReclaimPolicy } from "./reclaim.js";
 export type { PageVisit, ScanPolicy, SkipState } from "./scan.js";
+export { skipAge, smartScanSkip } from "./smart-scan.js";
