@@ -1,5 +1,14 @@
-import { buildSimulation, loadPlugins, type SimRecord, simulate, validateKnob } from "@ksm/ksm-sim";
-import { parseScenario, type Scenario } from "@ksm/scenario";
+import type { KsmPlugin, KsmProfile } from "@ksm/contracts";
+import {
+  buildSimulation,
+  findProfile,
+  loadPlugins,
+  type PreparedScenario,
+  prepareScenario,
+  type SimRecord,
+  simulate,
+} from "@ksm/ksm-sim";
+import type { Scenario } from "@ksm/scenario";
 import { bestSaving, bestSavingAtReports } from "./best-saving.js";
 import type { CostCounters } from "./cost.js";
 import { type CostModel, estimateKsmdSeconds } from "./cost-model.js";
@@ -57,11 +66,18 @@ export function cellKey(spec: CellSpec): string {
   );
 }
 
-/** The scenario of a cell (generated from the workload, parameters and seed), validated. */
-export function cellScenario(spec: CellSpec): Scenario {
+/**
+ * The scenario of a cell (generated from the workload, parameters and seed), validated for
+ * its profile (default: the cell's, among the built-in ones) with the knobs that profile
+ * lacks taken out, as `ksm-sim run --profile` does.
+ */
+export function cellScenario(
+  spec: CellSpec,
+  profile: KsmProfile = findProfile(spec.profile),
+): PreparedScenario {
   const w = getWorkload(spec.workload);
   const scenario = w.generate(resolveParams(w, spec.params), spec.seed);
-  return parseScenario(JSON.parse(JSON.stringify(scenario)), validateKnob);
+  return prepareScenario(JSON.parse(JSON.stringify(scenario)), profile);
 }
 
 /** Runs one cell on the simulator, in this thread. */
@@ -70,8 +86,10 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const variant = variantLabel(spec.policies);
   const base = { key, spec, variant };
   let scenario: Scenario;
+  let plugins: KsmPlugin[];
   try {
-    scenario = cellScenario(spec);
+    plugins = await loadPlugins(spec.plugins ?? []);
+    scenario = cellScenario(spec, findProfile(spec.profile, plugins)).scenario;
   } catch (e) {
     return failed(base, 0, e);
   }
@@ -80,7 +98,6 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const records: SimRecord[] = [];
   let wallSeconds = 0;
   try {
-    const plugins = await loadPlugins(spec.plugins ?? []);
     const options = await buildSimulation({ profile: spec.profile, policies: spec.policies, plugins });
     const t0 = performance.now();
     for (const r of simulate(scenario, options)) records.push(r);

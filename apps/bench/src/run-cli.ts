@@ -1,7 +1,9 @@
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import type { KsmPlugin } from "@ksm/contracts";
 import {
   buildSimulation,
+  findProfile,
   firstDifference,
   listPolicies,
   loadPlugins,
@@ -11,6 +13,7 @@ import {
 } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
+import { type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
 import { oracleUnavailable, REPO_ROOT, runOracle } from "./kernel/oracle.js";
 import { machineInfo } from "./machine.js";
@@ -215,13 +218,14 @@ function usage(message: string): never {
 
 async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
   const plugins = a.flags.get("plugin") ?? [];
-  let listing: ReturnType<typeof listPolicies>;
+  let loaded: KsmPlugin[];
   try {
-    listing = listPolicies(await loadPlugins(plugins));
+    loaded = await loadPlugins(plugins);
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(e.message);
     throw e;
   }
+  const listing = listPolicies(loaded);
   const params = paramFlags(a);
   const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
   for (const w of workloads) getWorkload(w);
@@ -242,6 +246,7 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     params: perWorkload,
     plugins,
   });
+  for (const note of ignoredKnobNotes(cells, loaded)) io.err.write(`ksm-bench: note: ${note}\n`);
   const calArg = flag(a, "calibration");
   const calibration: Calibration | null =
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
@@ -276,6 +281,27 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
   const failed = results.filter((r) => r.error).length;
   if (failed) io.err.write(`ksm-bench: ${failed} cells failed (see summary.md)\n`);
   return failed ? 1 : 0;
+}
+
+/** One line per profile that lacks knobs the cells' workloads set: which knobs, in which workloads. */
+function ignoredKnobNotes(cells: readonly CellSpec[], plugins: readonly KsmPlugin[]): string[] {
+  const byProfile = new Map<string, { knobs: Set<string>; workloads: Set<string> }>();
+  const seen = new Set<string>();
+  for (const c of cells) {
+    const key = `${c.profile}|${c.workload}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { ignoredKnobs } = cellScenario(c, findProfile(c.profile, plugins));
+    if (!ignoredKnobs.length) continue;
+    const entry = byProfile.get(c.profile) ?? { knobs: new Set(), workloads: new Set() };
+    for (const k of ignoredKnobs) entry.knobs.add(k);
+    entry.workloads.add(c.workload);
+    byProfile.set(c.profile, entry);
+  }
+  return [...byProfile].map(
+    ([p, e]) =>
+      `${p} has no ${[...e.knobs].sort().join(", ")}; ignored where ${[...e.workloads].join(", ")} set them`,
+  );
 }
 
 async function check(a: Args, io: BenchIo, log: (l: string) => void): Promise<number> {

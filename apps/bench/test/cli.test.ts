@@ -86,6 +86,30 @@ describe("ksm-bench CLI", () => {
     expect((cells as { error: string | null }[]).every((c) => c.error === null)).toBe(true);
   });
 
+  it("says once per profile which knobs it lacks and ignores, by name", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
+    const small = ["--workloads", "zero-heavy", "--param", "pages=64", "--param", "scans=2", "--seeds", "1"];
+    const r = await cli(
+      "matrix",
+      ...small,
+      "--profiles",
+      "linux-2.6.32",
+      "--axes",
+      "reclaim",
+      "--workers",
+      "0",
+      "--calibration",
+      "none",
+      "--out",
+      out,
+    );
+    expect(r.code).toBe(0);
+    const notes = r.err.split("\n").filter((l) => l.includes("note:"));
+    expect(notes).toEqual([
+      "ksm-bench: note: linux-2.6.32 has no stable_node_chains_prune_millisecs, use_zero_pages; ignored where zero-heavy set them",
+    ]);
+  });
+
   it("validates every argument before any cell runs", async () => {
     const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
     const r = await cli("matrix", "--seeds", "1", "--policy-typo", "x", "--out", out);

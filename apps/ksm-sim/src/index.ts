@@ -1,5 +1,6 @@
 export { firstDifference } from "./compare.js";
 export { loadPlugin, loadPlugins } from "./load-plugin.js";
+export { ignoredKnobsNote, type PreparedScenario, prepareScenario } from "./prepare.js";
 export {
   REPORTED_COUNTERS,
   type ReportRecord,

@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { describeParam, type KsmPlugin } from "@ksm/contracts";
-import { parseScenario, ScenarioError } from "@ksm/scenario";
+import { ScenarioError } from "@ksm/scenario";
 import { loadPlugin, loadPlugins } from "./load-plugin.js";
+import { ignoredKnobsNote, prepareScenario } from "./prepare.js";
 import { type SimRecord, toJsonLine } from "./records.js";
 import { BUILTIN_PLUGINS, buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
-import { StepError, simulate, validateKnob } from "./simulate.js";
+import { StepError, simulate } from "./simulate.js";
 import { formatRecord } from "./table.js";
 
 const HELP = `ksm-sim: simulate Linux 6.18 KSM (kernel samepage merging)
@@ -101,7 +102,8 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     ...(await loadPlugins(pluginSpecs)),
     ...(await scenarioPlugins(json, file)),
   ]);
-  const scenario = load(file, json, profile, plugins);
+  const prepared = load(file, json, profile, plugins);
+  const { scenario } = prepared;
   const chosenProfile = profile ?? scenario.profile;
   const from = (axis: string) =>
     Object.hasOwn(chosen, axis) ? `--policy ${axis}=${chosen[axis]}` : `${file} at $.policies.${axis}`;
@@ -114,8 +116,17 @@ async function main(argv: string[], io: CliIo): Promise<number> {
       }),
     from,
   );
+  const note = ignoredKnobsNote(sim.profile, prepared);
+  if (note) io.err(`ksm-sim: note: ${note}\n`);
   const emit = (r: SimRecord) => io.out(`${jsonl ? toJsonLine(r) : formatRecord(r)}\n`);
-  for (const record of simulate(scenario, sim)) emit(record);
+  try {
+    for (const record of simulate(scenario, sim)) emit(record);
+  } catch (e) {
+    // name the step as the file numbers it, whatever settings were taken out
+    if (e instanceof StepError && prepared.stepInFile(e.stepIndex) !== e.stepIndex)
+      throw new StepError(prepared.stepInFile(e.stepIndex), e.message.replace(/^step \d+: /, ""));
+    throw e;
+  }
   return 0;
 }
 
@@ -205,7 +216,7 @@ function load(file: string, json: unknown, profileFlag: string | undefined, plug
     throw e;
   }
   try {
-    return parseScenario(json, (n, v) => validateKnob(n, v, profile));
+    return prepareScenario(json, profile);
   } catch (e) {
     if (e instanceof ScenarioError)
       throw new UsageError(`${file}: invalid scenario ${e.message}. Nothing was run.`);
