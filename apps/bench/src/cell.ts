@@ -1,4 +1,4 @@
-import type { KsmPlugin, KsmProfile } from "@ksm/contracts";
+import type { ChecksumCost, KsmPlugin, KsmProfile } from "@ksm/contracts";
 import {
   buildSimulation,
   findProfile,
@@ -10,6 +10,7 @@ import {
 } from "@ksm/ksm-sim";
 import type { Scenario } from "@ksm/scenario";
 import { bestSaving, bestSavingAtReports } from "./best-saving.js";
+import { referenceHashedBytes } from "./checksum-cost.js";
 import type { CostCounters } from "./cost.js";
 import { type CostModel, estimateKsmdSeconds } from "./cost-model.js";
 import { finalCost, type SavingMetrics, savingMetrics } from "./metrics.js";
@@ -97,8 +98,10 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const best = bestSaving(scenario);
   const records: SimRecord[] = [];
   let wallSeconds = 0;
+  let checksumCost: ChecksumCost | undefined;
   try {
     const options = await buildSimulation({ profile: spec.profile, policies: spec.policies, plugins });
+    checksumCost = options.checksum.cost;
     const t0 = performance.now();
     for (const r of simulate(scenario, options)) records.push(r);
     wallSeconds = (performance.now() - t0) / 1000;
@@ -112,7 +115,12 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const cost = finalCost(series) ?? null;
   const estimated = cost?.pages_scanned === undefined;
   const pagesScanned = estimated ? visitedPages(series) : cost.pages_scanned!;
-  const counters = { ...cost, pages_scanned: pagesScanned };
+  const hashed = cost ? referenceHashedBytes(cost, checksumCost) : undefined;
+  const counters = {
+    ...cost,
+    pages_scanned: pagesScanned,
+    ...(hashed === undefined ? {} : { bytes_hashed: hashed }),
+  };
   return {
     ...base,
     pages: best.pages,

@@ -1,4 +1,4 @@
-export type { ChecksumPolicy } from "./checksum.js";
+export type { ChecksumCost, ChecksumPolicy } from "./checksum.js";
 export {
   ABORT,
   ABORTED,

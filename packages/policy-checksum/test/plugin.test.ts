@@ -18,4 +18,12 @@ describe("the @ksm/policy-checksum plugin", () => {
       if (f.params && Object.keys(f.params).length) expect(a).not.toBe(b);
     }
   });
+
+  it("every variant declares its cost, and only none reads nothing", async () => {
+    for (const f of plugin.policies.checksum!) {
+      const c = (await f.create(resolveParams(f.name, f.params))).cost!;
+      expect(c.bytesRead).toBe(f.name === "none" ? 0 : 4096);
+      expect(c.nsPerByte > 0).toBe(f.name !== "none");
+    }
+  });
 });
