@@ -20,8 +20,11 @@ describe.skipIf(!built)(
   `the packed plugin, installed outside the workspace${built ? "" : " (skipped: run pnpm build first, the test uses apps/ksm-sim/dist)"}`,
   () => {
     it("packs, installs with npm and runs through ksm-sim --plugin PACKAGE", () => {
-      run("pnpm", ["pack", "--pack-destination", dir], resolve(import.meta.dirname, ".."));
-      run("pnpm", ["pack", "--pack-destination", dir], join(ROOT, "packages/contracts"));
+      // packed from the dist `pnpm build` made: prepack's rebuild (tsup --clean) would pull
+      // dist from under tests running beside this one
+      const pack = ["pack", "--pack-destination", dir, "--config.ignore-scripts=true"];
+      run("pnpm", pack, resolve(import.meta.dirname, ".."));
+      run("pnpm", pack, join(ROOT, "packages/contracts"));
       const tarballs = readdirSync(dir).filter((f) => f.endsWith(".tgz"));
       expect(tarballs.sort()).toEqual(["ksm-contracts-0.0.0.tgz", "ksm-example-sampled-checksum-0.0.0.tgz"]);
       writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true }));
