@@ -8,6 +8,7 @@ import {
   listPolicies,
   loadPlugins,
   PolicyError,
+  packageVersion,
   simulate,
   validateKnob,
 } from "@ksm/ksm-sim";
@@ -90,6 +91,10 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
   const log = (l: string) => io.err.write(`${l}\n`);
   if (!command || command === "--help" || command === "-h" || command === "help") {
     io.out(`${HELP}\n`);
+    return 0;
+  }
+  if (command === "--version" || command === "-V") {
+    io.out(`ksm-bench ${packageVersion(import.meta.url)}\n`);
     return 0;
   }
   const commandLine = `node apps/bench/dist/cli.js ${argv.join(" ")}`.trim();

@@ -1,6 +1,7 @@
 export { firstDifference } from "./compare.js";
 export { loadPlugin, loadPlugins } from "./load-plugin.js";
 export { ignoredKnobsNote, type PreparedScenario, prepareScenario } from "./prepare.js";
+export { packageVersion, runAsProcess, useAnsi } from "./process.js";
 export {
   REPORTED_COUNTERS,
   type ReportRecord,

@@ -4,10 +4,14 @@ import { describeParam, type KsmPlugin } from "@ksm/contracts";
 import { ScenarioError } from "@ksm/scenario";
 import { loadPlugin, loadPlugins } from "./load-plugin.js";
 import { ignoredKnobsNote, prepareScenario } from "./prepare.js";
+import { packageVersion } from "./process.js";
 import { type SimRecord, toJsonLine } from "./records.js";
 import { BUILTIN_PLUGINS, buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
 import { StepError, simulate } from "./simulate.js";
 import { formatRecord } from "./table.js";
+
+/** Where the scenario format is specified, for readers without the repository. */
+const SCENARIO_SPEC = "https://github.com/ksm-sim/ksm-sim/tree/main/packages/scenario#readme";
 
 const HELP = `ksm-sim: simulate Linux 6.18 KSM (kernel samepage merging)
 
@@ -17,9 +21,12 @@ Usage:
   ksm-sim policies [--json] [--plugin SPEC]...
                                 list kernel profiles and policy variants (with parameters)
   ksm-sim --help                this text
+  ksm-sim --version             the version
 
 run:
-  FILE                a scenario JSON file (format: packages/scenario/README.md)
+  FILE                a scenario JSON file, or - to read it from standard input. The
+                      format (v1 and the simulator's extensions) is specified in
+                      packages/scenario/README.md (${SCENARIO_SPEC})
   --jsonl             one JSON record per line, exactly as the kernel oracle prints
                       them (plus a "cost" object); without it, a table per report
   --profile NAME      kernel era (default linux-6.18; see "ksm-sim policies")
@@ -33,15 +40,18 @@ run:
 
 Exit codes: 0 ok; 1 a step failed as the kernel would fail it (a knob write refused with
 EBUSY, pages that lost their content); 2 bad input (an unreadable or invalid scenario,
-an unknown flag), with a message naming the JSON path or the flag.`;
+an unknown flag), with a message naming the JSON path or the flag. The output has no
+colours or other escapes. A closed pipe (ksm-sim run FILE | head) ends it quietly.`;
 
 /** A usage or input error: printed as one paragraph, exit code 2. */
 class UsageError extends Error {}
 
-/** Where the CLI writes. */
+/** Where the CLI writes, and where `run -` reads the scenario from. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** All of standard input (default: the process's, read to its end). */
+  stdin?(): string;
 }
 
 /**
@@ -63,6 +73,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function main(argv: string[], io: CliIo): Promise<number> {
   if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
     io.out(`${HELP}\n`);
+    return 0;
+  }
+  if (argv[0] === "--version" || argv[0] === "-V") {
+    io.out(`ksm-sim ${packageVersion(import.meta.url)}\n`);
     return 0;
   }
   const [command, ...rest] = argv;
@@ -89,7 +103,7 @@ async function main(argv: string[], io: CliIo): Promise<number> {
           );
         chosen[m[1]!] = m[2]!;
       }
-    } else if (arg.startsWith("-"))
+    } else if (arg.startsWith("-") && arg !== "-")
       throw new UsageError(
         `unknown flag "${arg}" for "run"; expected --jsonl, --profile, --policy or --plugin`,
       );
@@ -97,7 +111,7 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     else throw new UsageError(`"run" takes one scenario file; got a second one, "${arg}"`);
   }
   if (file === undefined) throw new UsageError(`"run" needs a scenario file: ksm-sim run FILE [--jsonl]`);
-  const json = readScenario(file);
+  const json = readScenario(file, io);
   const plugins = await policyStep(async () => [
     ...(await loadPlugins(pluginSpecs)),
     ...(await scenarioPlugins(json, file)),
@@ -192,10 +206,10 @@ async function policies(args: string[], io: CliIo): Promise<number> {
 }
 
 /** The scenario file's JSON (bad input: a usage error naming the file). */
-function readScenario(file: string): unknown {
+function readScenario(file: string, io: CliIo): unknown {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = file === "-" ? (io.stdin?.() ?? readFileSync(0, "utf8")) : readFileSync(file, "utf8");
   } catch (e) {
     throw new UsageError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
