@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { KsmPlugin } from "@ksm/contracts";
@@ -253,9 +254,14 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
   });
   for (const note of ignoredKnobNotes(cells, loaded)) io.err.write(`ksm-bench: note: ${note}\n`);
   const calArg = flag(a, "calibration");
+  if (calArg !== undefined && calArg !== "none" && !existsSync(resolve(calArg)))
+    throw new UsageError(
+      `--calibration ${calArg}: no such file; give a calibration.json, or "none" for no estimate`,
+    );
   const calibration: Calibration | null =
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
   const workers = intFlag(a, "workers", availableParallelism());
+  if (workers < 0) throw new UsageError(`--workers must be 0 (this thread) or more, got ${workers}`);
   const out = resolve(flag(a, "out") ?? resolve(REPO_ROOT, "bench-results/matrix"));
   io.err.write(`ksm-bench: ${cells.length} cells on ${workers} worker threads\n`);
   const progress = new Progress(cells.length, io.err, "matrix");

@@ -44,6 +44,13 @@ describe("ksm-bench CLI", () => {
     [["scenario", "zero-heavy", "--param", "x"], /bad --param/],
     [["scenario", "zero-heavy", "--param", "nope=1"], /no parameter "nope"/],
     [["matrix", "--seeds", "3-1"], /bad seed range "3-1"/],
+    [["matrix", "--workers", "-1"], /--workers must be 0/],
+    [
+      ["matrix", "--calibration", "/no/such/calibration.json"],
+      /--calibration \/no\/such\/calibration\.json: no such file/,
+    ],
+    [["matrix", "--axes", "colour"], /unknown policy axis "colour"/],
+    [["matrix", "--profiles", "linux-9.9"], /unknown profile "linux-9.9"/],
     [["matrix", "--param", "nope=1"], /no parameter "nope"/],
     [["matrix", "--plugin", "./no-such-plugin.mjs"], /--plugin \.\/no-such-plugin\.mjs: no such file/],
   ])("rejects %j with exit code 2", async (argv, message) => {
