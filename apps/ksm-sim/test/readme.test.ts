@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { format } from "node:util";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -120,4 +120,19 @@ describe("README code blocks", () => {
       }
     },
   );
+
+  it("the root README's layout table lists every workspace package and app", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const globs = readFileSync(join(ROOT, "pnpm-workspace.yaml"), "utf8").matchAll(/^ {2}- "(.+)\/\*"$/gm);
+    const dirs = [...globs].flatMap(([, base]) =>
+      readdirSync(join(ROOT, base!))
+        .filter((d) => existsSync(join(ROOT, base!, d, "package.json")))
+        .map((d) => `${base}/${d}`),
+    );
+    expect(dirs.length).toBeGreaterThanOrEqual(13);
+    for (const d of dirs) {
+      const name = JSON.parse(readFileSync(join(ROOT, d, "package.json"), "utf8")).name;
+      expect(readme).toMatch(new RegExp(`^\\| \`${d}\` +\\| \`${name}\` +\\|`, "m"));
+    }
+  });
 });
