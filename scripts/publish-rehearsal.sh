@@ -3,7 +3,7 @@
 #  1. packs every public workspace package as pnpm would publish it (publishConfig applied),
 #  2. lints each tarball with publint (--strict) and @arethetypeswrong/cli (ESM-only profile),
 #  3. installs all tarballs into a temporary npm project outside the workspace and runs
-#     `npx ksm-sim run` and `npx ksm-bench list` there (the CLIs as published),
+#     `npx @ksm/ksm-sim run` and `npx @ksm/bench list` there (the CLIs as published),
 #  4. runs `changeset version` and `pnpm -r publish --dry-run` on a throwaway copy.
 # It writes only under a temporary directory, removed at the end: the clone stays clean.
 set -euo pipefail
@@ -35,9 +35,9 @@ echo "publish-rehearsal: publint and attw pass on every tarball"
 mkdir -p "$TMP/app"
 echo '{"private": true}' >"$TMP/app/package.json"
 (cd "$TMP/app" && npm install --no-audit --no-fund --loglevel=error "$TMP"/tarballs/*.tgz >/dev/null)
-(cd "$TMP/app" && npx --no-install ksm-sim run "$ROOT/examples/two-vms.json" --jsonl) | grep -q '"pages_sharing": 1020'
-(cd "$TMP/app" && npx --no-install ksm-bench list) | grep -q 'vm-consolidation'
-echo "publish-rehearsal: npx ksm-sim and npx ksm-bench run from the installed tarballs"
+(cd "$TMP/app" && npx --no-install @ksm/ksm-sim run "$ROOT/examples/two-vms.json" --jsonl) | grep -q '"pages_sharing": 1020'
+(cd "$TMP/app" && npx --no-install @ksm/bench list) | grep -q 'vm-consolidation'
+echo "publish-rehearsal: npx @ksm/ksm-sim and npx @ksm/bench run from the installed tarballs"
 
 # changeset version + publish --dry-run on a throwaway copy of the sources (with dist),
 # installed from the local store (no network)
