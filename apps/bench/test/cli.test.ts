@@ -22,6 +22,14 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
+/** A one-workload, one-seed matrix of tiny cells in this thread, written to a fresh directory. */
+async function smallMatrix(...flags: string[]) {
+  const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
+  const small = ["--workloads", "zero-heavy", "--param", "pages=64", "--param", "scans=2", "--seeds", "1"];
+  const r = await cli("matrix", ...small, ...flags, "--workers", "0", "--calibration", "none", "--out", out);
+  return { r, out };
+}
+
 describe("ksm-bench CLI", () => {
   it("prints help and the workloads", async () => {
     expect((await cli("--help")).out).toContain("matrix");
@@ -65,24 +73,14 @@ describe("ksm-bench CLI", () => {
   });
 
   it("runs a plugin's variants in the matrix like built-in ones", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
     const plugin = resolve(import.meta.dirname, "../../ksm-sim/test/fixtures/sum-plugin.mjs");
-    const small = ["--workloads", "zero-heavy", "--param", "pages=64", "--param", "scans=2", "--seeds", "1"];
-    const r = await cli(
-      "matrix",
-      ...small,
+    const { r, out } = await smallMatrix(
       "--profiles",
       "linux-6.18",
       "--axes",
       "checksum",
       "--plugin",
       plugin,
-      "--workers",
-      "0",
-      "--calibration",
-      "none",
-      "--out",
-      out,
     );
     expect(r.code).toBe(0);
     const { cells } = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
@@ -94,22 +92,7 @@ describe("ksm-bench CLI", () => {
   });
 
   it("says once per profile which knobs it lacks and ignores, by name", async () => {
-    const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
-    const small = ["--workloads", "zero-heavy", "--param", "pages=64", "--param", "scans=2", "--seeds", "1"];
-    const r = await cli(
-      "matrix",
-      ...small,
-      "--profiles",
-      "linux-2.6.32",
-      "--axes",
-      "reclaim",
-      "--workers",
-      "0",
-      "--calibration",
-      "none",
-      "--out",
-      out,
-    );
+    const { r } = await smallMatrix("--profiles", "linux-2.6.32", "--axes", "reclaim");
     expect(r.code).toBe(0);
     const notes = r.err.split("\n").filter((l) => l.includes("note:"));
     expect(notes).toEqual([

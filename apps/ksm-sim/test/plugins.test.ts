@@ -2,25 +2,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildSimulation, listPolicies, loadPlugin, PolicyError, runCli } from "../src/index.js";
+import { buildSimulation, listPolicies, loadPlugin, PolicyError } from "../src/index.js";
+import { cli } from "./helpers.js";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../../examples");
 const FIXTURES = resolve(import.meta.dirname, "fixtures");
 const SUM = join(FIXTURES, "sum-plugin.mjs");
-
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
 
 const lastCounters = (out: string) => JSON.parse(out.trim().split("\n").at(-1)!).counters;
 

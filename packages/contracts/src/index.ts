@@ -20,6 +20,7 @@ export {
   type PolicySpec,
   parsePolicySpec,
   resolveParams,
+  seedParam,
 } from "./params.js";
 export {
   checkPlugin,

@@ -30,6 +30,11 @@ export type ParamValues<P extends ParamSpecs> = {
       : number;
 };
 
+/** A seed parameter: an unsigned 32-bit integer (default 1), for a policy that draws at random. */
+export function seedParam(description: string, defaultSeed = 1) {
+  return { type: "integer", default: defaultSeed, min: 0, max: 0xffff_ffff, description } as const;
+}
+
 /** A value given for a parameter: a string from the command line, or a typed value from code. */
 export type ParamInput = string | number | boolean;
 

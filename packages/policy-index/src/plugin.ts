@@ -1,4 +1,4 @@
-import { definePlugin, definePolicy } from "@ksm/contracts";
+import { definePlugin, definePolicy, seedParam } from "@ksm/contracts";
 import { avlIndex } from "./avl.js";
 import { hashIndex } from "./hash.js";
 import { rbtreeIndex } from "./rbtree.js";
@@ -16,13 +16,7 @@ export const plugin = definePlugin({
         name: "skiplist",
         description: skiplistIndex().description,
         params: {
-          seed: {
-            type: "integer",
-            default: 1,
-            min: 0,
-            max: 0xffff_ffff,
-            description: "seed of the level generator",
-          },
+          seed: seedParam("seed of the level generator"),
         },
         create: ({ seed }) => skiplistIndex({ seed }),
       }),

@@ -1,4 +1,4 @@
-import { definePlugin, definePolicy } from "@ksm/contracts";
+import { definePlugin, definePolicy, seedParam } from "@ksm/contracts";
 import { clockReclaim } from "./clock.js";
 import { fifoReclaim } from "./fifo.js";
 import { lruReclaim } from "./lru.js";
@@ -28,13 +28,7 @@ export const plugin = definePlugin({
         name: "random",
         description: "uniform victims from a seeded generator",
         params: {
-          seed: {
-            type: "integer",
-            default: 1,
-            min: 0,
-            max: 0xffff_ffff,
-            description: "seed of the victim draws",
-          },
+          seed: seedParam("seed of the victim draws"),
         },
         create: ({ seed }) => randomReclaim(seed),
       }),

@@ -1,4 +1,4 @@
-import { definePlugin, definePolicy } from "@ksm/contracts";
+import { definePlugin, definePolicy, seedParam } from "@ksm/contracts";
 import { adaptiveScan } from "./adaptive.js";
 import { linearScan } from "./linear.js";
 import { randomScan } from "./random.js";
@@ -23,13 +23,7 @@ export const plugin = definePlugin({
         name: "random",
         description: "mm list in a seeded random order at each full scan",
         params: {
-          seed: {
-            type: "integer",
-            default: 1,
-            min: 0,
-            max: 0xffff_ffff,
-            description: "seed of the permutations",
-          },
+          seed: seedParam("seed of the permutations"),
         },
         create: ({ seed }) => randomScan({ seed }),
       }),

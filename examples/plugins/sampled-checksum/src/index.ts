@@ -1,4 +1,4 @@
-import { definePlugin, definePolicy } from "@ksm/contracts";
+import { definePlugin, definePolicy, seedParam } from "@ksm/contracts";
 import { sampledChecksum } from "./sampled.js";
 
 export { sampledChecksum } from "./sampled.js";
@@ -20,7 +20,7 @@ export const plugin = definePlugin({
             max: 4096,
             description: "bytes sampled, a multiple of 4 (4-byte words at evenly spaced offsets)",
           },
-          seed: { type: "integer", default: 0, min: 0, max: 0xffff_ffff, description: "initial hash value" },
+          seed: seedParam("initial hash value", 0),
         },
         create: ({ bytes, seed }) => sampledChecksum(bytes, seed),
       }),
