@@ -40,7 +40,7 @@ Usage (from the repository root, after pnpm build):
   node apps/bench/dist/cli.js calibrate [--sizes 65536,131072] [--scans 8]
   node apps/bench/dist/cli.js scenario WORKLOAD [--seed N] [--param k=v]...
   node apps/bench/dist/cli.js check WORKLOAD [--seed N] [--param k=v]...
-  node apps/bench/dist/cli.js list
+  node apps/bench/dist/cli.js list [--plugin SPEC]...
 
 matrix: profiles x policies x workloads x seeds on the simulator, on worker threads.
   --workloads a,b     default: ${MATRIX_WORKLOADS.join(", ")}
@@ -211,7 +211,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
     case "check":
       return check(parseArgs(rest, COMMON, []), io, log);
     case "list":
-      io.out(listText());
+      io.out(listText(await pluginFlags(parseArgs(rest, ["plugin"], []))));
       return 0;
     default:
       throw new UsageError(`unknown command "${command}" (see --help)`);
@@ -223,14 +223,7 @@ function usage(message: string): never {
 }
 
 async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
-  const plugins = a.flags.get("plugin") ?? [];
-  let loaded: KsmPlugin[];
-  try {
-    loaded = await loadPlugins(plugins);
-  } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(e.message);
-    throw e;
-  }
+  const loaded = await pluginFlags(a);
   const listing = listPolicies(loaded);
   const params = paramFlags(a);
   const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
@@ -250,7 +243,7 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     ...(seeds ? { seeds: parseSeeds(seeds) } : {}),
     cross: a.flags.has("cross"),
     params: perWorkload,
-    plugins,
+    plugins: a.flags.get("plugin") ?? [],
   });
   for (const note of ignoredKnobNotes(cells, loaded)) io.err.write(`ksm-bench: note: ${note}\n`);
   const calArg = flag(a, "calibration");
@@ -292,6 +285,16 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
   const failed = results.filter((r) => r.error).length;
   if (failed) io.err.write(`ksm-bench: ${failed} cells failed (see summary.md)\n`);
   return failed ? 1 : 0;
+}
+
+/** The plugins of the --plugin flags, loaded (a bad one: a usage error). */
+async function pluginFlags(a: Args): Promise<KsmPlugin[]> {
+  try {
+    return await loadPlugins(a.flags.get("plugin") ?? []);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** One line per profile that lacks knobs the cells' workloads set: which knobs, in which workloads. */
@@ -427,13 +430,13 @@ function calibrationText(c: Calibration): string {
   )}`;
 }
 
-function listText(): string {
+function listText(loaded: readonly KsmPlugin[]): string {
   const lines = ["Workloads (parameters with defaults):"];
   for (const w of WORKLOADS) {
     lines.push(`  ${w.name}: ${w.description}`);
     for (const [k, v] of Object.entries(w.defaults)) lines.push(`      ${k} = ${v}  ${w.docs[k] ?? ""}`);
   }
-  const l = listPolicies();
+  const l = listPolicies(loaded);
   lines.push("Profiles:", ...l.profiles.map((p) => `  ${p.name}: ${p.description}`), "Policies:");
   for (const [axis, vs] of Object.entries(l.policies))
     for (const v of vs) lines.push(`  ${axis}=${v.name}: ${v.description}`);

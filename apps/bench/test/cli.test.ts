@@ -36,6 +36,13 @@ describe("ksm-bench CLI", () => {
     const list = await cli("list");
     expect(list.out).toContain("vm-consolidation");
     expect(list.out).toContain("checksum=xxhash");
+    const withPlugin = await cli(
+      "list",
+      "--plugin",
+      resolve(import.meta.dirname, "../../ksm-sim/test/fixtures/sum-plugin.mjs"),
+    );
+    expect(withPlugin.out).toContain("checksum=sum8");
+    expect(list.out).not.toContain("checksum=sum8");
   });
 
   it("prints a workload's scenario, with parameters", async () => {
