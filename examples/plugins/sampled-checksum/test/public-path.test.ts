@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 // name through the built ksm-sim CLI.
 const ROOT = resolve(import.meta.dirname, "../../../..");
 const CLI = join(ROOT, "apps/ksm-sim/dist/cli.js");
-const built = existsSync(CLI) && existsSync(join(ROOT, "packages/contracts/dist/index.js"));
+const BENCH = join(ROOT, "apps/bench/dist/cli.js");
+const built = [CLI, BENCH, join(ROOT, "packages/contracts/dist/index.js")].every((f) => existsSync(f));
 const dir = mkdtempSync(join(tmpdir(), "ksm-plugin-install-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -17,7 +18,7 @@ const run = (cmd: string, args: string[], cwd: string) =>
   execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 describe.skipIf(!built)(
-  `the packed plugin, installed outside the workspace${built ? "" : " (skipped: run pnpm build first, the test uses apps/ksm-sim/dist)"}`,
+  `the packed plugin, installed outside the workspace${built ? "" : " (skipped: run pnpm build first, the test uses apps/ksm-sim/dist and apps/bench/dist)"}`,
   () => {
     it("packs, installs with npm and runs through ksm-sim --plugin PACKAGE", () => {
       // packed from the dist `pnpm build` made: prepack's rebuild (tsup --clean) would pull
@@ -49,6 +50,19 @@ describe.skipIf(!built)(
       const last = JSON.parse(out.trim().split("\n").at(-1)!);
       expect(last.counters.pages_sharing).toBe(1020);
       expect(last.cost.checksums).toBeGreaterThan(0);
+    });
+
+    it("runs in a bench matrix by --plugin PACKAGE, on a worker thread", () => {
+      const out = join(dir, "matrix");
+      const args = ["matrix", "--plugin", "@ksm/example-sampled-checksum", "--workloads", "zero-heavy"];
+      const small = ["--param", "pages=64", "--param", "scans=2", "--seeds", "1", "--profiles", "linux-6.18"];
+      run("node", [BENCH, ...args, ...small, "--axes", "checksum", "--workers", "1", "--out", out], dir);
+      const { cells } = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+      const sampled = (cells as { variant: string; error: string | null; estKsmdSeconds: number }[]).find(
+        (c) => c.variant === "checksum=sampled",
+      );
+      expect(sampled?.error).toBeNull();
+      expect(sampled?.estKsmdSeconds).toBeGreaterThan(0);
     });
 
     it("refuses a bad parameter from the installed plugin with exit code 2", () => {
