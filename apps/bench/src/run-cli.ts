@@ -17,7 +17,7 @@ import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
 import { type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
-import { oracleUnavailable, REPO_ROOT, runOracle } from "./kernel/oracle.js";
+import { oracleUnavailable, runOracle } from "./kernel/oracle.js";
 import { machineInfo } from "./machine.js";
 import { DEFAULT_SEEDS, planMatrix, runMatrix } from "./matrix.js";
 import { Progress, type ProgressStream } from "./progress.js";
@@ -53,7 +53,7 @@ matrix: profiles x policies x workloads x seeds on the simulator, on worker thre
                       (a path or an installed package name; repeatable)
   --workers N         worker threads (default: os.availableParallelism(); 0: this thread)
   --calibration FILE  cost model (default apps/bench/calibration.json; "none" for no estimate)
-  --out DIR           default bench-results/matrix
+  --out DIR           default bench-results/matrix (in the working directory)
 speed:     speed-dup-1024 on the kernel oracle (root) and on the simulator, side by side.
 scale:     16 guests x 262,144 pages on the simulator (time, peak RSS, metadata per page,
            counters against the kernel's rules), and 16 x 4,096 on the kernel oracle too.
@@ -255,7 +255,8 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
   const workers = intFlag(a, "workers", availableParallelism());
   if (workers < 0) throw new UsageError(`--workers must be 0 (this thread) or more, got ${workers}`);
-  const out = resolve(flag(a, "out") ?? resolve(REPO_ROOT, "bench-results/matrix"));
+  // relative to the working directory (the repository root for pnpm bench), never to where the package is installed
+  const out = resolve(flag(a, "out") ?? "bench-results/matrix");
   io.err.write(`ksm-bench: ${cells.length} cells on ${workers} worker threads\n`);
   const progress = new Progress(cells.length, io.err, "matrix");
   const t0 = performance.now();
