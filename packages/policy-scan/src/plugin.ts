@@ -21,7 +21,7 @@ export const plugin = definePlugin({
       }),
       definePolicy({
         name: "random",
-        description: "mm list in a seeded random order at each full scan",
+        description: "mm list in a seeded random order at each full scan (pages skipped as smart_scan says)",
         params: {
           seed: seedParam("seed of the permutations"),
         },
