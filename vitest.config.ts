@@ -6,7 +6,11 @@ export default defineConfig({
   resolve: { conditions: ["@ksm/source"] },
   ssr: { resolve: { conditions: ["@ksm/source"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+    include: [
+      "packages/*/test/**/*.test.ts",
+      "apps/*/test/**/*.test.ts",
+      "examples/plugins/*/test/**/*.test.ts",
+    ],
     testTimeout: 60_000,
   },
 });

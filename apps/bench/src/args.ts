@@ -72,6 +72,8 @@ export function parseSeeds(text: string): number[] {
     if (!m) throw new UsageError(`bad seed list "${text}"; expected e.g. 1,2,3 or 1-5`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
+    if (b < a)
+      throw new UsageError(`bad seed range "${part.trim()}" in --seeds; it runs from ${a} down to ${b}`);
     for (let s = a; s <= b; s++) out.push(s);
   }
   return out;

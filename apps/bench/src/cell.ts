@@ -1,6 +1,16 @@
-import { buildSimulation, type SimRecord, simulate, validateKnob } from "@ksm/ksm-sim";
-import { parseScenario, type Scenario } from "@ksm/scenario";
+import type { ChecksumCost, KsmPlugin, KsmProfile } from "@ksm/contracts";
+import {
+  buildSimulation,
+  findProfile,
+  loadPlugins,
+  type PreparedScenario,
+  prepareScenario,
+  type SimRecord,
+  simulate,
+} from "@ksm/ksm-sim";
+import type { Scenario } from "@ksm/scenario";
 import { bestSaving, bestSavingAtReports } from "./best-saving.js";
+import { referenceHashedBytes } from "./checksum-cost.js";
 import type { CostCounters } from "./cost.js";
 import { type CostModel, estimateKsmdSeconds } from "./cost-model.js";
 import { finalCost, type SavingMetrics, savingMetrics } from "./metrics.js";
@@ -16,6 +26,8 @@ export interface CellSpec {
   readonly profile: string;
   /** Variant per policy axis; axes left out take the profile's default. */
   readonly policies: Readonly<Record<string, string>>;
+  /** Plugins to load first (ksm-sim --plugin specs, relative to the working directory). */
+  readonly plugins?: readonly string[];
 }
 
 /** What one cell measured. Everything but `wallSeconds` is a function of the spec. */
@@ -55,11 +67,18 @@ export function cellKey(spec: CellSpec): string {
   );
 }
 
-/** The scenario of a cell (generated from the workload, parameters and seed), validated. */
-export function cellScenario(spec: CellSpec): Scenario {
+/**
+ * The scenario of a cell (generated from the workload, parameters and seed), validated for
+ * its profile (default: the cell's, among the built-in ones) with the knobs that profile
+ * lacks taken out, as `ksm-sim run --profile` does.
+ */
+export function cellScenario(
+  spec: CellSpec,
+  profile: KsmProfile = findProfile(spec.profile),
+): PreparedScenario {
   const w = getWorkload(spec.workload);
   const scenario = w.generate(resolveParams(w, spec.params), spec.seed);
-  return parseScenario(JSON.parse(JSON.stringify(scenario)), validateKnob);
+  return prepareScenario(JSON.parse(JSON.stringify(scenario)), profile);
 }
 
 /** Runs one cell on the simulator, in this thread. */
@@ -68,8 +87,10 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const variant = variantLabel(spec.policies);
   const base = { key, spec, variant };
   let scenario: Scenario;
+  let plugins: KsmPlugin[];
   try {
-    scenario = cellScenario(spec);
+    plugins = await loadPlugins(spec.plugins ?? []);
+    scenario = cellScenario(spec, findProfile(spec.profile, plugins)).scenario;
   } catch (e) {
     return failed(base, 0, e);
   }
@@ -77,8 +98,10 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const best = bestSaving(scenario);
   const records: SimRecord[] = [];
   let wallSeconds = 0;
+  let checksumCost: ChecksumCost | undefined;
   try {
-    const options = await buildSimulation({ profile: spec.profile, policies: spec.policies });
+    const options = await buildSimulation({ profile: spec.profile, policies: spec.policies, plugins });
+    checksumCost = options.checksum.cost;
     const t0 = performance.now();
     for (const r of simulate(scenario, options)) records.push(r);
     wallSeconds = (performance.now() - t0) / 1000;
@@ -92,7 +115,12 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   const cost = finalCost(series) ?? null;
   const estimated = cost?.pages_scanned === undefined;
   const pagesScanned = estimated ? visitedPages(series) : cost.pages_scanned!;
-  const counters = { ...cost, pages_scanned: pagesScanned };
+  const hashed = cost ? referenceHashedBytes(cost, checksumCost) : undefined;
+  const counters = {
+    ...cost,
+    pages_scanned: pagesScanned,
+    ...(hashed === undefined ? {} : { bytes_hashed: hashed }),
+  };
   return {
     ...base,
     pages: best.pages,

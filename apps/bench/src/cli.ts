@@ -1,15 +1,15 @@
 #!/usr/bin/env node
+import { runAsProcess, useAnsi } from "@ksm/ksm-sim";
 import { runBenchCli } from "./run-cli.js";
 
-runBenchCli(process.argv.slice(2), {
-  out: (t) => process.stdout.write(t),
-  err: process.stderr,
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`ksm-bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 70;
-  },
+runAsProcess("ksm-bench", () =>
+  runBenchCli(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    // the progress bar redraws with ANSI escapes only on a terminal without NO_COLOR
+    err: {
+      isTTY: useAnsi(process.stderr),
+      columns: process.stderr.columns,
+      write: (t: string) => process.stderr.write(t),
+    },
+  }),
 );

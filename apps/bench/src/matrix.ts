@@ -22,6 +22,8 @@ export interface MatrixPlan {
   readonly seeds?: readonly number[];
   /** Parameter overrides per workload. */
   readonly params?: Readonly<Record<string, WorkloadParams>>;
+  /** Plugin specs (ksm-sim's --plugin) every cell loads; the listing must include their variants. */
+  readonly plugins?: readonly string[];
 }
 
 /**
@@ -46,7 +48,9 @@ export function policyChoices(
       );
   const seen = new Set<string>();
   const out: Record<string, string>[] = [];
-  const add = (c: Record<string, string>) => {
+  // a choice equal to the profile's default on an axis is the same run as leaving it out
+  const add = (choice: Record<string, string>) => {
+    const c = Object.fromEntries(Object.entries(choice).filter(([a, v]) => defaults[a] !== v));
     const k = JSON.stringify(Object.entries(c).sort());
     if (!seen.has(k)) {
       seen.add(k);
@@ -59,9 +63,7 @@ export function policyChoices(
     for (const a of axes)
       combos = combos.flatMap((c) => listing.policies[a]!.map((v) => ({ ...c, [a]: v.name })));
     combos.forEach(add);
-  } else
-    for (const a of axes)
-      for (const v of listing.policies[a]!) if (defaults[a] !== v.name) add({ [a]: v.name });
+  } else for (const a of axes) for (const v of listing.policies[a]!) add({ [a]: v.name });
   return out;
 }
 
@@ -80,7 +82,8 @@ export function planMatrix(listing: PolicyListing, plan: MatrixPlan = {}): CellS
       for (const profile of profiles)
         for (const policies of choices.get(profile)!) {
           const params = plan.params?.[workload];
-          cells.push({ workload, seed, profile, policies, ...(params ? { params } : {}) });
+          const plugins = plan.plugins?.length ? { plugins: plan.plugins } : {};
+          cells.push({ workload, seed, profile, policies, ...(params ? { params } : {}), ...plugins });
         }
   return cells.sort((a, b) => (cellKey(a) < cellKey(b) ? -1 : cellKey(a) > cellKey(b) ? 1 : 0));
 }

@@ -1,10 +1,23 @@
+import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { buildSimulation, firstDifference, listPolicies, simulate, validateKnob } from "@ksm/ksm-sim";
+import type { KsmPlugin } from "@ksm/contracts";
+import {
+  buildSimulation,
+  findProfile,
+  firstDifference,
+  listPolicies,
+  loadPlugins,
+  PolicyError,
+  packageVersion,
+  simulate,
+  validateKnob,
+} from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
+import { type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
-import { oracleUnavailable, REPO_ROOT, runOracle } from "./kernel/oracle.js";
+import { oracleUnavailable, runOracle } from "./kernel/oracle.js";
 import { machineInfo } from "./machine.js";
 import { DEFAULT_SEEDS, planMatrix, runMatrix } from "./matrix.js";
 import { Progress, type ProgressStream } from "./progress.js";
@@ -27,7 +40,7 @@ Usage (from the repository root, after pnpm build):
   node apps/bench/dist/cli.js calibrate [--sizes 65536,131072] [--scans 8]
   node apps/bench/dist/cli.js scenario WORKLOAD [--seed N] [--param k=v]...
   node apps/bench/dist/cli.js check WORKLOAD [--seed N] [--param k=v]...
-  node apps/bench/dist/cli.js list
+  node apps/bench/dist/cli.js list [--plugin SPEC]...
 
 matrix: profiles x policies x workloads x seeds on the simulator, on worker threads.
   --workloads a,b     default: ${MATRIX_WORKLOADS.join(", ")}
@@ -36,9 +49,11 @@ matrix: profiles x policies x workloads x seeds on the simulator, on worker thre
   --axes a,b          policy axes to vary (default: every axis)
   --cross             every combination of the axes' variants (default: one axis at a time)
   --param [workload.]name=value   override a workload parameter (repeatable)
+  --plugin SPEC       add a plugin's variants (and profiles) to the axes, as ksm-sim --plugin
+                      (a path or an installed package name; repeatable)
   --workers N         worker threads (default: os.availableParallelism(); 0: this thread)
   --calibration FILE  cost model (default apps/bench/calibration.json; "none" for no estimate)
-  --out DIR           default bench-results/matrix
+  --out DIR           default bench-results/matrix (in the working directory)
 speed:     speed-dup-1024 on the kernel oracle (root) and on the simulator, side by side.
 scale:     16 guests x 262,144 pages on the simulator (time, peak RSS, metadata per page,
            counters against the kernel's rules), and 16 x 4,096 on the kernel oracle too.
@@ -79,13 +94,17 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
     io.out(`${HELP}\n`);
     return 0;
   }
+  if (command === "--version" || command === "-V") {
+    io.out(`ksm-bench ${packageVersion(import.meta.url)}\n`);
+    return 0;
+  }
   const commandLine = `node apps/bench/dist/cli.js ${argv.join(" ")}`.trim();
   switch (command) {
     case "matrix":
       return matrix(
         parseArgs(
           rest,
-          ["workloads", "seeds", "profiles", "axes", "param", "workers", "calibration", "out"],
+          ["workloads", "seeds", "profiles", "axes", "param", "plugin", "workers", "calibration", "out"],
           ["cross"],
         ),
         io,
@@ -192,7 +211,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
     case "check":
       return check(parseArgs(rest, COMMON, []), io, log);
     case "list":
-      io.out(listText());
+      io.out(listText(await pluginFlags(parseArgs(rest, ["plugin"], []))));
       return 0;
     default:
       throw new UsageError(`unknown command "${command}" (see --help)`);
@@ -204,7 +223,8 @@ function usage(message: string): never {
 }
 
 async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
-  const listing = listPolicies();
+  const loaded = await pluginFlags(a);
+  const listing = listPolicies(loaded);
   const params = paramFlags(a);
   const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
   for (const w of workloads) getWorkload(w);
@@ -223,12 +243,20 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     ...(seeds ? { seeds: parseSeeds(seeds) } : {}),
     cross: a.flags.has("cross"),
     params: perWorkload,
+    plugins: a.flags.get("plugin") ?? [],
   });
+  for (const note of ignoredKnobNotes(cells, loaded)) io.err.write(`ksm-bench: note: ${note}\n`);
   const calArg = flag(a, "calibration");
+  if (calArg !== undefined && calArg !== "none" && !existsSync(resolve(calArg)))
+    throw new UsageError(
+      `--calibration ${calArg}: no such file; give a calibration.json, or "none" for no estimate`,
+    );
   const calibration: Calibration | null =
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
   const workers = intFlag(a, "workers", availableParallelism());
-  const out = resolve(flag(a, "out") ?? resolve(REPO_ROOT, "bench-results/matrix"));
+  if (workers < 0) throw new UsageError(`--workers must be 0 (this thread) or more, got ${workers}`);
+  // relative to the working directory (the repository root for pnpm bench), never to where the package is installed
+  const out = resolve(flag(a, "out") ?? "bench-results/matrix");
   io.err.write(`ksm-bench: ${cells.length} cells on ${workers} worker threads\n`);
   const progress = new Progress(cells.length, io.err, "matrix");
   const t0 = performance.now();
@@ -258,6 +286,37 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
   const failed = results.filter((r) => r.error).length;
   if (failed) io.err.write(`ksm-bench: ${failed} cells failed (see summary.md)\n`);
   return failed ? 1 : 0;
+}
+
+/** The plugins of the --plugin flags, loaded (a bad one: a usage error). */
+async function pluginFlags(a: Args): Promise<KsmPlugin[]> {
+  try {
+    return await loadPlugins(a.flags.get("plugin") ?? []);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** One line per profile that lacks knobs the cells' workloads set: which knobs, in which workloads. */
+function ignoredKnobNotes(cells: readonly CellSpec[], plugins: readonly KsmPlugin[]): string[] {
+  const byProfile = new Map<string, { knobs: Set<string>; workloads: Set<string> }>();
+  const seen = new Set<string>();
+  for (const c of cells) {
+    const key = `${c.profile}|${c.workload}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const { ignoredKnobs } = cellScenario(c, findProfile(c.profile, plugins));
+    if (!ignoredKnobs.length) continue;
+    const entry = byProfile.get(c.profile) ?? { knobs: new Set(), workloads: new Set() };
+    for (const k of ignoredKnobs) entry.knobs.add(k);
+    entry.workloads.add(c.workload);
+    byProfile.set(c.profile, entry);
+  }
+  return [...byProfile].map(
+    ([p, e]) =>
+      `${p} has no ${[...e.knobs].sort().join(", ")}; ignored where ${[...e.workloads].join(", ")} set them`,
+  );
 }
 
 async function check(a: Args, io: BenchIo, log: (l: string) => void): Promise<number> {
@@ -372,13 +431,13 @@ function calibrationText(c: Calibration): string {
   )}`;
 }
 
-function listText(): string {
+function listText(loaded: readonly KsmPlugin[]): string {
   const lines = ["Workloads (parameters with defaults):"];
   for (const w of WORKLOADS) {
     lines.push(`  ${w.name}: ${w.description}`);
     for (const [k, v] of Object.entries(w.defaults)) lines.push(`      ${k} = ${v}  ${w.docs[k] ?? ""}`);
   }
-  const l = listPolicies();
+  const l = listPolicies(loaded);
   lines.push("Profiles:", ...l.profiles.map((p) => `  ${p.name}: ${p.description}`), "Policies:");
   for (const [axis, vs] of Object.entries(l.policies))
     for (const v of vs) lines.push(`  ${axis}=${v.name}: ${v.description}`);

@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { describe, expect, it } from "vitest";
@@ -19,12 +22,27 @@ async function cli(...argv: string[]) {
   return { code, out, err };
 }
 
+/** A one-workload, one-seed matrix of tiny cells in this thread, written to a fresh directory. */
+async function smallMatrix(...flags: string[]) {
+  const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
+  const small = ["--workloads", "zero-heavy", "--param", "pages=64", "--param", "scans=2", "--seeds", "1"];
+  const r = await cli("matrix", ...small, ...flags, "--workers", "0", "--calibration", "none", "--out", out);
+  return { r, out };
+}
+
 describe("ksm-bench CLI", () => {
   it("prints help and the workloads", async () => {
     expect((await cli("--help")).out).toContain("matrix");
     const list = await cli("list");
     expect(list.out).toContain("vm-consolidation");
     expect(list.out).toContain("checksum=xxhash");
+    const withPlugin = await cli(
+      "list",
+      "--plugin",
+      resolve(import.meta.dirname, "../../ksm-sim/test/fixtures/sum-plugin.mjs"),
+    );
+    expect(withPlugin.out).toContain("checksum=sum8");
+    expect(list.out).not.toContain("checksum=sum8");
   });
 
   it("prints a workload's scenario, with parameters", async () => {
@@ -40,6 +58,16 @@ describe("ksm-bench CLI", () => {
     [["matrix", "--bogus"], /unknown flag --bogus/],
     [["scenario", "zero-heavy", "--param", "x"], /bad --param/],
     [["scenario", "zero-heavy", "--param", "nope=1"], /no parameter "nope"/],
+    [["matrix", "--seeds", "3-1"], /bad seed range "3-1"/],
+    [["matrix", "--workers", "-1"], /--workers must be 0/],
+    [
+      ["matrix", "--calibration", "/no/such/calibration.json"],
+      /--calibration \/no\/such\/calibration\.json: no such file/,
+    ],
+    [["matrix", "--axes", "colour"], /unknown policy axis "colour"/],
+    [["matrix", "--profiles", "linux-9.9"], /unknown profile "linux-9.9"/],
+    [["matrix", "--param", "nope=1"], /no parameter "nope"/],
+    [["matrix", "--plugin", "./no-such-plugin.mjs"], /--plugin \.\/no-such-plugin\.mjs: no such file/],
   ])("rejects %j with exit code 2", async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
@@ -49,5 +77,73 @@ describe("ksm-bench CLI", () => {
   it("parses seed lists", () => {
     expect(parseSeeds("1-3,7")).toEqual([1, 2, 3, 7]);
     expect(() => parseSeeds("x")).toThrow(/bad seed list/);
+  });
+
+  it("runs a plugin's variants in the matrix like built-in ones", async () => {
+    const plugin = resolve(import.meta.dirname, "../../ksm-sim/test/fixtures/sum-plugin.mjs");
+    const { r, out } = await smallMatrix(
+      "--profiles",
+      "linux-6.18",
+      "--axes",
+      "checksum",
+      "--plugin",
+      plugin,
+    );
+    expect(r.code).toBe(0);
+    const { cells } = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+    const variants = (cells as { variant: string; error: string | null }[]).map((c) => c.variant);
+    expect(variants).toContain("checksum=sum8");
+    // the profile's own default (xxhash) is the "default" cell, not run twice
+    expect(variants).not.toContain("checksum=xxhash");
+    expect((cells as { error: string | null }[]).every((c) => c.error === null)).toBe(true);
+  });
+
+  it("says once per profile which knobs it lacks and ignores, by name", async () => {
+    const { r } = await smallMatrix("--profiles", "linux-2.6.32", "--axes", "reclaim");
+    expect(r.code).toBe(0);
+    const notes = r.err.split("\n").filter((l) => l.includes("note:"));
+    expect(notes).toEqual([
+      "ksm-bench: note: linux-2.6.32 has no stable_node_chains_prune_millisecs, use_zero_pages; ignored where zero-heavy set them",
+    ]);
+  });
+
+  it("validates every argument before any cell runs", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "ksm-bench-")), "m");
+    const r = await cli("matrix", "--seeds", "1", "--policy-typo", "x", "--out", out);
+    expect(r.code).toBe(2);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe("the cost model and each checksum's own cost", () => {
+  it("tells xxhash, jhash2, crc32c and a 64-byte sampled checksum apart", async () => {
+    const { runCell } = await import("../src/index.js");
+    const plugin = resolve(import.meta.dirname, "../../ksm-sim/test/fixtures/sampled-cost-plugin.mjs");
+    const model = { features: ["bytes_hashed" as const], nsPer: { bytes_hashed: 0.136 } };
+    const est = async (checksum: string) => {
+      const r = await runCell(
+        {
+          workload: "cal-unique",
+          params: { pages: 256, scans: 2 },
+          seed: 1,
+          profile: "linux-6.18",
+          policies: { checksum },
+          plugins: [plugin],
+        },
+        model,
+      );
+      expect(r.error).toBeNull();
+      return r.estKsmdSeconds!;
+    };
+    const [sampled, xxhash, jhash2, crc32c] = [
+      await est("sampled64"),
+      await est("xxhash"),
+      await est("jhash2"),
+      await est("crc32c"),
+    ];
+    // 64 bytes at 2 ns against 4096 at xxhash's 0.249: about an eighth
+    expect(sampled).toBeLessThan(xxhash / 5);
+    expect(xxhash).toBeLessThan(jhash2);
+    expect(jhash2).toBeLessThan(crc32c);
   });
 });

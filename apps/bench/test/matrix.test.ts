@@ -187,5 +187,12 @@ describe("profile defaults", () => {
       profiles: [{ name: "p1", description: "", policies: { checksum: "xxhash", tree: "rbtree" } }],
     };
     expect(policyChoices(withDefaults, {}, "p1")).toEqual([{}, { checksum: "jhash2" }, { tree: "skiplist" }]);
+    // crossed, every combination holding a default is the cell without it: 4 distinct runs, not 5
+    expect(policyChoices(withDefaults, { cross: true }, "p1")).toEqual([
+      {},
+      { tree: "skiplist" },
+      { checksum: "jhash2" },
+      { checksum: "jhash2", tree: "skiplist" },
+    ]);
   });
 });

@@ -1,17 +1,10 @@
 #!/usr/bin/env node
+import { runAsProcess } from "./process.js";
 import { runCli } from "./run-cli.js";
 
-runCli(process.argv.slice(2), {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(
-      `ksm-sim: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exitCode = 70;
-  },
+runAsProcess("ksm-sim", () =>
+  runCli(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  }),
 );

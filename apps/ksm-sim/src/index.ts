@@ -1,4 +1,7 @@
 export { firstDifference } from "./compare.js";
+export { loadPlugin, loadPlugins } from "./load-plugin.js";
+export { ignoredKnobsNote, type PreparedScenario, prepareScenario } from "./prepare.js";
+export { packageVersion, runAsProcess, useAnsi } from "./process.js";
 export {
   REPORTED_COUNTERS,
   type ReportRecord,
@@ -7,6 +10,7 @@ export {
   type VerifyRecord,
 } from "./records.js";
 export {
+  BUILTIN_PLUGINS,
   type BuiltSimulation,
   buildSimulation,
   findProfile,
@@ -14,6 +18,8 @@ export {
   type PolicyChoice,
   PolicyError,
   type PolicyListing,
+  type ProfileListing,
+  type VariantListing,
 } from "./registry.js";
 export { type CliIo, runCli } from "./run-cli.js";
 export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";

@@ -1,37 +1,57 @@
 import { readFileSync } from "node:fs";
-import { parseScenario, ScenarioError } from "@ksm/scenario";
+import { dirname, resolve } from "node:path";
+import { describeParam, type KsmPlugin } from "@ksm/contracts";
+import { ScenarioError } from "@ksm/scenario";
+import { loadPlugin, loadPlugins } from "./load-plugin.js";
+import { ignoredKnobsNote, prepareScenario } from "./prepare.js";
+import { packageVersion } from "./process.js";
 import { type SimRecord, toJsonLine } from "./records.js";
-import { buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
-import { StepError, simulate, validateKnob } from "./simulate.js";
+import { BUILTIN_PLUGINS, buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
+import { StepError, simulate } from "./simulate.js";
 import { formatRecord } from "./table.js";
+
+/** Where the scenario format is specified, for readers without the repository. */
+const SCENARIO_SPEC = "https://github.com/ksm-sim/ksm-sim/tree/main/packages/scenario#readme";
 
 const HELP = `ksm-sim: simulate Linux 6.18 KSM (kernel samepage merging)
 
 Usage:
-  ksm-sim run FILE [--jsonl] [--profile NAME] [--policy AXIS=NAME]...
+  ksm-sim run FILE [--jsonl] [--profile NAME] [--policy AXIS=NAME[:k=v,...]]... [--plugin SPEC]...
                                 run a scenario (format v1) and print its reports
-  ksm-sim policies [--json]     list kernel profiles and policy variants
+  ksm-sim policies [--json] [--plugin SPEC]...
+                                list kernel profiles and policy variants (with parameters)
   ksm-sim --help                this text
+  ksm-sim --version             the version
 
 run:
-  FILE                a scenario JSON file (format: packages/scenario/README.md)
+  FILE                a scenario JSON file, or - to read it from standard input. The
+                      format (v1 and the simulator's extensions) is specified in
+                      packages/scenario/README.md (${SCENARIO_SPEC})
   --jsonl             one JSON record per line, exactly as the kernel oracle prints
                       them (plus a "cost" object); without it, a table per report
   --profile NAME      kernel era (default linux-6.18; see "ksm-sim policies")
-  --policy AXIS=NAME  a variant for one axis: checksum, tree, scan, reclaim (repeatable);
+  --policy AXIS=NAME[:key=value,...]
+                      a variant for one axis: checksum, tree, scan, reclaim (repeatable),
+                      with parameters (e.g. tree=skiplist:seed=7; see "ksm-sim policies");
                       flags win over the scenario's "profile" and "policies"
+  --plugin SPEC       load policy variants and profiles from a plugin: a path (./p.js, a
+                      package directory) or an installed package name (repeatable; adds to
+                      the scenario's "plugins"). Writing one: docs/plugins.md
 
 Exit codes: 0 ok; 1 a step failed as the kernel would fail it (a knob write refused with
 EBUSY, pages that lost their content); 2 bad input (an unreadable or invalid scenario,
-an unknown flag), with a message naming the JSON path or the flag.`;
+an unknown flag), with a message naming the JSON path or the flag. The output has no
+colours or other escapes. A closed pipe (ksm-sim run FILE | head) ends it quietly.`;
 
 /** A usage or input error: printed as one paragraph, exit code 2. */
 class UsageError extends Error {}
 
-/** Where the CLI writes. */
+/** Where the CLI writes, and where `run -` reads the scenario from. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** All of standard input (default: the process's, read to its end). */
+  stdin?(): string;
 }
 
 /**
@@ -55,6 +75,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     io.out(`${HELP}\n`);
     return 0;
   }
+  if (argv[0] === "--version" || argv[0] === "-V") {
+    io.out(`ksm-sim ${packageVersion(import.meta.url)}\n`);
+    return 0;
+  }
   const [command, ...rest] = argv;
   if (command === "policies") return policies(rest, io);
   if (command !== "run")
@@ -62,48 +86,105 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   let file: string | undefined;
   let jsonl = false;
   let profile: string | undefined;
+  const pluginSpecs: string[] = [];
   const chosen: Record<string, string> = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === "--jsonl") jsonl = true;
-    else if (arg === "--profile" || arg === "--policy") {
-      const value = rest[++i];
-      if (value === undefined || value.startsWith("--"))
-        throw new UsageError(`${arg} needs a value (see ksm-sim --help)`);
+    else if (arg === "--profile" || arg === "--policy" || arg === "--plugin") {
+      const value = flagValue(rest, i++);
       if (arg === "--profile") profile = value;
+      else if (arg === "--plugin") pluginSpecs.push(value);
       else {
-        const m = /^([a-z]+)=([a-z0-9.-]+)$/.exec(value);
-        if (!m) throw new UsageError(`--policy takes AXIS=NAME (e.g. --policy tree=avl); got "${value}"`);
+        const m = /^([a-z]+)=(.+)$/.exec(value);
+        if (!m)
+          throw new UsageError(
+            `--policy takes AXIS=NAME or AXIS=NAME:key=value,… (e.g. --policy tree=skiplist:seed=7); got "${value}"`,
+          );
         chosen[m[1]!] = m[2]!;
       }
-    } else if (arg.startsWith("-"))
-      throw new UsageError(`unknown flag "${arg}" for "run"; expected --jsonl, --profile or --policy`);
+    } else if (arg.startsWith("-") && arg !== "-")
+      throw new UsageError(
+        `unknown flag "${arg}" for "run"; expected --jsonl, --profile, --policy or --plugin`,
+      );
     else if (file === undefined) file = arg;
     else throw new UsageError(`"run" takes one scenario file; got a second one, "${arg}"`);
   }
   if (file === undefined) throw new UsageError(`"run" needs a scenario file: ksm-sim run FILE [--jsonl]`);
-  const scenario = load(file, profile);
+  const json = readScenario(file, io);
+  const plugins = await policyStep(async () => [
+    ...(await loadPlugins(pluginSpecs)),
+    ...(await scenarioPlugins(json, file)),
+  ]);
+  const prepared = load(file, json, profile, plugins);
+  const { scenario } = prepared;
   const chosenProfile = profile ?? scenario.profile;
-  const choice = {
-    ...(chosenProfile === undefined ? {} : { profile: chosenProfile }),
-    policies: { ...scenario.policies, ...chosen },
-  };
-  let sim: Awaited<ReturnType<typeof buildSimulation>>;
+  const from = (axis: string) =>
+    Object.hasOwn(chosen, axis) ? `--policy ${axis}=${chosen[axis]}` : `${file} at $.policies.${axis}`;
+  const sim = await policyStep(
+    () =>
+      buildSimulation({
+        ...(chosenProfile === undefined ? {} : { profile: chosenProfile }),
+        policies: { ...scenario.policies, ...chosen },
+        plugins,
+      }),
+    from,
+  );
+  const note = ignoredKnobsNote(sim.profile, prepared);
+  if (note) io.err(`ksm-sim: note: ${note}\n`);
+  const emit = (r: SimRecord) => io.out(`${jsonl ? toJsonLine(r) : formatRecord(r)}\n`);
   try {
-    sim = await buildSimulation(choice);
+    for (const record of simulate(scenario, sim)) emit(record);
   } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(e.message);
+    // name the step as the file numbers it, whatever settings were taken out
+    if (e instanceof StepError && prepared.stepInFile(e.stepIndex) !== e.stepIndex)
+      throw new StepError(prepared.stepInFile(e.stepIndex), e.message.replace(/^step \d+: /, ""));
     throw e;
   }
-  const emit = (r: SimRecord) => io.out(`${jsonl ? toJsonLine(r) : formatRecord(r)}\n`);
-  for (const record of simulate(scenario, sim)) emit(record);
   return 0;
 }
 
-function policies(args: string[], io: CliIo): number {
-  for (const a of args)
-    if (a !== "--json") throw new UsageError(`unknown flag "${a}" for "policies"; expected --json`);
-  const list = listPolicies();
+/** The value after flag `args[i]`, or a usage error. */
+function flagValue(args: readonly string[], i: number): string {
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith("--"))
+    throw new UsageError(`${args[i]} needs a value (see ksm-sim --help)`);
+  return value;
+}
+
+/**
+ * Runs a step that resolves profiles, policies or plugins, turning a {@link PolicyError}
+ * into a usage error; `from(axis)` says where a bad axis's choice came from.
+ */
+async function policyStep<T>(step: () => T | Promise<T>, from?: (axis: string) => string): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof PolicyError)
+      throw new UsageError(e.axis && from ? `${from(e.axis)}: ${e.message}` : e.message);
+    throw e;
+  }
+}
+
+/** The plugins a scenario names in "plugins" (paths relative to its file), before it is validated. */
+async function scenarioPlugins(json: unknown, file: string) {
+  const specs = (json as { plugins?: unknown } | null)?.plugins;
+  if (!Array.isArray(specs)) return [];
+  const out = [];
+  for (const [i, spec] of specs.entries())
+    if (typeof spec === "string")
+      out.push(await loadPlugin(spec, dirname(resolve(file)), `${file} at $.plugins[${i}]`));
+  return out;
+}
+
+async function policies(args: string[], io: CliIo): Promise<number> {
+  const specs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--plugin") specs.push(flagValue(args, i++));
+    else if (args[i] !== "--json")
+      throw new UsageError(`unknown flag "${args[i]}" for "policies"; expected --json or --plugin`);
+  }
+  const list = listPolicies(await policyStep(() => loadPlugins(specs)));
   if (args.includes("--json")) {
     const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name);
     const byAxis = Object.fromEntries(Object.entries(list.policies).map(([axis, vs]) => [axis, names(vs)]));
@@ -113,35 +194,43 @@ function policies(args: string[], io: CliIo): number {
   const lines = ["profiles:", ...list.profiles.map((p) => `  ${p.name.padEnd(14)} ${p.description}`)];
   for (const [axis, vs] of Object.entries(list.policies)) {
     lines.push(`${axis}:`);
-    for (const v of vs) lines.push(`  ${v.name.padEnd(14)} ${v.description}`);
+    for (const v of vs) {
+      const origin = BUILTIN_PLUGINS.some((p) => p.name === v.plugin) ? "" : ` [${v.plugin}]`;
+      lines.push(`  ${v.name.padEnd(14)} ${v.description}${origin}`);
+      for (const [name, spec] of Object.entries(v.params ?? {}))
+        lines.push(`  ${"".padEnd(14)}   :${describeParam(name, spec)} ${spec.description}`);
+    }
   }
   io.out(`${lines.join("\n")}\n`);
   return 0;
 }
 
-function load(file: string, profileFlag: string | undefined) {
+/** The scenario file's JSON (bad input: a usage error naming the file). */
+function readScenario(file: string, io: CliIo): unknown {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = file === "-" ? (io.stdin?.() ?? readFileSync(0, "utf8")) : readFileSync(file, "utf8");
   } catch (e) {
     throw new UsageError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+function load(file: string, json: unknown, profileFlag: string | undefined, plugins: readonly KsmPlugin[]) {
   const named = profileFlag ?? (json as { profile?: unknown } | null)?.profile;
   let profile: ReturnType<typeof findProfile>;
   try {
-    profile = findProfile(typeof named === "string" ? named : undefined);
+    profile = findProfile(typeof named === "string" ? named : undefined, plugins);
   } catch (e) {
     if (e instanceof PolicyError) throw new UsageError(e.message);
     throw e;
   }
   try {
-    return parseScenario(json, (n, v) => validateKnob(n, v, profile));
+    return prepareScenario(json, profile);
   } catch (e) {
     if (e instanceof ScenarioError)
       throw new UsageError(`${file}: invalid scenario ${e.message}. Nothing was run.`);

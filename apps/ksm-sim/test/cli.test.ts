@@ -2,23 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../src/index.js";
+import { cli } from "./helpers.js";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../../examples");
-
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
 
 function scenarioFile(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "ksm-sim-"));
@@ -113,12 +99,80 @@ describe("ksm-sim CLI", () => {
 });
 
 describe("ksm-sim CLI: profiles, policies and the swap steps", () => {
-  it("refuses a knob the chosen profile does not have", async () => {
-    const file = scenarioFile({ knobs: { use_zero_pages: 1 }, processes: [{ name: "p", regions: [] }] });
-    const r = await cli("run", file, "--profile", "linux-2.6.32");
+  it("ignores, saying so once by name, the knobs the chosen profile does not have", async () => {
+    const file = scenarioFile({
+      knobs: { use_zero_pages: 1, smart_scan: 0, pages_to_scan: 100 },
+      processes: [{ name: "p", regions: [{ name: "r", pages: 4, fill: [{ content: { pattern: 1 } }] }] }],
+      steps: [
+        { op: "knob", name: "smart_scan", value: 1 },
+        { op: "scan", fullScans: 2 },
+        { op: "report" },
+        { op: "knob", name: "max_page_sharing", value: 3 },
+      ],
+    });
+    const r = await cli("run", file, "--profile", "linux-2.6.32", "--jsonl");
+    expect(r.err).toBe(
+      "ksm-sim: note: linux-2.6.32 has no max_page_sharing, smart_scan, use_zero_pages knobs; ignored the scenario's settings at $.knobs.use_zero_pages, $.knobs.smart_scan, $.steps[0], $.steps[3]\n",
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out.trim()).counters.pages_sharing).toBe(3);
+    // a profile that has max_page_sharing refuses the write (EBUSY): the step is named by
+    // its index in the file, not in what was left to run
+    const nosmart = await cli(
+      "run",
+      file,
+      "--plugin",
+      resolve(import.meta.dirname, "fixtures/sum-plugin.mjs"),
+      "--profile",
+      "linux-6.18-nosmart",
+    );
+    expect(nosmart.code).toBe(1);
+    expect(nosmart.err).toContain(
+      "note: linux-6.18-nosmart has no smart_scan knob; ignored the scenario's settings at $.knobs.smart_scan, $.steps[0]",
+    );
+    expect(nosmart.err).toMatch(/step 3: writing 3 to max_page_sharing failed with EBUSY/);
+    const now = await cli("run", file);
+    expect(now.err).toMatch(/^ksm-sim: step 3: writing 3 to max_page_sharing failed with EBUSY\n$/);
+  });
+
+  it("refuses a string where a knob takes a number, naming its JSON path", async () => {
+    const r = await cli(
+      "run",
+      scenarioFile({ knobs: { pages_to_scan: "100" }, processes: [{ name: "p", regions: [] }] }),
+    );
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/\$\.knobs\.use_zero_pages: expected a knob linux-2\.6\.32 has/);
-    expect((await cli("run", file)).code).toBe(0);
+    expect(r.err).toContain(
+      '$.knobs.pages_to_scan: expected a JSON number for pages_to_scan, not a string, got "100"',
+    );
+    const step = await cli(
+      "run",
+      scenarioFile({
+        processes: [{ name: "p", regions: [] }],
+        steps: [{ op: "knob", name: "run", value: "1" }],
+      }),
+    );
+    expect(step.code).toBe(2);
+    expect(step.err).toContain("$.steps[0].value");
+  });
+
+  it.each([
+    "chains",
+    "lifecycle",
+    "near-duplicates",
+    "smart-scan",
+    "two-vms",
+    "unmerge-all",
+    "volatile",
+    "zero-pages",
+  ])("runs examples/%s.json on linux-2.6.32", async (name) => {
+    const r = await cli("run", join(EXAMPLES, `${name}.json`), "--profile", "linux-2.6.32", "--jsonl");
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split("\n").length).toBeGreaterThan(0);
+    for (const rec of r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l)))
+      if (rec.verify) expect(rec.verify.badPages).toBe(0);
   });
 
   it("rejects an unknown policy naming the valid ones", async () => {

@@ -180,6 +180,34 @@ describe("scan policies", () => {
     expect(adaptive.cost.pages_scanned).toBe(40 * 64 + 8 * 256);
   });
 
+  it("a scan policy without skipPage keeps the knob's smart scan; linear and adaptive replace it", async () => {
+    const scenario = (smart_scan: number) =>
+      parseScenario(
+        {
+          knobs: { smart_scan },
+          processes: ["a", "b"].map((name) => ({
+            name,
+            regions: [{ name: "r", pages: 50, fill: [{ content: "unique" }] }],
+          })),
+          steps: [{ op: "scan", fullScans: 20 }, { op: "report" }],
+        },
+        validateKnob,
+      );
+    const scanned = async (smart: number, scan?: string) =>
+      [...simulate(scenario(smart), await buildSimulation(scan ? { policies: { scan } } : {}))]
+        .filter(isReport)
+        .at(-1)!.cost.pages_scanned;
+    const all = 20 * 100;
+    expect(await scanned(0)).toBe(all);
+    const smart = await scanned(1);
+    expect(smart).toBeLessThan(all / 2);
+    // random only reorders the mm list: the knob's smart scan still skips the same pages
+    expect(await scanned(1, "random")).toBe(smart);
+    expect(await scanned(0, "random")).toBe(all);
+    expect(await scanned(1, "linear")).toBe(all);
+    expect(await scanned(0, "smart")).toBe(smart);
+  });
+
   it("random orders the mms differently from scan to scan and still merges everything", async () => {
     const procs = Array.from({ length: 6 }, (_, i) => ({
       name: `p${i}`,

@@ -13,4 +13,17 @@ export interface ChecksumPolicy {
    * and every page is treated as stable from its first visit.
    */
   readonly constant?: boolean;
+  /**
+   * What one checksum costs, measured by the policy's package benchmark: the bytes of the
+   * page it reads, and nanoseconds per byte read (Node 20 on the project's machine). The
+   * bench's cost model scales the calibrated kernel's hashing cost by it, so variants that
+   * read less, or hash faster, cost less. Absent: as xxhash.
+   */
+  readonly cost?: ChecksumCost;
+}
+
+/** See {@link ChecksumPolicy.cost}. */
+export interface ChecksumCost {
+  readonly bytesRead: number;
+  readonly nsPerByte: number;
 }

@@ -10,6 +10,10 @@ export interface PageVisit {
  * The order and pace of ksmd's scan. The cursor always walks the mm list and each mm's
  * VMAs in address order (the rmap_item lists depend on it); a policy decides the order of
  * the mm list at each full scan, which VMAs to pass over, and which pages to skip.
+ *
+ * Each hook a policy leaves out keeps the kernel's behaviour: without `skipPage`, pages are
+ * skipped by the kernel's smart scan when the `smart_scan` knob is 1 (in profiles that have
+ * it); with `skipPage`, the policy alone decides (`linear` never skips, whatever the knob).
  */
 export interface ScanPolicy {
   /** Name, as the CLI spells it. */
@@ -18,10 +22,11 @@ export interface ScanPolicy {
   startFullScan?(seqnr: number, mms: number[]): void;
   /** Whether to pass over a whole VMA in this full scan. */
   skipVma?(mm: number, vmaStart: number, seqnr: number): boolean;
-  /** Whether to skip a page this time (smart scan). `age` and `skips` are the item's counters, updated in place. */
+  /**
+   * Whether to skip a page this time, instead of the kernel's smart scan. `age` and
+   * `remainingSkips` are the item's counters, updated in place.
+   */
   skipPage?(visit: PageVisit, state: SkipState): boolean;
-  /** After a VMA was scanned: how many of its pages merged and how many were volatile this time. */
-  vmaScanned?(mm: number, vmaStart: number, merged: number, volatile: number, seqnr: number): void;
 }
 
 /** The smart-scan counters of an rmap_item (`age`, `remaining_skips`), mutable by the policy. */

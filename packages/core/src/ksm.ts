@@ -10,6 +10,7 @@ import {
   RESTART,
   type ScanPolicy,
   type SkipState,
+  smartScanSkip,
   zeroCost,
 } from "@ksm/contracts";
 import {
@@ -569,43 +570,40 @@ export class Ksm implements KsmHooks {
   }
 
   private readonly skipState: SkipState = { age: 0, remainingSkips: 0 };
+  /** The visit handed to a skip rule, reused (rules must not keep it). */
+  private readonly skipVisit = { item: 0, ksm: false };
 
   /** Whether the scan passes over this page this time: the policy's say, or the kernel's smart scan. */
   private shouldSkipRmapItem(pfn: Pfn, item: number): boolean {
     const policy = this.scanPolicy;
-    if (policy?.skipPage) {
-      const it = this.items;
-      const st = this.skipState;
-      st.age = it.age[item]!;
-      st.remainingSkips = it.remainingSkips[item]!;
-      const skip = policy.skipPage({ item, ksm: this.machine.frames.isKsm(pfn) }, st);
-      it.age[item] = st.age;
-      it.remainingSkips[item] = st.remainingSkips;
-      if (skip) {
-        this.pagesSkipped++;
-        this.removeRmapItemFromTree(item);
-      }
-      return skip;
-    }
-    if (policy || !this.knobs.smart_scan || !this.profile.behaviour.smartScan) return false;
-    return this.smartScanSkip(pfn, item);
+    if (policy?.skipPage) return this.skipWith(policy.skipPage, policy, pfn, item);
+    // a policy without skipPage leaves page skipping to the kernel's smart scan (the knob)
+    if (!this.knobs.smart_scan || !this.profile.behaviour.smartScan) return false;
+    return this.skipWith(smartScanSkip, undefined, pfn, item);
   }
 
-  /** Smart scan (`should_skip_rmap_item`): pages that keep failing are visited less often. */
-  private smartScanSkip(pfn: Pfn, item: number): boolean {
-    if (this.machine.frames.isKsm(pfn)) return false;
+  /** Runs a skip rule on the item's smart-scan counters; a skipped item leaves the unstable tree. */
+  private skipWith(
+    rule: NonNullable<ScanPolicy["skipPage"]>,
+    self: ScanPolicy | undefined,
+    pfn: Pfn,
+    item: number,
+  ): boolean {
     const it = this.items;
-    const age = it.age[item]!;
-    if (age !== 255) it.age[item] = age + 1;
-    if (age < 3) return false;
-    if (it.remainingSkips[item] === 0) {
-      it.remainingSkips[item] = age <= 3 ? 1 : age <= 5 ? 2 : age <= 8 ? 4 : 8;
-      return false;
+    const st = this.skipState;
+    const visit = this.skipVisit;
+    st.age = it.age[item]!;
+    st.remainingSkips = it.remainingSkips[item]!;
+    visit.item = item;
+    visit.ksm = this.machine.frames.isKsm(pfn);
+    const skip = rule.call(self, visit, st);
+    it.age[item] = st.age;
+    it.remainingSkips[item] = st.remainingSkips;
+    if (skip) {
+      this.pagesSkipped++;
+      this.removeRmapItemFromTree(item);
     }
-    this.pagesSkipped++;
-    it.remainingSkips[item]!--;
-    this.removeRmapItemFromTree(item);
-    return true;
+    return skip;
   }
 
   // ------------------------------------------------------------------ merging

@@ -1,4 +1,5 @@
 import type { ChecksumPolicy } from "@ksm/contracts";
+import { CHECKSUM_COSTS } from "./cost.js";
 
 /** CRC-32C (Castagnoli) reflected polynomial. */
 const POLY = 0x82f63b78;
@@ -51,5 +52,5 @@ export function crc32c(data: Uint8Array, crc = 0): number {
 
 /** The page checksum as CRC-32C of its 4096 bytes (not a kernel choice; see the README). */
 export function createCrc32cChecksum(): ChecksumPolicy {
-  return { name: "crc32c", checksum: (page) => crc32c(page) };
+  return { name: "crc32c", cost: CHECKSUM_COSTS.crc32c, checksum: (page) => crc32c(page) };
 }

@@ -1,4 +1,5 @@
 import type { ChecksumPolicy } from "@ksm/contracts";
+import { CHECKSUM_COSTS } from "./cost.js";
 
 /** The initval Linux's `calc_checksum` passed to `jhash2` before 5.0. */
 export const KSM_JHASH2_INITVAL = 17;
@@ -78,6 +79,7 @@ export function createJhash2Checksum(): ChecksumPolicy {
   let scratch = new Uint32Array(0);
   return {
     name: "jhash2",
+    cost: CHECKSUM_COSTS.jhash2,
     checksum(page) {
       const n = page.length >>> 2;
       if (LITTLE_ENDIAN && page.byteOffset % 4 === 0)

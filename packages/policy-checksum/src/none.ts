@@ -1,4 +1,5 @@
 import type { ChecksumPolicy } from "@ksm/contracts";
+import { CHECKSUM_COSTS } from "./cost.js";
 
 /**
  * No volatility filter: the checksum is a constant, so the core never computes it and treats
@@ -6,5 +7,5 @@ import type { ChecksumPolicy } from "@ksm/contracts";
  * No kernel works this way; VUsion-style or "merge at once" experiments do.
  */
 export function createNoChecksum(): ChecksumPolicy {
-  return { name: "none", constant: true, checksum: () => 0 };
+  return { name: "none", constant: true, cost: CHECKSUM_COSTS.none, checksum: () => 0 };
 }

@@ -1,5 +1,6 @@
 import type { ChecksumPolicy } from "@ksm/contracts";
 import xxhashWasm from "xxhash-wasm";
+import { CHECKSUM_COSTS } from "./cost.js";
 
 /**
  * The Linux 5.0+ page checksum: the low 32 bits of XXH64(page, seed 0), as `calc_checksum`
@@ -9,6 +10,7 @@ export async function createXxhashChecksum(): Promise<ChecksumPolicy> {
   const { h64Raw } = await xxhashWasm();
   return {
     name: "xxhash",
+    cost: CHECKSUM_COSTS.xxhash,
     checksum: (page) => Number(h64Raw(page, 0n) & 0xffff_ffffn),
   };
 }

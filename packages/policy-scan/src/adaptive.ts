@@ -20,8 +20,6 @@ export interface AdaptiveVmaState {
   seen: number;
   merged: number;
   volatile: number;
-  /** Whether the counts came from the core's `vmaScanned` rather than from page visits. */
-  exact: boolean;
   scanning: boolean;
   lastSeqnr: number;
 }
@@ -42,9 +40,9 @@ const PLAIN_RUN = 0x03;
  * the cursor is in; `skipPage` sees each page with whether it is a KSM page, and remembers
  * per rmap_item what it saw last (a page that turned KSM since merged; one that stopped being
  * KSM was written, a COW break; one plain for three visits running failed to merge). An
- * item's `age` (visits, as smart scan counts them) tells a fresh item from an old one. When
- * the core reports `vmaScanned` counts, those replace the inferred merged and volatile counts.
- * Pages are never skipped one by one (no smart scan).
+ * item's `age` (visits, as smart scan counts them) tells a fresh item from an old one.
+ * Pages are never skipped one by one: its `skipPage` (which only observes) replaces the
+ * kernel's smart scan, whatever the `smart_scan` knob says.
  */
 export class AdaptiveScan implements ScanPolicy {
   readonly name = "adaptive";
@@ -90,7 +88,6 @@ export class AdaptiveScan implements ScanPolicy {
         seen: 0,
         merged: 0,
         volatile: 0,
-        exact: false,
         scanning: false,
         lastSeqnr: seqnr,
       };
@@ -106,7 +103,6 @@ export class AdaptiveScan implements ScanPolicy {
     v.seen = 0;
     v.merged = 0;
     v.volatile = 0;
-    v.exact = false;
     this.current = v;
     return false;
   }
@@ -124,27 +120,15 @@ export class AdaptiveScan implements ScanPolicy {
     const v = this.current;
     if (visit.ksm) {
       this.track[item] = LAST_KSM;
-      if (v && !v.exact && !fresh && !(last & LAST_KSM)) v.merged++;
+      if (v && !fresh && !(last & LAST_KSM)) v.merged++;
     } else {
       const run = last & LAST_KSM ? 1 : Math.min(PLAIN_RUN, (last & PLAIN_RUN) + 1);
       this.track[item] = run;
       // written since it was KSM (a COW break), or plain for a third visit running
-      if (v && !v.exact && (last & LAST_KSM || run === PLAIN_RUN)) v.volatile++;
+      if (v && (last & LAST_KSM || run === PLAIN_RUN)) v.volatile++;
     }
     if (v) v.seen++;
     return false;
-  }
-
-  vmaScanned(mm: number, vmaStart: number, merged: number, volatile: number, _seqnr: number): void {
-    const v = this.vmas.get(`${mm}:${vmaStart}`);
-    if (!v?.scanning) return;
-    if (!v.exact) {
-      v.exact = true;
-      v.merged = 0;
-      v.volatile = 0;
-    }
-    v.merged += merged;
-    v.volatile += volatile;
   }
 }
 

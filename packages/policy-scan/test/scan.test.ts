@@ -5,10 +5,13 @@ import { describe, expect, it } from "vitest";
 import { adaptiveScan, linearScan, randomScan, skipAge, smartScan } from "../src/index.js";
 
 describe("linear scan", () => {
-  it("has no hooks: nothing reordered, passed over or skipped", () => {
+  it("reorders and passes over nothing, and skips no page (so smart scan never runs under it)", () => {
     const p = linearScan();
     expect(p.name).toBe("linear");
-    expect(p.startFullScan ?? p.skipVma ?? p.skipPage ?? p.vmaScanned).toBeUndefined();
+    expect(p.startFullScan ?? p.skipVma).toBeUndefined();
+    const st = { age: 200, remainingSkips: 3 };
+    expect(p.skipPage!({ item: 0, ksm: false }, st)).toBe(false);
+    expect(st).toEqual({ age: 200, remainingSkips: 3 });
   });
 });
 
@@ -135,23 +138,5 @@ describe("adaptive scan", () => {
     const v = p.vma(1, 0)!;
     expect(v.volatile).toBe(4);
     expect(v.merged).toBe(0);
-  });
-
-  it("takes the core's own counts when it reports vmaScanned", () => {
-    const p = adaptiveScan();
-    const st = { age: 0, remainingSkips: 0 };
-    let pattern = "";
-    for (let s = 0; s < 8; s++) {
-      p.startFullScan(s, [1]);
-      const skip = p.skipVma(1, 0, s);
-      pattern += skip ? "0" : "1";
-      if (skip) continue;
-      p.skipPage({ item: 0, ksm: false }, st);
-      // the core says: nothing merged, the one page volatile, from the first scan on
-      p.vmaScanned(1, 0, 0, 1, s);
-    }
-    // volatile from the first scan on: the interval doubles at once, 1 -> 2 -> 4 -> 8
-    expect(pattern).toBe("10100010");
-    expect(p.vma(1, 0)).toMatchObject({ interval: 8, exact: true, volatile: 1 });
   });
 });

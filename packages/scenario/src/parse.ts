@@ -63,6 +63,7 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
     "steps",
     "profile",
     "policies",
+    "plugins",
     "machine",
   ]);
   if (root.version !== undefined) integer(root.version, "$.version", 1, 2);
@@ -84,6 +85,8 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
   if (root.policies !== undefined)
     for (const [axis, v] of Object.entries(object(root.policies, "$.policies")))
       string(v, `$.policies.${axis}`);
+  if (root.plugins !== undefined)
+    for (const [i, p] of array(root.plugins, "$.plugins").entries()) string(p, `$.plugins[${i}]`);
   const knobs = root.knobs === undefined ? {} : object(root.knobs, "$.knobs");
   for (const [k, v] of Object.entries(knobs)) {
     const err = validateKnob(k, v);
@@ -105,6 +108,7 @@ export function parseScenario(input: unknown, validateKnob: KnobValidator): Scen
     ...(root.name === undefined ? {} : { name: root.name as string }),
     ...(root.profile === undefined ? {} : { profile: root.profile as string }),
     ...(root.policies === undefined ? {} : { policies: root.policies as Record<string, string> }),
+    ...(root.plugins === undefined ? {} : { plugins: root.plugins as string[] }),
     ...(root.machine === undefined ? {} : { machine: root.machine as Scenario["machine"] & object }),
     knobs: knobs as Scenario["knobs"],
     processes,

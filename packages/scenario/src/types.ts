@@ -136,6 +136,8 @@ export interface Scenario {
   readonly profile?: string;
   /** Policy variant per axis (simulator extension; the CLI's --policy wins). */
   readonly policies?: Readonly<Record<string, string>>;
+  /** Plugins to load, paths relative to the scenario file or package names (simulator extension; --plugin adds more). */
+  readonly plugins?: readonly string[];
   readonly knobs: Readonly<Record<string, number | string | boolean>>;
   readonly processes: readonly ProcessSpec[];
   readonly steps: readonly Step[];

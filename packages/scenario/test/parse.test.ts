@@ -146,6 +146,14 @@ describe("parseScenario: valid scenarios", () => {
     });
   }
 
+  it("keeps the plugins extension, a list of strings, and names a bad entry's path", () => {
+    const s = parseScenario({ ...clone(TWO_VMS), plugins: ["./p.js", "ksm-plugin-x"] }, validateKnob);
+    expect(s.plugins).toEqual(["./p.js", "ksm-plugin-x"]);
+    expect(() => parseScenario({ ...clone(TWO_VMS), plugins: ["./p.js", 3] }, validateKnob)).toThrow(
+      /\$\.plugins\[1\]/,
+    );
+  });
+
   it("defaults knobs and steps, and accepts every step op", () => {
     const s = parseScenario({ processes: [{ name: "a", regions: [] }] }, validateKnob);
     expect(s.knobs).toEqual({});

@@ -1,0 +1,13 @@
+import type { ChecksumCost } from "@ksm/contracts";
+
+/**
+ * Each variant's cost per checksum of a 4096-byte page, from `node bench/checksum.mjs`
+ * (Node 20.20, the project's 2-core AMD EPYC VM, 2026-12-02; median of 5 one-second runs
+ * over 1,024 random pages). Re-run it and update these after changing a variant.
+ */
+export const CHECKSUM_COSTS = {
+  xxhash: { bytesRead: 4096, nsPerByte: 0.249 },
+  jhash2: { bytesRead: 4096, nsPerByte: 0.389 },
+  crc32c: { bytesRead: 4096, nsPerByte: 1.943 },
+  none: { bytesRead: 0, nsPerByte: 0 },
+} as const satisfies Record<string, ChecksumCost>;
