@@ -359,8 +359,9 @@ def generate_v2(rng, seed, batch):
     def mapped_range(states):
         """A [a, b) range with at least one mapped page, or None (the whole region)."""
         rg = rand_range(rng, len(states))
-        a, b = rg if rg else (0, len(states))
-        return (rg if any(states[a:b]) else None), a, b
+        if rg and any(states[rg[0]:rg[1]]):
+            return rg, rg[0], rg[1]
+        return None, 0, len(states)
 
     def scan_step():
         nonlocal batches
