@@ -4,10 +4,16 @@ import { parseScenario } from "@ksm/scenario";
 import { describe, expect, it } from "vitest";
 import { buildSimulation, firstDifference, type SimRecord, simulate, validateKnob } from "../src/index.js";
 
-// Kernel recordings kept in the repo: the shared examples (v1, and v2 in examples/v2), and
-// random scenarios recorded on the real Linux 6.18 KSM by tools/difftest (see its README).
+// Kernel recordings kept in the repo: the shared examples (v1, and v2 in examples/v2), the
+// kernel's own KSM selftests as scenarios (examples/selftests), and random scenarios recorded
+// on the real Linux 6.18 KSM by tools/difftest (see its README).
 const ROOT = resolve(import.meta.dirname, "../../..");
-const SETS = [join(ROOT, "examples"), join(ROOT, "examples/v2"), join(ROOT, "apps/ksm-sim/test/recorded")];
+const SETS = [
+  join(ROOT, "examples"),
+  join(ROOT, "examples/v2"),
+  join(ROOT, "examples/selftests"),
+  join(ROOT, "apps/ksm-sim/test/recorded"),
+];
 const sim = await buildSimulation();
 
 function cases(dir: string): string[] {
