@@ -29,8 +29,18 @@ export { Progress } from "./progress.js";
 export { csvField, toCsv } from "./report/csv.js";
 export { formatJson } from "./report/json.js";
 export { mdCell, mdTable } from "./report/markdown.js";
-export { type SummaryRow, summarise } from "./report/summary.js";
+export {
+  fmtDifference,
+  fmtEstimate,
+  groupKey,
+  outcome,
+  SUMMARY_METRICS,
+  type SummaryMetric,
+  type SummaryRow,
+  summarise,
+} from "./report/summary.js";
 export { escapeXml, lineChart, niceTicks, scatterChart } from "./report/svg.js";
+export { differenceTable, noEffectList, type ReportTable, summaryTable } from "./report/tables.js";
 export {
   type ReportFiles,
   type RunInfo,
@@ -41,4 +51,12 @@ export {
 } from "./report/write.js";
 export { type BenchIo, runBenchCli } from "./run-cli.js";
 export { isReport, type SeriesPoint, toSeries, visitedPages } from "./series.js";
+export {
+  type Estimate,
+  estimate,
+  excludesZero,
+  pairedDifference,
+  studentTCdf,
+  studentTQuantile,
+} from "./stats.js";
 export * from "./workloads/index.js";

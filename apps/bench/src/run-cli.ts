@@ -208,10 +208,19 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
   const params = paramFlags(a);
   const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
   for (const w of workloads) getWorkload(w);
+  for (const w of params.keys())
+    if (w && !workloads.includes(w))
+      throw new UsageError(
+        `--param ${w}.…: "${w}" is not a workload of this matrix; expected one of ${workloads.join(", ")} (or a name without a workload, for all of them)`,
+      );
   const perWorkload: Record<string, Record<string, number>> = {};
   for (const w of workloads) {
     const p = { ...params.get(""), ...params.get(w) };
-    if (Object.keys(p).length) perWorkload[w] = resolveParams(getWorkload(w), p);
+    try {
+      if (Object.keys(p).length) perWorkload[w] = resolveParams(getWorkload(w), p);
+    } catch (e) {
+      throw new UsageError(`--param: ${(e as Error).message}`);
+    }
   }
   const profiles = listFlag(a, "profiles");
   const axes = listFlag(a, "axes");

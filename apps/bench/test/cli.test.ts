@@ -40,14 +40,30 @@ describe("ksm-bench CLI", () => {
     [["matrix", "--bogus"], /unknown flag --bogus/],
     [["scenario", "zero-heavy", "--param", "x"], /bad --param/],
     [["scenario", "zero-heavy", "--param", "nope=1"], /no parameter "nope"/],
+    [["matrix", "--seeds", "3-1"], /--seeds "3-1": the range 3-1 runs backwards/],
+    [["matrix", "--seeds", "1,x"], /--seeds "1,x": "x" is not a seed/],
+    [["matrix", "--seeds", "1-3,2"], /names seed 2 twice/],
+    [
+      ["matrix", "--workloads", "zero-heavy", "--param", "nope=1"],
+      /--param: workload zero-heavy has no parameter "nope"/,
+    ],
+    [
+      ["matrix", "--workloads", "zero-heavy", "--param", "near-duplicate.pages=1"],
+      /"near-duplicate" is not a workload of this matrix/,
+    ],
   ])("rejects %j with exit code 2", async (argv, message) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(message);
+    // one paragraph, no stack trace, and (for the matrix) before any cell ran
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).not.toMatch(/\n\s+at |cells on/);
   });
 
   it("parses seed lists", () => {
     expect(parseSeeds("1-3,7")).toEqual([1, 2, 3, 7]);
-    expect(() => parseSeeds("x")).toThrow(/bad seed list/);
+    expect(parseSeeds("1-30")).toHaveLength(30);
+    expect(() => parseSeeds("x")).toThrow(/not a seed/);
+    expect(() => parseSeeds("1-20000")).toThrow(/more than 10000 seeds/);
   });
 });

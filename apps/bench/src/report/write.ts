@@ -6,8 +6,9 @@ import type { Calibration } from "../cost-model.js";
 import { toCsv } from "./csv.js";
 import { formatJson } from "./json.js";
 import { mdTable } from "./markdown.js";
-import { fmt, mean, summarise } from "./summary.js";
+import { mean, summarise } from "./summary.js";
 import { type ChartSeries, escapeXml, lineChart, scatterChart } from "./svg.js";
+import { differenceTable, noEffectList, type ReportTable, summaryTable } from "./tables.js";
 
 const MIB = 1024 * 1024;
 
@@ -224,40 +225,6 @@ export function seriesCsv(results: readonly CellResult[]): string {
   );
 }
 
-const SUMMARY_HEADER = [
-  "workload",
-  "profile",
-  "variant",
-  "seeds",
-  "saved MiB",
-  "best MiB",
-  "share of best",
-  "scans to 50%",
-  "to 90%",
-  "to 99%",
-  "pages scanned (M)",
-  "est. ksmd CPU s",
-  "sim wall s",
-];
-
-function summaryRows(results: readonly CellResult[]): string[][] {
-  return summarise(results).map((s) => [
-    s.workload,
-    s.profile,
-    s.variant + (s.errors ? ` (${s.errors} failed)` : ""),
-    String(s.seeds),
-    fmt(s.savedMiB, 1),
-    fmt(s.bestMiB, 1),
-    s.shareOfBest === null ? "–" : `${(s.shareOfBest * 100).toFixed(1)}%`,
-    fmt(s.scansTo50, 1),
-    fmt(s.scansTo90, 1),
-    fmt(s.scansTo99, 1),
-    fmt(s.pagesScanned === null ? null : s.pagesScanned / 1e6, 2),
-    fmt(s.estKsmdSeconds, 3),
-    fmt(s.wallSeconds, 2),
-  ]);
-}
-
 function modelNote(info: RunInfo, results: readonly CellResult[]): string {
   const c = info.calibration;
   const estimated = results.some((r) => r.pagesScannedEstimated);
@@ -276,28 +243,46 @@ function modelNote(info: RunInfo, results: readonly CellResult[]): string {
 /** summary.md: the Markdown summary table, averaged over seeds. */
 export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): string {
   const failed = results.filter((r) => r.error);
+  const rows = summarise(results);
+  const md = (t: ReportTable) => mdTable(t.header, t.rows, t.align);
+  const none = noEffectList(rows);
   return [
     "# KSM benchmark matrix",
     "",
     `Made by \`${info.command}\` on ${info.date}, ${info.machine.cpus} CPUs (${info.machine.cpuModel}), Linux ${info.machine.kernel}, Node ${info.machine.node}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.`,
     "",
-    "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Means over the seeds.",
+    SUMMARY_NOTE,
     "",
-    mdTable(SUMMARY_HEADER, summaryRows(results), "lllrrrrrrrrrr"),
+    md(summaryTable(rows)),
     modelNote(info, results),
     "",
+    "## Differences from the profile's default",
+    "",
+    DIFFERENCE_NOTE,
+    "",
+    md(differenceTable(rows)),
+    ...(none.length ? ["## No effect", "", NO_EFFECT_NOTE, "", ...none.map((l) => `- ${l}`), ""] : []),
     ...(failed.length ? ["## Failed cells", "", ...failed.map((r) => `- ${r.key}: ${r.error}`), ""] : []),
   ].join("\n");
 }
 
+const SUMMARY_NOTE =
+  "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Each value: mean ± half-width of the 95 % confidence interval over the seeds (Student t; the mean alone for one seed).";
+const DIFFERENCE_NOTE =
+  "Variant − default on the same seed (the same scenario), averaged over the seeds: mean [95 % CI]; * where the interval excludes 0.";
+const NO_EFFECT_NOTE =
+  "These variants gave the default's result exactly, on every seed (the same counters at every report); they are left out of the differences and the charts.";
+
 /** report.html: one self-contained page with the summary table and every chart inline. */
 export function reportHtml(results: readonly CellResult[], info: RunInfo, svgs: ReportFiles): string {
-  const th = SUMMARY_HEADER.map((h) => `<th>${escapeXml(h)}</th>`).join("");
-  const rows = summaryRows(results)
-    .map(
-      (r) => `<tr>${r.map((c, i) => `<td${i > 2 ? ' class="n"' : ""}>${escapeXml(c)}</td>`).join("")}</tr>`,
-    )
-    .join("\n");
+  const rows = summarise(results);
+  const table = (t: ReportTable) =>
+    `<table><thead><tr>${t.header.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr></thead><tbody>\n${t.rows
+      .map(
+        (r) =>
+          `<tr>${r.map((c, i) => `<td${t.align[i] === "r" ? ' class="n"' : ""}>${escapeXml(c)}</td>`).join("")}</tr>`,
+      )
+      .join("\n")}\n</tbody></table>`;
   const workloads = [...new Set(results.map((r) => r.spec.workload))];
   const figures = workloads
     .map((w) => {
@@ -320,10 +305,11 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 </style></head><body>
 <h1>KSM benchmark matrix</h1>
 <p>Made by <code>${escapeXml(info.command)}</code> on ${escapeXml(info.date)}: ${escapeXml(String(info.machine.cpus))} CPUs (${escapeXml(String(info.machine.cpuModel))}), Linux ${escapeXml(String(info.machine.kernel))}, Node ${escapeXml(String(info.machine.node))}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.</p>
-<p>Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Means over the seeds. ${escapeXml(modelNote(info, results))}</p>
-<table><thead><tr>${th}</tr></thead><tbody>
-${rows}
-</tbody></table>
+<p>Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. ${escapeXml(modelNote(info, results))}</p>
+${table(summaryTable(rows))}
+<h2>Differences from the profile's default</h2>
+<p>${escapeXml(DIFFERENCE_NOTE)}</p>
+${table(differenceTable(rows))}
 ${figures}
 </body></html>
 `;
