@@ -40,6 +40,11 @@ export interface CellResult {
   readonly wallSeconds: number;
   /** The error that stopped the cell, if one did. */
   readonly error: string | null;
+  /**
+   * The content key of the cell's resolved configuration (see configKey): cells with the
+   * same key ran once. null: the configuration did not resolve, or the cell ran alone.
+   */
+  readonly configKey?: string | null;
 }
 
 /** `axis=variant` pairs in axis order, or `default`. */

@@ -1,6 +1,7 @@
 export { type Args, parseArgs, parseSeeds, UsageError } from "./args.js";
 export { type BestSaving, bestSaving, bestSavingAtReports } from "./best-saving.js";
 export { type CellResult, type CellSpec, cellKey, cellScenario, runCell, variantLabel } from "./cell.js";
+export { configKey, configKeys, type ResolvedConfig, resolveConfig } from "./config.js";
 export { COST_FIELDS, type CostCounters, recordCost } from "./cost.js";
 export {
   CALIBRATION_FILE,
@@ -14,7 +15,17 @@ export {
 } from "./cost-model.js";
 export { type OracleRun, oracleUnavailable, runOracle } from "./kernel/oracle.js";
 export { machineInfo } from "./machine.js";
-export { DEFAULT_SEEDS, type MatrixPlan, planMatrix, policyChoices, runMatrix } from "./matrix.js";
+export {
+  DEFAULT_SEEDS,
+  type DistinctRuns,
+  distinctRuns,
+  fanOut,
+  type MatrixPlan,
+  type MatrixRunOptions,
+  planMatrix,
+  policyChoices,
+  runMatrix,
+} from "./matrix.js";
 export {
   finalCost,
   PAGE_SIZE,
@@ -47,6 +58,7 @@ export {
   reportFiles,
   resultsCsv,
   seriesCsv,
+  summaryMarkdown,
   writeReport,
 } from "./report/write.js";
 export { type BenchIo, runBenchCli } from "./run-cli.js";

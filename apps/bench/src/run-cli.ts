@@ -3,10 +3,11 @@ import { resolve } from "node:path";
 import { buildSimulation, firstDifference, listPolicies, simulate, validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
+import { cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
 import { oracleUnavailable, REPO_ROOT, runOracle } from "./kernel/oracle.js";
 import { machineInfo } from "./machine.js";
-import { DEFAULT_SEEDS, planMatrix, runMatrix } from "./matrix.js";
+import { DEFAULT_SEEDS, distinctRuns, planMatrix, runMatrix } from "./matrix.js";
 import { Progress, type ProgressStream } from "./progress.js";
 import { mdTable } from "./report/markdown.js";
 import { reportFiles, writeReport } from "./report/write.js";
@@ -222,6 +223,18 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
       throw new UsageError(`--param: ${(e as Error).message}`);
     }
   }
+  for (const w of workloads)
+    try {
+      cellScenario({
+        workload: w,
+        seed: 1,
+        profile: "",
+        policies: {},
+        ...(perWorkload[w] ? { params: perWorkload[w] } : {}),
+      });
+    } catch (e) {
+      throw new UsageError(`--param: workload ${w}: ${(e as Error).message}`);
+    }
   const profiles = listFlag(a, "profiles");
   const axes = listFlag(a, "axes");
   const seeds = flag(a, "seeds");
@@ -238,12 +251,16 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
   const workers = intFlag(a, "workers", availableParallelism());
   const out = resolve(flag(a, "out") ?? resolve(REPO_ROOT, "bench-results/matrix"));
-  io.err.write(`ksm-bench: ${cells.length} cells on ${workers} worker threads\n`);
-  const progress = new Progress(cells.length, io.err, "matrix");
+  const runs = await distinctRuns(cells, calibration);
+  io.err.write(
+    `ksm-bench: ${cells.length} cells, ${runs.specs.length} distinct configurations to run, on ${workers} worker threads\n`,
+  );
+  const progress = new Progress(runs.specs.length, io.err, "matrix");
   const t0 = performance.now();
   const results = await runMatrix(cells, {
     workers,
     model: calibration,
+    runs,
     onResult: (r) =>
       progress.tick(
         `${r.spec.workload} seed ${r.spec.seed} ${r.spec.profile} ${r.variant}: ${r.error ? `FAILED: ${r.error}` : `${r.wallSeconds.toFixed(2)} s`}`,

@@ -40,6 +40,10 @@ describe("ksm-bench CLI", () => {
     [["matrix", "--bogus"], /unknown flag --bogus/],
     [["scenario", "zero-heavy", "--param", "x"], /bad --param/],
     [["scenario", "zero-heavy", "--param", "nope=1"], /no parameter "nope"/],
+    [
+      ["matrix", "--workloads", "zero-heavy", "--param", "pages=-1"],
+      /--param: workload zero-heavy: parameter pages must be an integer >= 1/,
+    ],
     [["matrix", "--seeds", "3-1"], /--seeds "3-1": the range 3-1 runs backwards/],
     [["matrix", "--seeds", "1,x"], /--seeds "1,x": "x" is not a seed/],
     [["matrix", "--seeds", "1-3,2"], /names seed 2 twice/],

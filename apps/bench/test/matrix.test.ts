@@ -5,6 +5,7 @@ import { listPolicies } from "@ksm/ksm-sim";
 import { describe, expect, it } from "vitest";
 import {
   type CellResult,
+  distinctRuns,
   estimateKsmdSeconds,
   fitCostModel,
   planMatrix,
@@ -12,6 +13,8 @@ import {
   type RunInfo,
   reportFiles,
   runMatrix,
+  summarise,
+  summaryMarkdown,
   writeReport,
 } from "../src/index.js";
 
@@ -187,5 +190,41 @@ describe("profile defaults", () => {
       profiles: [{ name: "p1", description: "", policies: { checksum: "xxhash", tree: "rbtree" } }],
     };
     expect(policyChoices(withDefaults, {}, "p1")).toEqual([{}, { checksum: "jhash2" }, { tree: "skiplist" }]);
+  });
+});
+
+describe("cells keyed by their resolved configuration", () => {
+  const plan = (workloads: string[], axes: string[]) =>
+    planMatrix(listPolicies(), {
+      workloads,
+      seeds: [1, 2],
+      profiles: ["linux-6.18"],
+      axes,
+      params: { "zero-heavy": { pages: 64, scans: 2 }, "swap-pressure": { guests: 2, pages: 128 } },
+    });
+
+  it("runs a configuration once however many cells name it", async () => {
+    const cells = plan(["zero-heavy"], ["checksum", "reclaim"]);
+    const runs = await distinctRuns(cells, null);
+    // linux-6.18 defaults to xxhash, and zero-heavy never reclaims: checksum=xxhash and every
+    // reclaim variant are the default's run, per seed
+    const reclaims = listPolicies().policies.reclaim!.length;
+    expect(runs.specs).toHaveLength(cells.length - 2 * (1 + reclaims));
+    const results = await runMatrix(cells, { workers: 0, model: null, runs });
+    expect(results).toHaveLength(cells.length);
+    const of = (variant: string, seed: number) =>
+      results.find((r) => r.variant === variant && r.spec.seed === seed)!;
+    expect(of("reclaim=random", 1).configKey).toBe(of("default", 1).configKey);
+    expect(of("reclaim=random", 1).spec.policies).toEqual({ reclaim: "random" });
+    expect(of("default", 1).configKey).not.toBe(of("default", 2).configKey);
+    expect(of("checksum=none", 1).configKey).not.toBe(of("default", 1).configKey);
+    const row = summarise(results).find((r) => r.variant === "reclaim=random")!;
+    expect(row.noEffect).toBe(true);
+    expect(summaryMarkdown(results, info(results))).toMatch(/## No effect[\s\S]*reclaim=random/);
+  });
+
+  it("keeps the reclaim policy in the key where the scenario reclaims", async () => {
+    const runs = await distinctRuns(plan(["swap-pressure"], ["reclaim"]), null);
+    expect(new Set(runs.keys).size).toBe(runs.keys.length - 2);
   });
 });

@@ -6,7 +6,7 @@ import type { Calibration } from "../cost-model.js";
 import { toCsv } from "./csv.js";
 import { formatJson } from "./json.js";
 import { mdTable } from "./markdown.js";
-import { mean, summarise } from "./summary.js";
+import { groupKey, mean, summarise } from "./summary.js";
 import { type ChartSeries, escapeXml, lineChart, scatterChart } from "./svg.js";
 import { differenceTable, noEffectList, type ReportTable, summaryTable } from "./tables.js";
 
@@ -53,9 +53,16 @@ export function charts(results: readonly CellResult[], calibration: Calibration 
   const profiles = [...new Set(results.map((r) => r.spec.profile))];
   const workloads = [...new Set(results.map((r) => r.spec.workload))];
   const groups = chartGroups(results);
+  const noEffect = new Set(
+    summarise(results)
+      .filter((s) => s.noEffect)
+      .map((s) => `${s.workload}|${s.profile}|${s.variant}`),
+  );
   for (const w of workloads)
     for (const [group, member] of groups) {
-      const cells = results.filter((r) => r.spec.workload === w && r.metrics && member(r));
+      const cells = results.filter(
+        (r) => r.spec.workload === w && r.metrics && member(r) && !noEffect.has(groupKey(r)),
+      );
       if (cells.length === 0) continue;
       const variants = [...new Set(cells.map((r) => r.variant))];
       const lineKeys = [...new Set(cells.map((r) => `${r.spec.profile}\u0000${r.variant}`))];
@@ -152,6 +159,7 @@ const CSV_HEADER = [
   "pages_scanned_estimated",
   ...COST_FIELDS.map((f) => `cost_${f}`),
   "est_ksmd_seconds",
+  "config_key",
   "error",
 ];
 
@@ -179,6 +187,7 @@ export function resultsCsv(results: readonly CellResult[]): string {
         r.pagesScannedEstimated ? 1 : 0,
         ...COST_FIELDS.map((f) => r.cost?.[f]),
         r.estKsmdSeconds === null ? "" : r.estKsmdSeconds.toFixed(4),
+        r.configKey ?? "",
         r.error ?? "",
       ];
     }),
