@@ -5,6 +5,7 @@ import type { CostCounters } from "./cost.js";
 import { type CostModel, estimateKsmdSeconds } from "./cost-model.js";
 import { finalCost, type SavingMetrics, savingMetrics } from "./metrics.js";
 import { type SeriesPoint, toSeries, visitedPages } from "./series.js";
+import { paceAtReports, simulatedSeconds } from "./sim-time.js";
 import { getWorkload, resolveParams, type WorkloadParams } from "./workloads/index.js";
 
 /** One cell of the matrix: a workload and seed on a profile with policy variants. */
@@ -90,10 +91,12 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   } catch (e) {
     return failed(base, best.pages, e);
   }
-  const series = toSeries(
+  const counted = toSeries(
     records,
     bestAt.map((b) => b.bestSavedPages),
   );
+  const seconds = simulatedSeconds(counted, paceAtReports(scenario), model);
+  const series = counted.map((p, i) => (seconds[i] === null ? p : { ...p, seconds: seconds[i]! }));
   const cost = finalCost(series) ?? null;
   const estimated = cost?.pages_scanned === undefined;
   const pagesScanned = estimated ? visitedPages(series) : cost.pages_scanned!;

@@ -29,10 +29,12 @@ export {
 export {
   finalCost,
   PAGE_SIZE,
+  reportAtFraction,
   type SavingMetrics,
   SCAN_FRACTIONS,
   savingMetrics,
   scansToFraction,
+  secondsToFraction,
 } from "./metrics.js";
 export { runCells } from "./pool.js";
 export { Rng } from "./prng.js";
@@ -63,6 +65,7 @@ export {
 } from "./report/write.js";
 export { type BenchIo, runBenchCli } from "./run-cli.js";
 export { isReport, type SeriesPoint, toSeries, visitedPages } from "./series.js";
+export { type PaceKnobs, paceAtReports, simulatedSeconds } from "./sim-time.js";
 export {
   type Estimate,
   estimate,

@@ -113,6 +113,11 @@ describe("a tiny matrix, end to end in this thread", () => {
       expect(r.metrics!.shareOfBest).toBeGreaterThan(0.5);
       expect(r.metrics!.shareOfBest).toBeLessThanOrEqual(1);
       expect(r.estKsmdSeconds).toBeCloseTo((r.pagesScanned * 1000) / 1e9);
+      // simulated time grows scan by scan, and includes the model's CPU estimate
+      const t = r.series.map((p) => p.seconds!);
+      for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThan(t[i - 1]!);
+      expect(r.metrics!.seconds).toBeGreaterThan(r.estKsmdSeconds!);
+      expect(r.metrics!.secondsTo90).toBeLessThanOrEqual(r.metrics!.seconds!);
     }
     const dir = mkdtempSync(join(tmpdir(), "ksm-bench-"));
     const files = reportFiles(results, info(results));

@@ -35,6 +35,8 @@ export const SUMMARY_METRICS: readonly SummaryMetric[] = [
   { id: "scansTo50", label: "scans to 50%", digits: 1, of: (r) => r.metrics?.scansTo50 },
   { id: "scansTo90", label: "scans to 90%", digits: 1, of: (r) => r.metrics?.scansTo90 },
   { id: "scansTo99", label: "scans to 99%", digits: 1, of: (r) => r.metrics?.scansTo99 },
+  { id: "secondsTo90", label: "sim s to 90%", digits: 1, of: (r) => r.metrics?.secondsTo90 },
+  { id: "seconds", label: "sim s", digits: 1, of: (r) => r.metrics?.seconds },
   {
     id: "pagesScannedM",
     label: "pages scanned (M)",

@@ -155,6 +155,8 @@ const CSV_HEADER = [
   "scans_to_90",
   "scans_to_99",
   "full_scans",
+  "sim_seconds_to_90",
+  "sim_seconds",
   "pages_scanned",
   "pages_scanned_estimated",
   ...COST_FIELDS.map((f) => `cost_${f}`),
@@ -183,6 +185,8 @@ export function resultsCsv(results: readonly CellResult[]): string {
         m?.scansTo90,
         m?.scansTo99,
         m?.fullScans,
+        m?.secondsTo90 == null ? "" : m.secondsTo90.toFixed(3),
+        m?.seconds == null ? "" : m.seconds.toFixed(3),
         r.pagesScanned,
         r.pagesScannedEstimated ? 1 : 0,
         ...COST_FIELDS.map((f) => r.cost?.[f]),
@@ -205,6 +209,7 @@ export function seriesCsv(results: readonly CellResult[]): string {
         r.spec.profile,
         r.variant,
         p.fullScans,
+        p.seconds === undefined ? "" : p.seconds.toFixed(3),
         p.savedPages,
         p.pagesShared,
         p.pagesSharing,
@@ -221,6 +226,7 @@ export function seriesCsv(results: readonly CellResult[]): string {
       "profile",
       "variant",
       "full_scans",
+      "sim_seconds",
       "saved_pages",
       "pages_shared",
       "pages_sharing",
@@ -276,7 +282,7 @@ export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): 
 }
 
 const SUMMARY_NOTE =
-  "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Each value: mean ± half-width of the 95 % confidence interval over the seeds (Student t; the mean alone for one seed).";
+  "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value; sim s = simulated seconds at the workload's knobs (ksmd's sleeps between batches of pages_to_scan pages, plus the cost model's CPU estimate). Each value: mean ± half-width of the 95 % confidence interval over the seeds (Student t; the mean alone for one seed).";
 const DIFFERENCE_NOTE =
   "Variant − default on the same seed (the same scenario), averaged over the seeds: mean [95 % CI]; * where the interval excludes 0.";
 const NO_EFFECT_NOTE =
@@ -314,7 +320,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 </style></head><body>
 <h1>KSM benchmark matrix</h1>
 <p>Made by <code>${escapeXml(info.command)}</code> on ${escapeXml(info.date)}: ${escapeXml(String(info.machine.cpus))} CPUs (${escapeXml(String(info.machine.cpuModel))}), Linux ${escapeXml(String(info.machine.kernel))}, Node ${escapeXml(String(info.machine.node))}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.</p>
-<p>Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. ${escapeXml(modelNote(info, results))}</p>
+<p>${escapeXml(SUMMARY_NOTE)} ${escapeXml(modelNote(info, results))}</p>
 ${table(summaryTable(rows))}
 <h2>Differences from the profile's default</h2>
 <p>${escapeXml(DIFFERENCE_NOTE)}</p>
