@@ -39,6 +39,7 @@ export {
 export { runCells } from "./pool.js";
 export { Rng } from "./prng.js";
 export { Progress } from "./progress.js";
+export { type Chart, chartGroups, charts, panels, paretoFrontier, paretoLists } from "./report/charts.js";
 export { csvField, toCsv } from "./report/csv.js";
 export { formatJson } from "./report/json.js";
 export { mdCell, mdTable } from "./report/markdown.js";
@@ -52,7 +53,18 @@ export {
   type SummaryRow,
   summarise,
 } from "./report/summary.js";
-export { escapeXml, lineChart, niceTicks, scatterChart } from "./report/svg.js";
+export {
+  axisRange,
+  type ChartSeries,
+  type ChartSpec,
+  escapeXml,
+  lineChart,
+  MAX_SERIES,
+  niceTicks,
+  PALETTE,
+  scatterChart,
+  seriesLook,
+} from "./report/svg.js";
 export { differenceTable, noEffectList, type ReportTable, summaryTable } from "./report/tables.js";
 export {
   type ReportFiles,

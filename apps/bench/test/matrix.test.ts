@@ -127,6 +127,9 @@ describe("a tiny matrix, end to end in this thread", () => {
     const svgs = Object.keys(files).filter((f) => f.endsWith(".svg"));
     expect(svgs.some((f) => /^saved-zero-heavy(-\w+)?\.svg$/.test(f))).toBe(true);
     expect(svgs.some((f) => /^cost-vm-consolidation(-\w+)?\.svg$/.test(f))).toBe(true);
+    expect(svgs.some((f) => /^time-zero-heavy(-\w+)?\.svg$/.test(f))).toBe(true);
+    expect(svgs).toContain("pareto-vm-consolidation.svg");
+    expect(files["summary.md"]).toMatch(/## Pareto frontiers\n[\s\S]*- vm-consolidation: \S/);
     for (const f of svgs) expect(existsSync(join(dir, f))).toBe(true);
     const csv = readFileSync(join(dir, "results.csv"), "utf8").trim().split("\n");
     expect(csv).toHaveLength(results.length + 1);

@@ -3,11 +3,12 @@ import { join } from "node:path";
 import type { CellResult } from "../cell.js";
 import { COST_FIELDS } from "../cost.js";
 import type { Calibration } from "../cost-model.js";
+import { type Chart, charts, paretoLists } from "./charts.js";
 import { toCsv } from "./csv.js";
 import { formatJson } from "./json.js";
 import { mdTable } from "./markdown.js";
-import { groupKey, mean, summarise } from "./summary.js";
-import { type ChartSeries, escapeXml, lineChart, scatterChart } from "./svg.js";
+import { summarise } from "./summary.js";
+import { escapeXml } from "./svg.js";
 import { differenceTable, noEffectList, type ReportTable, summaryTable } from "./tables.js";
 
 const MIB = 1024 * 1024;
@@ -31,114 +32,6 @@ export type ReportFiles = Record<string, string>;
 function stable(r: CellResult) {
   const { wallSeconds: _, ...rest } = r;
   return rest;
-}
-
-/**
- * The chart groups of a set of results: one per policy axis, each with the default cells
- * and the cells that vary that axis (one-axis-at-a-time matrices); one group "all" when
- * there is no axis or cells vary several axes at once.
- */
-export function chartGroups(results: readonly CellResult[]): Map<string, (r: CellResult) => boolean> {
-  const axesOf = (r: CellResult) => Object.keys(r.spec.policies);
-  const groups = new Map<string, (r: CellResult) => boolean>();
-  const axes = [...new Set(results.flatMap(axesOf))].sort();
-  if (axes.length === 0 || results.some((r) => axesOf(r).length > 1)) groups.set("all", () => true);
-  else for (const a of axes) groups.set(a, (r) => axesOf(r).length === 0 || axesOf(r)[0] === a);
-  return groups;
-}
-
-/** The chart files (SVG), by name: saved MiB over full scans and cost against savings, per workload and axis. */
-export function charts(results: readonly CellResult[], calibration: Calibration | null): ReportFiles {
-  const files: ReportFiles = {};
-  const profiles = [...new Set(results.map((r) => r.spec.profile))];
-  const workloads = [...new Set(results.map((r) => r.spec.workload))];
-  const groups = chartGroups(results);
-  const noEffect = new Set(
-    summarise(results)
-      .filter((s) => s.noEffect)
-      .map((s) => `${s.workload}|${s.profile}|${s.variant}`),
-  );
-  for (const w of workloads)
-    for (const [group, member] of groups) {
-      const cells = results.filter(
-        (r) => r.spec.workload === w && r.metrics && member(r) && !noEffect.has(groupKey(r)),
-      );
-      if (cells.length === 0) continue;
-      const variants = [...new Set(cells.map((r) => r.variant))];
-      const lineKeys = [...new Set(cells.map((r) => `${r.spec.profile}\u0000${r.variant}`))];
-      const describe = (key: string) => {
-        const [profile, variant] = key.split("\u0000") as [string, string];
-        return {
-          name: profiles.length > 1 ? `${variant} (${profile})` : variant,
-          color: variants.indexOf(variant),
-          style: profiles.indexOf(profile),
-          mine: cells.filter((r) => r.spec.profile === profile && r.variant === variant),
-        };
-      };
-      const lines: ChartSeries[] = lineKeys.map((key) => {
-        const { name, color, style, mine } = describe(key);
-        const scans = [...new Set(mine.flatMap((r) => r.series.map((p) => p.fullScans)))].sort(
-          (a, b) => a - b,
-        );
-        const points = scans.map((s) => {
-          const y = mean(mine.map((r) => r.series.find((p) => p.fullScans === s)?.savedPages));
-          return [s, ((y ?? 0) * 4096) / MIB] as const;
-        });
-        return { name, color, style, points };
-      });
-      // the best possible saving of each report's state (the same for every variant), mean over seeds
-      const scans = [...new Set(cells.flatMap((r) => r.series.map((p) => p.fullScans)))].sort(
-        (a, b) => a - b,
-      );
-      const bestPoints = scans.flatMap((s) => {
-        const y = mean(cells.map((r) => r.series.find((p) => p.fullScans === s)?.bestSavedPages));
-        return y === null ? [] : [[s, (y * 4096) / MIB] as const];
-      });
-      if (bestPoints.length)
-        lines.push({ name: "best possible (perfect instant dedup)", points: bestPoints, dashed: true });
-      const suffix = group === "all" ? "" : `-${group}`;
-      const about = group === "all" ? "" : `, ${group} variants`;
-      const seeds = new Set(cells.map((r) => r.spec.seed)).size;
-      files[`saved-${w}${suffix}.svg`] = lineChart({
-        title: `${w}: saved MiB over full scans${about}`,
-        subtitle: `pages_sharing + ksm_zero_pages after each full scan, mean of ${seeds} seed${seeds === 1 ? "" : "s"}`,
-        xLabel: "full scans",
-        yLabel: "saved MiB",
-        series: lines,
-      });
-      // one scatter series per line key, its points taken from that key's cells
-      const pointSeries = (pointsOf: (mine: CellResult[]) => (readonly [number, number])[]) =>
-        lineKeys.map((key) => {
-          const { name, color, style, mine } = describe(key);
-          return { name, color, style, points: pointsOf(mine) };
-        });
-      const useModel = calibration !== null && cells.every((r) => r.estKsmdSeconds !== null);
-      files[`cost-${w}${suffix}.svg`] = scatterChart({
-        title: `${w}: cost against savings${about}`,
-        subtitle: "a point per seed: final saving against what ksmd spent",
-        xLabel: useModel
-          ? `estimated ksmd CPU seconds${calibration?.provisional ? " (provisional model)" : ""}`
-          : "pages scanned (millions)",
-        yLabel: "saved MiB",
-        series: pointSeries((mine) =>
-          mine.map(
-            (r) =>
-              [useModel ? r.estKsmdSeconds! : r.pagesScanned / 1e6, r.metrics!.savedBytes / MIB] as const,
-          ),
-        ),
-      });
-      if (cells.some((r) => r.series.at(-1)?.swapIo))
-        files[`swap-${w}${suffix}.svg`] = scatterChart({
-          title: `${w}: swap I/O against pages_sharing${about}`,
-          subtitle: "a point per report of every seed: pages swapped in and out so far against pages_sharing",
-          xLabel: "pages_sharing",
-          yLabel: "pages swapped (pswpin + pswpout)",
-          series: pointSeries((mine) =>
-            mine.flatMap((r) => r.series.map((p) => [p.pagesSharing, p.swapIo ?? 0] as const)),
-          ),
-        });
-    }
-  return files;
 }
 
 const CSV_HEADER = [
@@ -276,6 +169,12 @@ export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): 
     DIFFERENCE_NOTE,
     "",
     md(differenceTable(rows)),
+    "## Pareto frontiers",
+    "",
+    PARETO_NOTE,
+    "",
+    ...[...paretoLists(results, info.calibration)].map(([w, f]) => `- ${w}: ${f.join(" → ")}`),
+    "",
     ...(none.length ? ["## No effect", "", NO_EFFECT_NOTE, "", ...none.map((l) => `- ${l}`), ""] : []),
     ...(failed.length ? ["## Failed cells", "", ...failed.map((r) => `- ${r.key}: ${r.error}`), ""] : []),
   ].join("\n");
@@ -285,11 +184,13 @@ const SUMMARY_NOTE =
   "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value; sim s = simulated seconds at the workload's knobs (ksmd's sleeps between batches of pages_to_scan pages, plus the cost model's CPU estimate). Each value: mean ± half-width of the 95 % confidence interval over the seeds (Student t; the mean alone for one seed).";
 const DIFFERENCE_NOTE =
   "Variant − default on the same seed (the same scenario), averaged over the seeds: mean [95 % CI]; * where the interval excludes 0.";
+const PARETO_NOTE =
+  "Per workload, the variants no other variant beats on both saving and ksmd CPU (the cost model's estimate, else pages scanned), cheapest first; means over the seeds (pareto-W.svg draws them with their intervals).";
 const NO_EFFECT_NOTE =
   "These variants gave the default's result exactly, on every seed (the same counters at every report); they are left out of the differences and the charts.";
 
 /** report.html: one self-contained page with the summary table and every chart inline. */
-export function reportHtml(results: readonly CellResult[], info: RunInfo, svgs: ReportFiles): string {
+export function reportHtml(results: readonly CellResult[], info: RunInfo, figs: readonly Chart[]): string {
   const rows = summarise(results);
   const table = (t: ReportTable) =>
     `<table><thead><tr>${t.header.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr></thead><tbody>\n${t.rows
@@ -301,11 +202,11 @@ export function reportHtml(results: readonly CellResult[], info: RunInfo, svgs: 
   const workloads = [...new Set(results.map((r) => r.spec.workload))];
   const figures = workloads
     .map((w) => {
-      const pairs = [...chartGroups(results).keys()]
-        .map((g) => (g === "all" ? w : `${w}-${g}`))
-        .map((name) => `${svgs[`saved-${name}.svg`] ?? ""}${svgs[`cost-${name}.svg`] ?? ""}`)
+      const mine = figs
+        .filter((c) => c.workload === w)
+        .map((c) => c.svg)
         .join("");
-      return `<h2>${escapeXml(w)}</h2>\n<div class="charts">${pairs}</div>`;
+      return `<h2>${escapeXml(w)}</h2>\n<div class="charts">${mine}</div>`;
     })
     .join("\n");
   return `<!doctype html>
@@ -336,7 +237,7 @@ ${figures}
  * run.json also carry the date and wall times.
  */
 export function reportFiles(results: readonly CellResult[], info: RunInfo): ReportFiles {
-  const svgs = charts(results, info.calibration);
+  const figs = charts(results, info.calibration);
   const calibration = info.calibration
     ? {
         date: info.calibration.date,
@@ -349,7 +250,7 @@ export function reportFiles(results: readonly CellResult[], info: RunInfo): Repo
     "results.csv": resultsCsv(results),
     "series.csv": seriesCsv(results),
     "summary.md": summaryMarkdown(results, info),
-    "report.html": reportHtml(results, info, svgs),
+    "report.html": reportHtml(results, info, figs),
     "run.json": formatJson({
       command: info.command,
       date: info.date,
@@ -358,7 +259,7 @@ export function reportFiles(results: readonly CellResult[], info: RunInfo): Repo
       elapsedSeconds: info.elapsedSeconds,
       wallSeconds: Object.fromEntries(results.map((r) => [r.key, r.wallSeconds])),
     }),
-    ...svgs,
+    ...Object.fromEntries(figs.map((c) => [c.file, c.svg])),
   };
 }
 
@@ -368,7 +269,8 @@ export function reportFiles(results: readonly CellResult[], info: RunInfo): Repo
  */
 export function writeReport(dir: string, files: ReportFiles): string[] {
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (/^(saved|cost)-.*\.svg$/.test(f)) rmSync(join(dir, f));
+  for (const f of readdirSync(dir))
+    if (/^(saved|time|cost|swap|pareto)-.*\.svg$/.test(f)) rmSync(join(dir, f));
   return Object.entries(files).map(([name, text]) => {
     const path = join(dir, name);
     writeFileSync(path, text);
