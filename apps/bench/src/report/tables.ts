@@ -1,3 +1,5 @@
+import type { CellResult } from "../cell.js";
+import type { Calibration } from "../cost-model.js";
 import {
   fmt,
   fmtDifference,
@@ -66,4 +68,33 @@ export function noEffectList(rows: readonly SummaryRow[]): string[] {
     byGroup.set(k, [...(byGroup.get(k) ?? []), s.variant]);
   }
   return [...byGroup].map(([k, vs]) => `${k}: ${vs.join(", ")}`);
+}
+
+/** What the summary table shows. */
+export const SUMMARY_NOTE =
+  "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value; sim s = simulated seconds at the workload's knobs (ksmd's sleeps between batches of pages_to_scan pages, plus the cost model's CPU estimate). Each value: mean ± half-width of the 95 % confidence interval over the seeds (Student t; the mean alone for one seed).";
+/** What the differences table shows. */
+export const DIFFERENCE_NOTE =
+  "Variant − default on the same seed (the same scenario), averaged over the seeds: mean [95 % CI]; * where the interval excludes 0.";
+/** What the Pareto lists show. */
+export const PARETO_NOTE =
+  "Per workload, the variants no other variant beats on both saving and ksmd CPU (the cost model's estimate, else pages scanned), cheapest first; means over the seeds (pareto-W.svg draws them with their intervals).";
+/** What the no-effect list means. */
+export const NO_EFFECT_NOTE =
+  "These variants gave the default's result exactly, on every seed (the same counters at every report); they are left out of the differences and the charts.";
+
+/** Where the ksmd CPU estimates come from, and whether pages scanned are estimated. */
+export function modelNote(calibration: Calibration | null, results: readonly CellResult[]): string {
+  const c = calibration;
+  const estimated = results.some((r) => r.pagesScannedEstimated);
+  const parts = [
+    c
+      ? `ksmd CPU estimated with the cost model of apps/bench/calibration.json (${c.date}, ${c.features.join(", ")})${c.provisional ? ", a PROVISIONAL model on pages scanned only" : ""}.`
+      : "No calibration file: no ksmd CPU estimate.",
+  ];
+  if (estimated)
+    parts.push(
+      "The simulator reports no cost counters yet: pages scanned are estimated as the rmap_items present at each full scan (an upper bound with smart scan).",
+    );
+  return parts.join(" ");
 }

@@ -3,13 +3,23 @@ import { join } from "node:path";
 import type { CellResult } from "../cell.js";
 import { COST_FIELDS } from "../cost.js";
 import type { Calibration } from "../cost-model.js";
-import { type Chart, charts, paretoLists } from "./charts.js";
+import { charts, paretoLists } from "./charts.js";
 import { toCsv } from "./csv.js";
+import { reportHtml } from "./html.js";
 import { formatJson } from "./json.js";
 import { mdTable } from "./markdown.js";
 import { summarise } from "./summary.js";
-import { escapeXml } from "./svg.js";
-import { differenceTable, noEffectList, type ReportTable, summaryTable } from "./tables.js";
+import {
+  DIFFERENCE_NOTE,
+  differenceTable,
+  modelNote,
+  NO_EFFECT_NOTE,
+  noEffectList,
+  PARETO_NOTE,
+  type ReportTable,
+  SUMMARY_NOTE,
+  summaryTable,
+} from "./tables.js";
 
 const MIB = 1024 * 1024;
 
@@ -133,21 +143,6 @@ export function seriesCsv(results: readonly CellResult[]): string {
   );
 }
 
-function modelNote(info: RunInfo, results: readonly CellResult[]): string {
-  const c = info.calibration;
-  const estimated = results.some((r) => r.pagesScannedEstimated);
-  const parts = [
-    c
-      ? `ksmd CPU estimated with the cost model of apps/bench/calibration.json (${c.date}, ${c.features.join(", ")})${c.provisional ? ", a PROVISIONAL model on pages scanned only" : ""}.`
-      : "No calibration file: no ksmd CPU estimate.",
-  ];
-  if (estimated)
-    parts.push(
-      "The simulator reports no cost counters yet: pages scanned are estimated as the rmap_items present at each full scan (an upper bound with smart scan).",
-    );
-  return parts.join(" ");
-}
-
 /** summary.md: the Markdown summary table, averaged over seeds. */
 export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): string {
   const failed = results.filter((r) => r.error);
@@ -162,7 +157,7 @@ export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): 
     SUMMARY_NOTE,
     "",
     md(summaryTable(rows)),
-    modelNote(info, results),
+    modelNote(info.calibration, results),
     "",
     "## Differences from the profile's default",
     "",
@@ -178,57 +173,6 @@ export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): 
     ...(none.length ? ["## No effect", "", NO_EFFECT_NOTE, "", ...none.map((l) => `- ${l}`), ""] : []),
     ...(failed.length ? ["## Failed cells", "", ...failed.map((r) => `- ${r.key}: ${r.error}`), ""] : []),
   ].join("\n");
-}
-
-const SUMMARY_NOTE =
-  "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value; sim s = simulated seconds at the workload's knobs (ksmd's sleeps between batches of pages_to_scan pages, plus the cost model's CPU estimate). Each value: mean ± half-width of the 95 % confidence interval over the seeds (Student t; the mean alone for one seed).";
-const DIFFERENCE_NOTE =
-  "Variant − default on the same seed (the same scenario), averaged over the seeds: mean [95 % CI]; * where the interval excludes 0.";
-const PARETO_NOTE =
-  "Per workload, the variants no other variant beats on both saving and ksmd CPU (the cost model's estimate, else pages scanned), cheapest first; means over the seeds (pareto-W.svg draws them with their intervals).";
-const NO_EFFECT_NOTE =
-  "These variants gave the default's result exactly, on every seed (the same counters at every report); they are left out of the differences and the charts.";
-
-/** report.html: one self-contained page with the summary table and every chart inline. */
-export function reportHtml(results: readonly CellResult[], info: RunInfo, figs: readonly Chart[]): string {
-  const rows = summarise(results);
-  const table = (t: ReportTable) =>
-    `<table><thead><tr>${t.header.map((h) => `<th>${escapeXml(h)}</th>`).join("")}</tr></thead><tbody>\n${t.rows
-      .map(
-        (r) =>
-          `<tr>${r.map((c, i) => `<td${t.align[i] === "r" ? ' class="n"' : ""}>${escapeXml(c)}</td>`).join("")}</tr>`,
-      )
-      .join("\n")}\n</tbody></table>`;
-  const workloads = [...new Set(results.map((r) => r.spec.workload))];
-  const figures = workloads
-    .map((w) => {
-      const mine = figs
-        .filter((c) => c.workload === w)
-        .map((c) => c.svg)
-        .join("");
-      return `<h2>${escapeXml(w)}</h2>\n<div class="charts">${mine}</div>`;
-    })
-    .join("\n");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>KSM benchmark matrix</title>
-<style>
-body{font-family:sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 8px}
-th{background:#f3f3f3}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.charts{display:flex;flex-wrap:wrap;gap:16px}
-</style></head><body>
-<h1>KSM benchmark matrix</h1>
-<p>Made by <code>${escapeXml(info.command)}</code> on ${escapeXml(info.date)}: ${escapeXml(String(info.machine.cpus))} CPUs (${escapeXml(String(info.machine.cpuModel))}), Linux ${escapeXml(String(info.machine.kernel))}, Node ${escapeXml(String(info.machine.node))}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.</p>
-<p>${escapeXml(SUMMARY_NOTE)} ${escapeXml(modelNote(info, results))}</p>
-${table(summaryTable(rows))}
-<h2>Differences from the profile's default</h2>
-<p>${escapeXml(DIFFERENCE_NOTE)}</p>
-${table(differenceTable(rows))}
-${figures}
-</body></html>
-`;
 }
 
 /**
