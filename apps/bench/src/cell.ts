@@ -115,6 +115,11 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   };
 }
 
+/** The result of a cell that could not run (e.g. its job failed on a queue), with `e` as its error. */
+export function failedCell(spec: CellSpec, e: unknown): CellResult {
+  return failed({ key: cellKey(spec), spec, variant: variantLabel(spec.policies) }, 0, e);
+}
+
 function failed(base: Pick<CellResult, "key" | "spec" | "variant">, pages: number, e: unknown): CellResult {
   return {
     ...base,

@@ -1,6 +1,14 @@
 export { type Args, parseArgs, parseSeeds, UsageError } from "./args.js";
 export { type BestSaving, bestSaving, bestSavingAtReports } from "./best-saving.js";
-export { type CellResult, type CellSpec, cellKey, cellScenario, runCell, variantLabel } from "./cell.js";
+export {
+  type CellResult,
+  type CellSpec,
+  cellKey,
+  cellScenario,
+  failedCell,
+  runCell,
+  variantLabel,
+} from "./cell.js";
 export { configKey, configKeys, type ResolvedConfig, resolveConfig } from "./config.js";
 export { COST_FIELDS, type CostCounters, recordCost } from "./cost.js";
 export {
@@ -36,9 +44,20 @@ export {
   scansToFraction,
   secondsToFraction,
 } from "./metrics.js";
-export { runCells } from "./pool.js";
+export { CellThreads, runCells } from "./pool.js";
 export { Rng } from "./prng.js";
 export { Progress } from "./progress.js";
+export {
+  type CellJob,
+  checkReachable,
+  jobId,
+  parseQueueAddress,
+  type QueueAddress,
+  type QueueRunOptions,
+  type QueueWorkerOptions,
+  runOnQueue,
+  runQueueWorker,
+} from "./queue.js";
 export { type Chart, chartGroups, charts, panels, paretoFrontier, paretoLists } from "./report/charts.js";
 export { csvField, toCsv } from "./report/csv.js";
 export { formatJson } from "./report/json.js";

@@ -3,12 +3,13 @@ import { resolve } from "node:path";
 import { buildSimulation, firstDifference, listPolicies, simulate, validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
-import { cellScenario } from "./cell.js";
+import { type CellResult, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
 import { oracleUnavailable, REPO_ROOT, runOracle } from "./kernel/oracle.js";
 import { machineInfo } from "./machine.js";
 import { DEFAULT_SEEDS, distinctRuns, planMatrix, runMatrix } from "./matrix.js";
 import { Progress, type ProgressStream } from "./progress.js";
+import { checkReachable, parseQueueAddress, runOnQueue, runQueueWorker } from "./queue.js";
 import { mdTable } from "./report/markdown.js";
 import { reportFiles, writeReport } from "./report/write.js";
 import { calibrate } from "./targets/calibrate.js";
@@ -22,6 +23,7 @@ const HELP = `ksm-bench: the KSM simulator's benchmark harness
 
 Usage (from the repository root, after pnpm build):
   node apps/bench/dist/cli.js matrix [options]     the benchmark matrix (pnpm bench)
+  node apps/bench/dist/cli.js worker --queue redis://HOST:PORT[/DB[/QUEUE]] [--workers N] [--lock-ms 30000] [--until-empty]
   node apps/bench/dist/cli.js speed [--no-kernel] [--repeat 5] [--kernel-repeat 5]
   node apps/bench/dist/cli.js scale [--guests 16] [--pages 262144] [--no-kernel]
   node apps/bench/dist/cli.js growth [--from 16] [--to 22] [--guests 16]
@@ -40,6 +42,12 @@ matrix: profiles x policies x workloads x seeds on the simulator, on worker thre
   --workers N         worker threads (default: os.availableParallelism(); 0: this thread)
   --calibration FILE  cost model (default apps/bench/calibration.json; "none" for no estimate)
   --out DIR           default bench-results/matrix
+  --queue redis://HOST:PORT[/DB[/QUEUE]]   put the cells on a BullMQ queue for workers on
+                      any machines and collect their results (same results.json as a local
+                      run); restarted, it takes the results already there
+worker:    runs the cells of a --queue on N threads (default: every CPU) until stopped
+           (SIGINT/SIGTERM) or, with --until-empty, until nothing is left; --lock-ms: how
+           soon a dead worker's cell goes back on the queue.
 speed:     speed-dup-1024 on the kernel oracle (root) and on the simulator, side by side.
 scale:     16 guests x 262,144 pages on the simulator (time, peak RSS, metadata per page,
            counters against the kernel's rules), and 16 x 4,096 on the kernel oracle too.
@@ -86,12 +94,35 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
       return matrix(
         parseArgs(
           rest,
-          ["workloads", "seeds", "profiles", "axes", "param", "workers", "calibration", "out"],
+          ["workloads", "seeds", "profiles", "axes", "param", "workers", "calibration", "out", "queue"],
           ["cross"],
         ),
         io,
         commandLine,
       );
+    case "worker": {
+      const a = parseArgs(rest, ["queue", "workers", "lock-ms"], ["until-empty"]);
+      const address = parseQueueAddress(
+        flag(a, "queue") ?? usage("worker needs --queue redis://HOST:PORT/…"),
+      );
+      const threads = intFlag(a, "workers", availableParallelism());
+      const lockMs = intFlag(a, "lock-ms", 30_000);
+      if (threads < 0) throw new UsageError(`--workers ${threads}: expected 0 (this thread) or more threads`);
+      if (lockMs < 100) throw new UsageError(`--lock-ms ${lockMs}: expected at least 100 (ms)`);
+      await checkReachable(address);
+      const stop = new AbortController();
+      for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => stop.abort());
+      log(`ksm-bench: worker on ${flag(a, "queue")}, ${threads} threads`);
+      const ran = await runQueueWorker(address, {
+        threads,
+        lockMs,
+        untilEmpty: a.flags.has("until-empty"),
+        log,
+        signal: stop.signal,
+      });
+      log(`ksm-bench: worker stopped after ${ran} cells`);
+      return 0;
+    }
     case "speed": {
       const a = parseArgs(
         rest,
@@ -251,21 +282,22 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
   const workers = intFlag(a, "workers", availableParallelism());
   const out = resolve(flag(a, "out") ?? resolve(REPO_ROOT, "bench-results/matrix"));
+  const queueUrl = flag(a, "queue");
+  const queue = queueUrl === undefined ? null : parseQueueAddress(queueUrl);
+  if (queue) await checkReachable(queue);
   const runs = await distinctRuns(cells, calibration);
   io.err.write(
-    `ksm-bench: ${cells.length} cells, ${runs.specs.length} distinct configurations to run, on ${workers} worker threads\n`,
+    `ksm-bench: ${cells.length} cells, ${runs.specs.length} distinct configurations to run, ${queue ? `on the queue ${queueUrl} (start workers: node apps/bench/dist/cli.js worker --queue ${queueUrl})` : `on ${workers} worker threads`}\n`,
   );
   const progress = new Progress(runs.specs.length, io.err, "matrix");
   const t0 = performance.now();
-  const results = await runMatrix(cells, {
-    workers,
-    model: calibration,
-    runs,
-    onResult: (r) =>
-      progress.tick(
-        `${r.spec.workload} seed ${r.spec.seed} ${r.spec.profile} ${r.variant}: ${r.error ? `FAILED: ${r.error}` : `${r.wallSeconds.toFixed(2)} s`}`,
-      ),
-  });
+  const onResult = (r: CellResult) =>
+    progress.tick(
+      `${r.spec.workload} seed ${r.spec.seed} ${r.spec.profile} ${r.variant}: ${r.error ? `FAILED: ${r.error}` : `${r.wallSeconds.toFixed(2)} s`}`,
+    );
+  const results = queue
+    ? await runOnQueue(cells, queue, { model: calibration, runs, onResult })
+    : await runMatrix(cells, { workers, model: calibration, runs, onResult });
   progress.finish();
   const elapsedSeconds = (performance.now() - t0) / 1000;
   const files = reportFiles(results, {
@@ -274,6 +306,7 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     machine: machineInfo(),
     elapsedSeconds,
     workers,
+    ...(queueUrl === undefined ? {} : { queue: queueUrl }),
     calibration,
   });
   writeReport(out, files);

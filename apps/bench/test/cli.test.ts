@@ -44,6 +44,16 @@ describe("ksm-bench CLI", () => {
       ["matrix", "--workloads", "zero-heavy", "--param", "pages=-1"],
       /--param: workload zero-heavy: parameter pages must be an integer >= 1/,
     ],
+    [
+      ["matrix", "--workloads", "zero-heavy", "--queue", "http://h:1"],
+      /--queue "http:\/\/h:1": the scheme must be redis:/,
+    ],
+    [
+      ["matrix", "--workloads", "zero-heavy", "--queue", "redis://h:1/x"],
+      /the path "\/x" is not \/DB or \/DB\/QUEUE/,
+    ],
+    [["worker"], /worker needs --queue/],
+    [["worker", "--queue", "redis://127.0.0.1:1/0/q"], /cannot connect to 127\.0\.0\.1:1 \(ECONNREFUSED\)/],
     [["matrix", "--seeds", "3-1"], /--seeds "3-1": the range 3-1 runs backwards/],
     [["matrix", "--seeds", "1,x"], /--seeds "1,x": "x" is not a seed/],
     [["matrix", "--seeds", "1-3,2"], /names seed 2 twice/],

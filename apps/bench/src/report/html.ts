@@ -11,6 +11,7 @@ import {
   noEffectList,
   PARETO_NOTE,
   type ReportTable,
+  ranOn,
   SUMMARY_NOTE,
   summaryTable,
 } from "./tables.js";
@@ -109,7 +110,7 @@ figure{margin:0}
 figcaption{font-size:11px;color:#666}
 </style></head><body>
 <h1>KSM benchmark matrix</h1>
-<p>Made by <code>${escapeXml(info.command)}</code> on ${escapeXml(info.date)}: ${escapeXml(String(m.cpus))} CPUs (${escapeXml(String(m.cpuModel))}), Linux ${escapeXml(String(m.kernel))}, Node ${escapeXml(String(m.node))}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.</p>
+<p>Made by <code>${escapeXml(info.command)}</code> on ${escapeXml(info.date)}: ${escapeXml(String(m.cpus))} CPUs (${escapeXml(String(m.cpuModel))}), Linux ${escapeXml(String(m.kernel))}, Node ${escapeXml(String(m.node))}; ${results.length} cells ${escapeXml(ranOn(info))} in ${info.elapsedSeconds.toFixed(1)} s.</p>
 <nav><h2>Contents</h2><ol>
 ${index}
 </ol></nav>

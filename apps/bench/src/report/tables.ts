@@ -8,6 +8,7 @@ import {
   type SummaryMetric,
   type SummaryRow,
 } from "./summary.js";
+import type { RunInfo } from "./write.js";
 
 /** A table of the report: header, rows of text, and per column "l" or "r" (numbers). */
 export interface ReportTable {
@@ -97,4 +98,9 @@ export function modelNote(calibration: Calibration | null, results: readonly Cel
       "The simulator reports no cost counters yet: pages scanned are estimated as the rmap_items present at each full scan (an upper bound with smart scan).",
     );
   return parts.join(" ");
+}
+
+/** Where the cells ran, for the report's first line. */
+export function ranOn(info: Pick<RunInfo, "workers" | "queue">): string {
+  return info.queue ? `on the workers of the queue ${info.queue}` : `on ${info.workers} worker threads`;
 }

@@ -17,6 +17,7 @@ import {
   noEffectList,
   PARETO_NOTE,
   type ReportTable,
+  ranOn,
   SUMMARY_NOTE,
   summaryTable,
 } from "./tables.js";
@@ -32,6 +33,8 @@ export interface RunInfo {
   readonly machine: Readonly<Record<string, string | number>>;
   readonly elapsedSeconds: number;
   readonly workers: number;
+  /** The queue the cells ran on (matrix --queue), instead of local worker threads. */
+  readonly queue?: string;
   readonly calibration: Calibration | null;
 }
 
@@ -152,7 +155,7 @@ export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): 
   return [
     "# KSM benchmark matrix",
     "",
-    `Made by \`${info.command}\` on ${info.date}, ${info.machine.cpus} CPUs (${info.machine.cpuModel}), Linux ${info.machine.kernel}, Node ${info.machine.node}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.`,
+    `Made by \`${info.command}\` on ${info.date}, ${info.machine.cpus} CPUs (${info.machine.cpuModel}), Linux ${info.machine.kernel}, Node ${info.machine.node}; ${results.length} cells ${ranOn(info)} in ${info.elapsedSeconds.toFixed(1)} s.`,
     "",
     SUMMARY_NOTE,
     "",
@@ -200,6 +203,7 @@ export function reportFiles(results: readonly CellResult[], info: RunInfo): Repo
       date: info.date,
       machine: info.machine,
       workers: info.workers,
+      ...(info.queue ? { queue: info.queue } : {}),
       elapsedSeconds: info.elapsedSeconds,
       wallSeconds: Object.fromEntries(results.map((r) => [r.key, r.wallSeconds])),
     }),
