@@ -58,6 +58,7 @@ export {
   runOnQueue,
   runQueueWorker,
 } from "./queue.js";
+export { freePort, type OwnRedis, startRedisServer } from "./redis-server.js";
 export { type Chart, chartGroups, charts, panels, paretoFrontier, paretoLists } from "./report/charts.js";
 export { csvField, toCsv } from "./report/csv.js";
 export { formatJson } from "./report/json.js";

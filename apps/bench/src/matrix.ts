@@ -104,6 +104,8 @@ export interface DistinctRuns {
   readonly keys: readonly (string | null)[];
   /** The cells to run: the first of each key, and every cell without one. */
   readonly specs: readonly CellSpec[];
+  /** The content key of each of `specs` (null: it runs alone). */
+  readonly specKeys: readonly (string | null)[];
 }
 
 /** Groups cells by the content key of their resolved configuration (see configKeys). */
@@ -113,14 +115,16 @@ export async function distinctRuns(
 ): Promise<DistinctRuns> {
   const keys = await configKeys(cells, model);
   const seen = new Set<string>();
-  const specs = cells.filter((_, i) => {
-    const k = keys[i];
-    if (k === null || k === undefined) return true;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
+  const specs: CellSpec[] = [];
+  const specKeys: (string | null)[] = [];
+  cells.forEach((spec, i) => {
+    const k = keys[i] ?? null;
+    if (k !== null && seen.has(k)) return;
+    if (k !== null) seen.add(k);
+    specs.push(spec);
+    specKeys.push(k);
   });
-  return { keys, specs };
+  return { keys, specs, specKeys };
 }
 
 /**
@@ -151,10 +155,8 @@ export async function runMatrix(cells: readonly CellSpec[], opts: MatrixRunOptio
   const results = await runCells(runs.specs, opts);
   const bySpec = new Map(runs.specs.map((s, i) => [s, results[i]!]));
   const byKey = new Map<string, CellResult>();
-  cells.forEach((spec, i) => {
-    const k = runs.keys[i];
-    const r = bySpec.get(spec);
-    if (k && r) byKey.set(k, r);
+  runs.specKeys.forEach((k, i) => {
+    if (k !== null) byKey.set(k, results[i]!);
   });
   return fanOut(cells, runs, byKey, bySpec);
 }

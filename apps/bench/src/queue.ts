@@ -121,17 +121,16 @@ export async function runOnQueue(
     const byKey = new Map<string, CellResult>();
     const own = new Map<CellSpec, CellResult>();
     const pending = new Map<string, CellSpec>();
-    runs.specs.forEach((spec) => {
-      const k = runs.keys[cells.indexOf(spec)];
-      if (k) pending.set(k, spec);
-    });
-    // a cell whose configuration does not resolve fails at once: run it here for its error
-    for (const spec of runs.specs)
-      if (!runs.keys[cells.indexOf(spec)]) {
+    for (const [i, spec] of runs.specs.entries()) {
+      const k = runs.specKeys[i] ?? null;
+      if (k !== null) pending.set(k, spec);
+      else {
+        // a cell whose configuration does not resolve fails at once: run it here for its error
         const r = await runCell(spec, opts.model);
         own.set(spec, r);
         opts.onResult?.(r);
       }
+    }
     const attempts = opts.attempts ?? 3;
     const model = opts.model && { features: opts.model.features, nsPer: opts.model.nsPer };
     for (const k of pending.keys()) {

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { buildSimulation, firstDifference, listPolicies, simulate, validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
-import { type CellResult, cellScenario } from "./cell.js";
+import { type CellResult, type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
 import { oracleUnavailable, REPO_ROOT, runOracle } from "./kernel/oracle.js";
 import { machineInfo } from "./machine.js";
@@ -15,6 +15,7 @@ import { reportFiles, writeReport } from "./report/write.js";
 import { calibrate } from "./targets/calibrate.js";
 import { runGrowth } from "./targets/growth.js";
 import { waitIdle } from "./targets/idle.js";
+import { runQueueScaling } from "./targets/queue-scaling.js";
 import { checkScaleOnKernel, runScale } from "./targets/scale.js";
 import { runSpeed } from "./targets/speed.js";
 import { getWorkload, MATRIX_WORKLOADS, resolveParams, WORKLOADS } from "./workloads/index.js";
@@ -28,6 +29,7 @@ Usage (from the repository root, after pnpm build):
   node apps/bench/dist/cli.js scale [--guests 16] [--pages 262144] [--no-kernel]
   node apps/bench/dist/cli.js growth [--from 16] [--to 22] [--guests 16]
   node apps/bench/dist/cli.js calibrate [--sizes 65536,131072] [--scans 8]
+  node apps/bench/dist/cli.js queue-scaling [matrix plan options] [--counts 1,2,4] [--queue redis://HOST:PORT]
   node apps/bench/dist/cli.js scenario WORKLOAD [--seed N] [--param k=v]...
   node apps/bench/dist/cli.js check WORKLOAD [--seed N] [--param k=v]...
   node apps/bench/dist/cli.js list
@@ -52,6 +54,8 @@ speed:     speed-dup-1024 on the kernel oracle (root) and on the simulator, side
 scale:     16 guests x 262,144 pages on the simulator (time, peak RSS, metadata per page,
            counters against the kernel's rules), and 16 x 4,096 on the kernel oracle too.
 growth:    the scale workload from 2^from to 2^to pages, each in a fresh process.
+queue-scaling: times the plan's sweep on a queue with 1, 2, 4 local worker processes (a
+           redis-server of its own unless --queue names one) and checks the results agree.
 calibrate: fits the ksmd CPU cost model on the kernel oracle (root) into calibration.json.
 scenario:  prints a workload's scenario (format v1: runs on ksm_oracle.py too).
 check:     runs a workload on the kernel oracle and the simulator and compares the records.
@@ -91,15 +95,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
   const commandLine = `node apps/bench/dist/cli.js ${argv.join(" ")}`.trim();
   switch (command) {
     case "matrix":
-      return matrix(
-        parseArgs(
-          rest,
-          ["workloads", "seeds", "profiles", "axes", "param", "workers", "calibration", "out", "queue"],
-          ["cross"],
-        ),
-        io,
-        commandLine,
-      );
+      return matrix(parseArgs(rest, [...PLAN_FLAGS, "workers", "out", "queue"], ["cross"]), io, commandLine);
     case "worker": {
       const a = parseArgs(rest, ["queue", "workers", "lock-ms"], ["until-empty"]);
       const address = parseQueueAddress(
@@ -122,6 +118,42 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
       });
       log(`ksm-bench: worker stopped after ${ran} cells`);
       return 0;
+    }
+    case "queue-scaling": {
+      const a = parseArgs(rest, [...PLAN_FLAGS, "counts", "queue", "quiet-wait"], ["cross"]);
+      const { cells, calibration } = planFromArgs(a);
+      const counts = (listFlag(a, "counts") ?? ["1", "2", "4"]).map((c) => {
+        const n = Number(c);
+        if (!Number.isInteger(n) || n < 1)
+          throw new UsageError(`--counts: "${c}" is not a number of workers (1 or more)`);
+        return n;
+      });
+      const queueUrl = flag(a, "queue");
+      if (queueUrl !== undefined) await checkReachable(parseQueueAddress(queueUrl));
+      const rows = await runQueueScaling({
+        cells,
+        model: calibration,
+        counts,
+        ...(queueUrl === undefined ? {} : { redisUrl: queueUrl.replace(/\/+$/, "") }),
+        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        log,
+      });
+      const one = rows.find((r) => r.workers === 1)?.seconds ?? null;
+      io.out(
+        `${cells.length} cells, ${rows[0]?.runs ?? 0} distinct runs, ${machineInfo().cpus} CPUs (${machineInfo().cpuModel}), Node ${process.version}\n\n${mdTable(
+          ["worker processes", "wall s", "runs/s", "speed-up", "same results.json", "other CPU s"],
+          rows.map((r) => [
+            String(r.workers),
+            r.seconds.toFixed(2),
+            (r.runs / r.seconds).toFixed(2),
+            one === null ? "–" : `${(one / r.seconds).toFixed(2)}×`,
+            r.sameResults ? "yes" : "NO",
+            r.otherCpuSeconds.toFixed(2) + (r.busyBefore ? ` (busy before: ${r.busyBefore})` : ""),
+          ]),
+          "rrrrlr",
+        )}`,
+      );
+      return rows.every((r) => r.sameResults) ? 0 : 1;
     }
     case "speed": {
       const a = parseArgs(
@@ -235,7 +267,11 @@ function usage(message: string): never {
   throw new UsageError(message);
 }
 
-async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
+/** The flags that choose a matrix's cells (matrix, queue-scaling). */
+const PLAN_FLAGS = ["workloads", "seeds", "profiles", "axes", "param", "calibration"];
+
+/** The cells and cost model the matrix flags choose; bad flags are usage errors, before anything runs. */
+function planFromArgs(a: Args): { cells: CellSpec[]; calibration: Calibration | null } {
   const listing = listPolicies();
   const params = paramFlags(a);
   const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
@@ -280,6 +316,11 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
   const calArg = flag(a, "calibration");
   const calibration: Calibration | null =
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
+  return { cells, calibration };
+}
+
+async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
+  const { cells, calibration } = planFromArgs(a);
   const workers = intFlag(a, "workers", availableParallelism());
   const out = resolve(flag(a, "out") ?? resolve(REPO_ROOT, "bench-results/matrix"));
   const queueUrl = flag(a, "queue");

@@ -53,6 +53,10 @@ describe("ksm-bench CLI", () => {
       /the path "\/x" is not \/DB or \/DB\/QUEUE/,
     ],
     [["worker"], /worker needs --queue/],
+    [
+      ["queue-scaling", "--workloads", "zero-heavy", "--counts", "1,0"],
+      /--counts: "0" is not a number of workers/,
+    ],
     [["worker", "--queue", "redis://127.0.0.1:1/0/q"], /cannot connect to 127\.0\.0\.1:1 \(ECONNREFUSED\)/],
     [["matrix", "--seeds", "3-1"], /--seeds "3-1": the range 3-1 runs backwards/],
     [["matrix", "--seeds", "1,x"], /--seeds "1,x": "x" is not a seed/],

@@ -2,9 +2,8 @@
 // 127.0.0.1:PORT), else one this file starts on a free port. Workers are the built CLI
 // (apps/bench/dist/cli.js) in their own processes, so that one can be killed mid-cell.
 // Where redis-server cannot start, or the build is missing, the tests are skipped and say why.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { listPolicies } from "@ksm/ksm-sim";
 import { Queue } from "bullmq";
@@ -19,64 +18,20 @@ import {
   planMatrix,
   runMatrix,
   runOnQueue,
+  startRedisServer,
 } from "../src/index.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server of our own, when .ci/run gave none; null and why when it cannot start. */
-async function startRedis(): Promise<{ url: string; proc: ChildProcess } | { why: string }> {
-  if (spawnSync("sh", ["-c", "command -v redis-server"]).status !== 0)
-    return {
-      why: "redis-server is not installed (apt-get install redis-server) and KSM_BENCH_REDIS is not set",
-    };
-  const port = await freePort();
-  const proc = spawn("redis-server", [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ]);
-  const ready = await new Promise<string | null>((resolve) => {
-    let out = "";
-    const timer = setTimeout(() => resolve(`redis-server did not start in 10 s: ${out.slice(-300)}`), 10_000);
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d;
-      if (out.includes("Ready to accept connections")) {
-        clearTimeout(timer);
-        resolve(null);
-      }
-    });
-    proc.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve(`redis-server exited with code ${code}: ${out.slice(-300)}`);
-    });
-  });
-  if (ready) {
-    proc.kill();
-    return { why: ready };
-  }
-  return { url: `redis://127.0.0.1:${port}`, proc };
-}
-
 /** The redis-server .ci/run started, if it answers; else one of our own. */
 async function findRedis(): Promise<{ url: string; proc?: ChildProcess } | { why: string }> {
   const given = process.env.KSM_BENCH_REDIS?.replace(/\/+$/, "");
-  if (!given) return startRedis();
+  if (!given)
+    try {
+      return await startRedisServer();
+    } catch (e) {
+      return { why: `${(e as Error).message}, and KSM_BENCH_REDIS is not set` };
+    }
   try {
     await checkReachable(parseQueueAddress(given, "KSM_BENCH_REDIS"), "KSM_BENCH_REDIS", 2000);
     return { url: given };
