@@ -83,6 +83,9 @@ export interface CellJob {
   readonly model: CostModel | null;
 }
 
+/** The most jobs the coordinator looks up at a time. */
+const POLL_BATCH = 256;
+
 /** The job id of a distinct run: its content key (BullMQ refuses ids that are integers). */
 export function jobId(configKey: string): string {
   return `cell-${configKey}`;
@@ -144,10 +147,15 @@ export async function runOnQueue(
         opts: { jobId: jobId(k), attempts, removeOnComplete: false, removeOnFail: false },
       })),
     );
+    let cursor = 0;
     while (pending.size) {
       if (opts.signal?.aborted)
         throw new Error("the coordinator stopped waiting (its jobs stay on the queue)");
-      const keys = [...pending.keys()];
+      // at most POLL_BATCH jobs a look, in turn, so that a large sweep does not flood Redis
+      const all = [...pending.keys()];
+      if (cursor >= all.length) cursor = 0;
+      const keys = all.slice(cursor, cursor + POLL_BATCH);
+      cursor += POLL_BATCH;
       const jobs = await Promise.all(keys.map((k) => queue.getJob(jobId(k))));
       for (const [i, job] of jobs.entries()) {
         const k = keys[i]!;
@@ -184,7 +192,10 @@ export interface QueueWorkerOptions {
    * check (every lockMs) puts it back on the queue.
    */
   readonly lockMs?: number;
-  /** Stop once the queue has nothing waiting, delayed or active (else run until closed). */
+  /**
+   * Stop once the queue has had jobs and has none waiting, delayed or active (else run
+   * until stopped).
+   */
   readonly untilEmpty?: boolean;
   readonly log?: (line: string) => void;
   readonly workerUrl?: URL;
@@ -220,16 +231,20 @@ export async function runQueueWorker(address: QueueAddress, opts: QueueWorkerOpt
     },
   );
   worker.on("error", (e) => opts.log?.(`worker: ${e.message}`));
+  await worker.waitUntilReady();
+  opts.log?.("worker: ready");
   const counts = opts.untilEmpty ? new Queue(address.name, { connection: connection(address) }) : null;
   try {
     await new Promise<void>((resolve, reject) => {
       opts.signal?.addEventListener("abort", () => resolve(), { once: true });
       if (!counts) return;
       // every second: nothing waiting, delayed or active (a dead worker's job stays active
-      // until the stalled-job check puts it back) means the sweep is done
+      // until the stalled-job check puts it back) on a queue that has had jobs (a worker may
+      // start before the coordinator) means the sweep is done
       const poll = () =>
-        counts.getJobCounts("waiting", "delayed", "active").then((c) => {
-          if ((c.waiting ?? 0) + (c.delayed ?? 0) + (c.active ?? 0) === 0) resolve();
+        counts.getJobCounts("waiting", "delayed", "active", "completed", "failed").then((c) => {
+          const open = (c.waiting ?? 0) + (c.delayed ?? 0) + (c.active ?? 0);
+          if (open === 0 && (c.completed ?? 0) + (c.failed ?? 0) > 0) resolve();
           else setTimeout(poll, 1000);
         }, reject);
       setTimeout(poll, 1000);

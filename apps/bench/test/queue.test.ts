@@ -96,9 +96,10 @@ describe.skipIf(why !== null)("queue mode on a real redis-server", () => {
 
   it("gives a local run's results, byte for byte, from two workers", async () => {
     const q = newQueue();
-    const coordinator = runOnQueue(small, parseQueueAddress(q), { model: null });
+    // both workers wait on the queue before the first cell is on it, so both get some
     const ws = [worker(q, "--until-empty"), worker(q, "--until-empty")];
-    const results = await coordinator;
+    while (!ws.every((w) => w.log.includes("worker: ready"))) await new Promise((r) => setTimeout(r, 20));
+    const results = await runOnQueue(small, parseQueueAddress(q), { model: null });
     expect(await Promise.all(ws.map((w) => w.exited))).toEqual([0, 0]);
     expect(json(results)).toBe(local);
     const ran = ws.flatMap((w) => finished(w.log));

@@ -205,6 +205,8 @@ export function charts(results: readonly CellResult[], calibration: Calibration 
           cells: cells.filter((r) => r.spec.profile === profile && r.variant === variant),
         };
       });
+      // an axis whose every variant had no effect has nothing to show beside the default
+      if (group !== "all" && lines.every((l) => l.variant === "default")) continue;
       const about = group === "all" ? "" : `, ${group} variants`;
       for (const panel of panels(lines)) {
         const suffix = `${group === "all" ? "" : `-${group}`}${panel.suffix}`;

@@ -35,8 +35,8 @@ export const SUMMARY_METRICS: readonly SummaryMetric[] = [
   { id: "scansTo50", label: "scans to 50%", digits: 1, of: (r) => r.metrics?.scansTo50 },
   { id: "scansTo90", label: "scans to 90%", digits: 1, of: (r) => r.metrics?.scansTo90 },
   { id: "scansTo99", label: "scans to 99%", digits: 1, of: (r) => r.metrics?.scansTo99 },
-  { id: "secondsTo90", label: "sim s to 90%", digits: 1, of: (r) => r.metrics?.secondsTo90 },
-  { id: "seconds", label: "sim s", digits: 1, of: (r) => r.metrics?.seconds },
+  { id: "secondsTo90", label: "sim s to 90%", digits: 2, of: (r) => r.metrics?.secondsTo90 },
+  { id: "seconds", label: "sim s", digits: 2, of: (r) => r.metrics?.seconds },
   {
     id: "pagesScannedM",
     label: "pages scanned (M)",
@@ -124,9 +124,11 @@ export function summarise(results: readonly CellResult[]): SummaryRow[] {
   });
 }
 
-/** A number with `digits` decimals, or "–" for null. */
+/** A number with `digits` decimals ("0.0", never "-0.0"), or "–" for null. */
 export function fmt(v: number | null | undefined, digits = 2): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  const t = v.toFixed(digits);
+  return Number(t) === 0 ? (0).toFixed(digits) : t;
 }
 
 /** An estimate as `mean ± half-width of the 95 % CI` (just the mean for one seed). */
@@ -138,7 +140,7 @@ export function fmtEstimate(e: Estimate | null | undefined, digits: number): str
 /** A difference as `+mean [lo, hi]`, with `*` when the interval excludes 0. */
 export function fmtDifference(e: Estimate | null | undefined, digits: number): string {
   if (!e) return "–";
-  const sign = (v: number) => (v > 0 ? "+" : "") + fmt(v, digits);
+  const sign = (v: number) => (Number(fmt(v, digits)) > 0 ? "+" : "") + fmt(v, digits);
   if (e.n < 2) return sign(e.mean);
   return `${sign(e.mean)} [${fmt(e.lo, digits)}, ${fmt(e.hi, digits)}]${excludesZero(e) ? " *" : ""}`;
 }
