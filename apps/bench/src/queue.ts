@@ -184,7 +184,10 @@ export async function runOnQueue(
 
 /** How a worker runs. */
 export interface QueueWorkerOptions {
-  /** Cells at a time, each on its own thread (0: one at a time in this thread). */
+  /**
+   * Cells at a time, each on its own thread (0: one at a time in this thread, which then
+   * cannot renew its locks during a cell: for tests of short cells only).
+   */
   readonly threads: number;
   /**
    * How long a job's lock lasts without renewal, ms (BullMQ's lockDuration, default 30 s):

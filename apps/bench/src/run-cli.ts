@@ -103,7 +103,10 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
       );
       const threads = intFlag(a, "workers", availableParallelism());
       const lockMs = intFlag(a, "lock-ms", 30_000);
-      if (threads < 0) throw new UsageError(`--workers ${threads}: expected 0 (this thread) or more threads`);
+      if (threads < 1)
+        throw new UsageError(
+          `--workers ${threads}: expected 1 or more threads (a worker runs each cell on a thread of its own, so that it keeps renewing its jobs' locks)`,
+        );
       if (lockMs < 100) throw new UsageError(`--lock-ms ${lockMs}: expected at least 100 (ms)`);
       await checkReachable(address);
       const stop = new AbortController();

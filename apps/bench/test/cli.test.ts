@@ -54,6 +54,10 @@ describe("ksm-bench CLI", () => {
     ],
     [["worker"], /worker needs --queue/],
     [
+      ["worker", "--queue", "redis://127.0.0.1:1", "--workers", "0"],
+      /--workers 0: expected 1 or more threads/,
+    ],
+    [
       ["queue-scaling", "--workloads", "zero-heavy", "--counts", "1,0"],
       /--counts: "0" is not a number of workers/,
     ],
