@@ -165,9 +165,10 @@ function paretoChart(
     subtitle: `a point per variant, mean of ${seeds} seed${seeds === 1 ? "" : "s"}, bars: 95 % CI; labelled: the frontier (nothing saves as much for less)`,
     xLabel: useModel ? "estimated ksmd CPU seconds" : "pages scanned (millions)",
     yLabel: "saved MiB",
+    // the frontier last, drawn over dominated points that sit at the same place
     series: [
-      series(front, "Pareto frontier", 0, true),
       ...(others.length ? [series(others, "dominated", 1, false)] : []),
+      series(front, "Pareto frontier", 0, true),
     ],
   });
 }

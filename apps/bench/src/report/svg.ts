@@ -285,8 +285,11 @@ function labels(f: Frame, s: ChartSeries): string[] {
   return (s.labels ?? []).flatMap((t, k) => {
     const p = s.points[k];
     if (!p || !t) return [];
+    // right of the point, or left of it in the right third of the plot (so it stays inside)
+    const px = f.x(p[0]);
+    const right = px > M.left + (W - M.left - M.right) * (2 / 3);
     return [
-      `<text x="${(f.x(p[0]) + 6).toFixed(1)}" y="${(f.y(p[1]) - 6).toFixed(1)}" font-size="10" fill="#333">${escapeXml(t)}</text>`,
+      `<text x="${(right ? px - 6 : px + 6).toFixed(1)}" y="${(f.y(p[1]) - 6).toFixed(1)}"${right ? ' text-anchor="end"' : ""} font-size="10" fill="#333">${escapeXml(t)}</text>`,
     ];
   });
 }
