@@ -64,17 +64,32 @@ export function listFlag(args: Args, name: string): string[] | undefined {
   return v === undefined ? undefined : v.split(",").filter((x) => x);
 }
 
-/** Seeds: `1,2,5` or `1-3` (or both, `1-3,7`). */
-export function parseSeeds(text: string): number[] {
+/** The most seeds one list may name (a typo such as 1-30000000 should not plan forever). */
+export const MAX_SEEDS = 10_000;
+
+/**
+ * Seeds: `1,2,5` or `1-3` (or both, `1-3,7`), each a whole number from 0 to 2^32 − 1, each
+ * once; a range must not run backwards. `flag` names the option in errors.
+ */
+export function parseSeeds(text: string, flag = "--seeds"): number[] {
   const out: number[] = [];
+  const seen = new Set<number>();
+  const expected =
+    "expected a list such as 1,2,3 or 1-30 (whole numbers from 0 to 4294967295, ranges low-high)";
   for (const part of text.split(",")) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new UsageError(`bad seed list "${text}"; expected e.g. 1,2,3 or 1-5`);
+    if (!m) throw new UsageError(`${flag} "${text}": "${part}" is not a seed or a range; ${expected}`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
-    if (b < a)
-      throw new UsageError(`bad seed range "${part.trim()}" in --seeds; it runs from ${a} down to ${b}`);
-    for (let s = a; s <= b; s++) out.push(s);
+    if (b > 0xffff_ffff) throw new UsageError(`${flag} "${text}": ${b} is out of range; ${expected}`);
+    if (a > b) throw new UsageError(`${flag} "${text}": the range ${part} runs backwards; ${expected}`);
+    if (out.length + b - a + 1 > MAX_SEEDS)
+      throw new UsageError(`${flag} "${text}" names more than ${MAX_SEEDS} seeds; ${expected}`);
+    for (let s = a; s <= b; s++) {
+      if (seen.has(s)) throw new UsageError(`${flag} "${text}" names seed ${s} twice; ${expected}`);
+      seen.add(s);
+      out.push(s);
+    }
   }
   return out;
 }

@@ -15,6 +15,7 @@ import type { CostCounters } from "./cost.js";
 import { type CostModel, estimateKsmdSeconds } from "./cost-model.js";
 import { finalCost, type SavingMetrics, savingMetrics } from "./metrics.js";
 import { type SeriesPoint, toSeries, visitedPages } from "./series.js";
+import { paceAtReports, simulatedSeconds } from "./sim-time.js";
 import { getWorkload, resolveParams, type WorkloadParams } from "./workloads/index.js";
 
 /** One cell of the matrix: a workload and seed on a profile with policy variants. */
@@ -52,6 +53,11 @@ export interface CellResult {
   readonly wallSeconds: number;
   /** The error that stopped the cell, if one did. */
   readonly error: string | null;
+  /**
+   * The content key of the cell's resolved configuration (see configKey): cells with the
+   * same key ran once. null: the configuration did not resolve, or the cell ran alone.
+   */
+  readonly configKey?: string | null;
 }
 
 /** `axis=variant` pairs in axis order, or `default`. */
@@ -108,10 +114,12 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
   } catch (e) {
     return failed(base, best.pages, e);
   }
-  const series = toSeries(
+  const counted = toSeries(
     records,
     bestAt.map((b) => b.bestSavedPages),
   );
+  const seconds = simulatedSeconds(counted, paceAtReports(scenario), model);
+  const series = counted.map((p, i) => (seconds[i] === null ? p : { ...p, seconds: seconds[i]! }));
   const cost = finalCost(series) ?? null;
   const estimated = cost?.pages_scanned === undefined;
   const pagesScanned = estimated ? visitedPages(series) : cost.pages_scanned!;
@@ -133,6 +141,11 @@ export async function runCell(spec: CellSpec, model: CostModel | null): Promise<
     wallSeconds,
     error: null,
   };
+}
+
+/** The result of a cell that could not run (e.g. its job failed on a queue), with `e` as its error. */
+export function failedCell(spec: CellSpec, e: unknown): CellResult {
+  return failed({ key: cellKey(spec), spec, variant: variantLabel(spec.policies) }, 0, e);
 }
 
 function failed(base: Pick<CellResult, "key" | "spec" | "variant">, pages: number, e: unknown): CellResult {

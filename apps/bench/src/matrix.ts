@@ -1,5 +1,6 @@
 import type { PolicyListing } from "@ksm/ksm-sim";
-import { type CellResult, type CellSpec, cellKey } from "./cell.js";
+import { type CellResult, type CellSpec, cellKey, variantLabel } from "./cell.js";
+import { configKeys } from "./config.js";
 import type { CostModel } from "./cost-model.js";
 import { runCells } from "./pool.js";
 import { MATRIX_WORKLOADS, type WorkloadParams } from "./workloads/index.js";
@@ -93,12 +94,72 @@ export interface MatrixRunOptions {
   /** Worker threads (default os.availableParallelism()); 0 runs in this thread. */
   readonly workers: number;
   readonly model: CostModel | null;
+  /** Called as each distinct configuration finishes, with its first cell's result. */
   readonly onResult?: (r: CellResult) => void;
   readonly workerUrl?: URL;
+  /** The cells' distinct runs, when the caller has grouped them already (distinctRuns). */
+  readonly runs?: DistinctRuns;
 }
 
-/** Runs the cells (in parallel on worker threads) and returns the results sorted by key. */
+/** The cells of a matrix by content: one run per distinct resolved configuration. */
+export interface DistinctRuns {
+  /** The content key of each cell (null: its configuration does not resolve). */
+  readonly keys: readonly (string | null)[];
+  /** The cells to run: the first of each key, and every cell without one. */
+  readonly specs: readonly CellSpec[];
+  /** The content key of each of `specs` (null: it runs alone). */
+  readonly specKeys: readonly (string | null)[];
+}
+
+/** Groups cells by the content key of their resolved configuration (see configKeys). */
+export async function distinctRuns(
+  cells: readonly CellSpec[],
+  model: CostModel | null,
+): Promise<DistinctRuns> {
+  const keys = await configKeys(cells, model);
+  const seen = new Set<string>();
+  const specs: CellSpec[] = [];
+  const specKeys: (string | null)[] = [];
+  cells.forEach((spec, i) => {
+    const k = keys[i] ?? null;
+    if (k !== null && seen.has(k)) return;
+    if (k !== null) seen.add(k);
+    specs.push(spec);
+    specKeys.push(k);
+  });
+  return { keys, specs, specKeys };
+}
+
+/**
+ * Every cell's result from the results of its distinct runs (`byKey`, by content key, or
+ * `own` for a cell without one), under the cell's own key, spec and variant; sorted by key.
+ */
+export function fanOut(
+  cells: readonly CellSpec[],
+  runs: DistinctRuns,
+  byKey: ReadonlyMap<string, CellResult>,
+  own: ReadonlyMap<CellSpec, CellResult>,
+): CellResult[] {
+  const out = cells.map((spec, i) => {
+    const k = runs.keys[i] ?? null;
+    const r = k === null ? own.get(spec) : byKey.get(k);
+    if (!r) throw new Error(`no result for cell ${cellKey(spec)}`);
+    return { ...r, key: cellKey(spec), spec, variant: variantLabel(spec.policies), configKey: k };
+  });
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/**
+ * Runs the cells (in parallel on worker threads), each distinct resolved configuration once,
+ * and returns every cell's result sorted by key.
+ */
 export async function runMatrix(cells: readonly CellSpec[], opts: MatrixRunOptions): Promise<CellResult[]> {
-  const results = await runCells(cells, opts);
-  return results.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const runs = opts.runs ?? (await distinctRuns(cells, opts.model));
+  const results = await runCells(runs.specs, opts);
+  const bySpec = new Map(runs.specs.map((s, i) => [s, results[i]!]));
+  const byKey = new Map<string, CellResult>();
+  runs.specKeys.forEach((k, i) => {
+    if (k !== null) byKey.set(k, results[i]!);
+  });
+  return fanOut(cells, runs, byKey, bySpec);
 }

@@ -23,6 +23,23 @@ export interface SavingMetrics {
   readonly scansTo99: number | null;
   /** Full scans of the whole run. */
   readonly fullScans: number;
+  /** Simulated seconds until the saving first reached 50 %, 90 %, 99 % of the final one (see simulatedSeconds). */
+  readonly secondsTo50: number | null;
+  readonly secondsTo90: number | null;
+  readonly secondsTo99: number | null;
+  /** Simulated seconds of the whole run, at the workload's knobs; null when unknown. */
+  readonly seconds: number | null;
+}
+
+/**
+ * The first report at which the saving reached `fraction` of the final saving; undefined
+ * when the final saving is 0 (nothing to reach).
+ */
+export function reportAtFraction(series: readonly SeriesPoint[], fraction: number): SeriesPoint | undefined {
+  const last = series[series.length - 1];
+  if (!last || last.savedPages <= 0) return undefined;
+  const target = fraction * last.savedPages;
+  return series.find((p) => p.savedPages >= target) ?? last;
 }
 
 /**
@@ -30,11 +47,12 @@ export interface SavingMetrics {
  * the final saving; null when the final saving is 0 (nothing to reach).
  */
 export function scansToFraction(series: readonly SeriesPoint[], fraction: number): number | null {
-  const last = series[series.length - 1];
-  if (!last || last.savedPages <= 0) return null;
-  const target = fraction * last.savedPages;
-  for (const p of series) if (p.savedPages >= target) return p.fullScans;
-  return last.fullScans;
+  return reportAtFraction(series, fraction)?.fullScans ?? null;
+}
+
+/** The same in simulated seconds (null also when the series has no simulated time). */
+export function secondsToFraction(series: readonly SeriesPoint[], fraction: number): number | null {
+  return reportAtFraction(series, fraction)?.seconds ?? null;
 }
 
 /** The saving metrics of a timeline against the best possible saving. */
@@ -50,6 +68,10 @@ export function savingMetrics(series: readonly SeriesPoint[], bestSavedPages: nu
     scansTo90: scansToFraction(series, 0.9),
     scansTo99: scansToFraction(series, 0.99),
     fullScans: last?.fullScans ?? 0,
+    secondsTo50: secondsToFraction(series, 0.5),
+    secondsTo90: secondsToFraction(series, 0.9),
+    secondsTo99: secondsToFraction(series, 0.99),
+    seconds: last?.seconds ?? null,
   };
 }
 

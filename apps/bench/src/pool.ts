@@ -14,46 +14,94 @@ export interface PoolOptions {
   readonly workerUrl?: URL;
 }
 
+interface Task {
+  readonly spec: CellSpec;
+  readonly model: CostModel | null;
+  readonly resolve: (r: CellResult) => void;
+  readonly reject: (e: Error) => void;
+}
+
 /**
- * Runs cells on a pool of worker threads, each taking the next cell when it finishes one.
- * Results come back in the order of `specs` whatever order they finish in.
+ * A pool of worker threads that run cells, each taking the next waiting cell when it
+ * finishes one; with 0 threads, cells run in this thread, one at a time. The thread that
+ * runs a cell leaves this thread's event loop free (timers, sockets, a queue's locks).
+ */
+export class CellThreads {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly waiting: Task[] = [];
+  private inline: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly threads: number,
+    workerUrl: URL = new URL("./worker.js", import.meta.url),
+  ) {
+    for (let i = 0; i < threads; i++) {
+      const w = new Worker(workerUrl);
+      this.all.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  /** Runs one cell on the next free thread. */
+  run(spec: CellSpec, model: CostModel | null): Promise<CellResult> {
+    if (this.threads <= 0) {
+      const next = this.inline.then(() => runCell(spec, model));
+      this.inline = next.catch(() => undefined);
+      return next;
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ spec, model, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    while (this.idle.length && this.waiting.length) {
+      const w = this.idle.pop()!;
+      const task = this.waiting.shift()!;
+      const done = () => {
+        w.off("message", onMessage);
+        w.off("error", onError);
+        this.idle.push(w);
+        this.dispatch();
+      };
+      const onMessage = (m: { result?: CellResult; error?: string }) => {
+        done();
+        if (m.error !== undefined || !m.result) task.reject(new Error(`worker failed on a cell: ${m.error}`));
+        else task.resolve(m.result);
+      };
+      const onError = (e: Error) => {
+        w.off("message", onMessage);
+        task.reject(e);
+      };
+      w.on("message", onMessage);
+      w.on("error", onError);
+      w.postMessage({ id: 0, spec: task.spec, model: task.model });
+    }
+  }
+
+  /** Stops every thread. */
+  async close(): Promise<void> {
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Runs cells on a pool of worker threads (see CellThreads). Results come back in the order
+ * of `specs` whatever order they finish in.
  */
 export async function runCells(specs: readonly CellSpec[], opts: PoolOptions): Promise<CellResult[]> {
-  const results: CellResult[] = new Array(specs.length);
-  if (opts.workers <= 0) {
-    for (const [i, spec] of specs.entries()) {
-      results[i] = await runCell(spec, opts.model);
-      opts.onResult?.(results[i]!);
-    }
-    return results;
-  }
-  const url = opts.workerUrl ?? new URL("./worker.js", import.meta.url);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(opts.workers, specs.length) }, () => new Worker(url));
+  const pool = new CellThreads(Math.min(opts.workers, specs.length), opts.workerUrl);
   try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const send = () => {
-              if (next >= specs.length) return resolve();
-              const id = next++;
-              w.postMessage({ id, spec: specs[id], model: opts.model });
-            };
-            w.on("message", (m: { id: number; result?: CellResult; error?: string }) => {
-              if (m.error !== undefined || !m.result)
-                return reject(new Error(`worker failed on a cell: ${m.error}`));
-              results[m.id] = m.result;
-              opts.onResult?.(m.result);
-              send();
-            });
-            w.on("error", reject);
-            send();
-          }),
-      ),
+    return await Promise.all(
+      specs.map(async (spec) => {
+        const r = await pool.run(spec, opts.model);
+        opts.onResult?.(r);
+        return r;
+      }),
     );
   } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    await pool.close();
   }
-  return results;
 }

@@ -15,17 +15,19 @@ import {
 } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
-import { type CellSpec, cellScenario } from "./cell.js";
+import { type CellResult, type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
 import { oracleUnavailable, runOracle } from "./kernel/oracle.js";
 import { machineInfo } from "./machine.js";
-import { DEFAULT_SEEDS, planMatrix, runMatrix } from "./matrix.js";
+import { DEFAULT_SEEDS, distinctRuns, planMatrix, runMatrix } from "./matrix.js";
 import { Progress, type ProgressStream } from "./progress.js";
+import { checkReachable, parseQueueAddress, runOnQueue, runQueueWorker } from "./queue.js";
 import { mdTable } from "./report/markdown.js";
 import { reportFiles, writeReport } from "./report/write.js";
 import { calibrate } from "./targets/calibrate.js";
 import { runGrowth } from "./targets/growth.js";
 import { waitIdle } from "./targets/idle.js";
+import { runQueueScaling } from "./targets/queue-scaling.js";
 import { checkScaleOnKernel, runScale } from "./targets/scale.js";
 import { runSpeed } from "./targets/speed.js";
 import { getWorkload, MATRIX_WORKLOADS, resolveParams, WORKLOADS } from "./workloads/index.js";
@@ -34,10 +36,12 @@ const HELP = `ksm-bench: the KSM simulator's benchmark harness
 
 Usage (from the repository root, after pnpm build):
   node apps/bench/dist/cli.js matrix [options]     the benchmark matrix (pnpm bench)
+  node apps/bench/dist/cli.js worker --queue redis://HOST:PORT[/DB[/QUEUE]] [--workers N] [--lock-ms 30000] [--until-empty]
   node apps/bench/dist/cli.js speed [--no-kernel] [--repeat 5] [--kernel-repeat 5]
   node apps/bench/dist/cli.js scale [--guests 16] [--pages 262144] [--no-kernel]
   node apps/bench/dist/cli.js growth [--from 16] [--to 22] [--guests 16]
   node apps/bench/dist/cli.js calibrate [--sizes 65536,131072] [--scans 8]
+  node apps/bench/dist/cli.js queue-scaling [matrix plan options] [--counts 1,2,4] [--queue redis://HOST:PORT]
   node apps/bench/dist/cli.js scenario WORKLOAD [--seed N] [--param k=v]...
   node apps/bench/dist/cli.js check WORKLOAD [--seed N] [--param k=v]...
   node apps/bench/dist/cli.js list [--plugin SPEC]...
@@ -54,10 +58,18 @@ matrix: profiles x policies x workloads x seeds on the simulator, on worker thre
   --workers N         worker threads (default: os.availableParallelism(); 0: this thread)
   --calibration FILE  cost model (default apps/bench/calibration.json; "none" for no estimate)
   --out DIR           default bench-results/matrix (in the working directory)
+  --queue redis://HOST:PORT[/DB[/QUEUE]]   put the cells on a BullMQ queue for workers on
+                      any machines and collect their results (same results.json as a local
+                      run); restarted, it takes the results already there
+worker:    runs the cells of a --queue on N threads (default: every CPU) until stopped
+           (SIGINT/SIGTERM) or, with --until-empty, until nothing is left; --lock-ms: how
+           soon a dead worker's cell goes back on the queue.
 speed:     speed-dup-1024 on the kernel oracle (root) and on the simulator, side by side.
 scale:     16 guests x 262,144 pages on the simulator (time, peak RSS, metadata per page,
            counters against the kernel's rules), and 16 x 4,096 on the kernel oracle too.
 growth:    the scale workload from 2^from to 2^to pages, each in a fresh process.
+queue-scaling: times the plan's sweep on a queue with 1, 2, 4 local worker processes (a
+           redis-server of its own unless --queue names one) and checks the results agree.
 calibrate: fits the ksmd CPU cost model on the kernel oracle (root) into calibration.json.
 scenario:  prints a workload's scenario (format v1: runs on ksm_oracle.py too).
 check:     runs a workload on the kernel oracle and the simulator and compares the records.
@@ -101,15 +113,70 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
   const commandLine = `node apps/bench/dist/cli.js ${argv.join(" ")}`.trim();
   switch (command) {
     case "matrix":
-      return matrix(
-        parseArgs(
-          rest,
-          ["workloads", "seeds", "profiles", "axes", "param", "plugin", "workers", "calibration", "out"],
-          ["cross"],
-        ),
-        io,
-        commandLine,
+      return matrix(parseArgs(rest, [...PLAN_FLAGS, "workers", "out", "queue"], ["cross"]), io, commandLine);
+    case "worker": {
+      const a = parseArgs(rest, ["queue", "workers", "lock-ms"], ["until-empty"]);
+      const address = parseQueueAddress(
+        flag(a, "queue") ?? usage("worker needs --queue redis://HOST:PORT/…"),
       );
+      const threads = intFlag(a, "workers", availableParallelism());
+      const lockMs = intFlag(a, "lock-ms", 30_000);
+      if (threads < 1)
+        throw new UsageError(
+          `--workers ${threads}: expected 1 or more threads (a worker runs each cell on a thread of its own, so that it keeps renewing its jobs' locks)`,
+        );
+      if (lockMs < 100) throw new UsageError(`--lock-ms ${lockMs}: expected at least 100 (ms)`);
+      await checkReachable(address);
+      const stop = new AbortController();
+      for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => stop.abort());
+      log(`ksm-bench: worker on ${flag(a, "queue")}, ${threads} threads`);
+      const ran = await runQueueWorker(address, {
+        threads,
+        lockMs,
+        untilEmpty: a.flags.has("until-empty"),
+        log,
+        signal: stop.signal,
+      });
+      log(`ksm-bench: worker stopped after ${ran} cells`);
+      return 0;
+    }
+    case "queue-scaling": {
+      const a = parseArgs(rest, [...PLAN_FLAGS, "counts", "queue", "quiet-wait"], ["cross"]);
+      const { cells, calibration, notes } = await planFromArgs(a);
+      const counts = (listFlag(a, "counts") ?? ["1", "2", "4"]).map((c) => {
+        const n = Number(c);
+        if (!Number.isInteger(n) || n < 1)
+          throw new UsageError(`--counts: "${c}" is not a number of workers (1 or more)`);
+        return n;
+      });
+      const queueUrl = flag(a, "queue");
+      if (queueUrl !== undefined) await checkReachable(parseQueueAddress(queueUrl));
+      for (const note of notes) io.err.write(`ksm-bench: note: ${note}\n`);
+      const rows = await runQueueScaling({
+        cells,
+        model: calibration,
+        counts,
+        ...(queueUrl === undefined ? {} : { redisUrl: queueUrl.replace(/\/+$/, "") }),
+        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        log,
+      });
+      const one = rows.find((r) => r.workers === 1)?.seconds ?? null;
+      io.out(
+        `${cells.length} cells, ${rows[0]?.runs ?? 0} distinct runs, ${machineInfo().cpus} CPUs (${machineInfo().cpuModel}), Node ${process.version}\n\n${mdTable(
+          ["worker processes", "wall s", "runs/s", "speed-up", "same results.json", "other CPU s"],
+          rows.map((r) => [
+            String(r.workers),
+            r.seconds.toFixed(2),
+            (r.runs / r.seconds).toFixed(2),
+            one === null ? "–" : `${(one / r.seconds).toFixed(2)}×`,
+            r.sameResults ? "yes" : "NO",
+            r.otherCpuSeconds.toFixed(2) + (r.busyBefore ? ` (busy before: ${r.busyBefore})` : ""),
+          ]),
+          "rrrrlr",
+        )}`,
+      );
+      return rows.every((r) => r.sameResults) ? 0 : 1;
+    }
     case "speed": {
       const a = parseArgs(
         rest,
@@ -222,17 +289,48 @@ function usage(message: string): never {
   throw new UsageError(message);
 }
 
-async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
+/** The flags that choose a matrix's cells (matrix, queue-scaling). */
+const PLAN_FLAGS = ["workloads", "seeds", "profiles", "axes", "param", "plugin", "calibration"];
+
+/**
+ * The cells, cost model and notes (knobs a profile lacks) the matrix flags choose; bad flags
+ * are usage errors, before anything runs. The caller prints the notes once every flag of
+ * its own passed too.
+ */
+async function planFromArgs(
+  a: Args,
+): Promise<{ cells: CellSpec[]; calibration: Calibration | null; notes: string[] }> {
   const loaded = await pluginFlags(a);
   const listing = listPolicies(loaded);
   const params = paramFlags(a);
   const workloads = listFlag(a, "workloads") ?? [...MATRIX_WORKLOADS];
   for (const w of workloads) getWorkload(w);
+  for (const w of params.keys())
+    if (w && !workloads.includes(w))
+      throw new UsageError(
+        `--param ${w}.…: "${w}" is not a workload of this matrix; expected one of ${workloads.join(", ")} (or a name without a workload, for all of them)`,
+      );
   const perWorkload: Record<string, Record<string, number>> = {};
   for (const w of workloads) {
     const p = { ...params.get(""), ...params.get(w) };
-    if (Object.keys(p).length) perWorkload[w] = resolveParams(getWorkload(w), p);
+    try {
+      if (Object.keys(p).length) perWorkload[w] = resolveParams(getWorkload(w), p);
+    } catch (e) {
+      throw new UsageError(`--param: ${(e as Error).message}`);
+    }
   }
+  for (const w of workloads)
+    try {
+      cellScenario({
+        workload: w,
+        seed: 1,
+        profile: "linux-6.18",
+        policies: {},
+        ...(perWorkload[w] ? { params: perWorkload[w] } : {}),
+      });
+    } catch (e) {
+      throw new UsageError(`--param: workload ${w}: ${(e as Error).message}`);
+    }
   const profiles = listFlag(a, "profiles");
   const axes = listFlag(a, "axes");
   const seeds = flag(a, "seeds");
@@ -245,7 +343,7 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     params: perWorkload,
     plugins: a.flags.get("plugin") ?? [],
   });
-  for (const note of ignoredKnobNotes(cells, loaded)) io.err.write(`ksm-bench: note: ${note}\n`);
+  const notes = ignoredKnobNotes(cells, loaded);
   const calArg = flag(a, "calibration");
   if (calArg !== undefined && calArg !== "none" && !existsSync(resolve(calArg)))
     throw new UsageError(
@@ -253,21 +351,32 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     );
   const calibration: Calibration | null =
     calArg === "none" ? null : loadCalibration(calArg ? resolve(calArg) : CALIBRATION_FILE);
+  return { cells, calibration, notes };
+}
+
+async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
+  const { cells, calibration, notes } = await planFromArgs(a);
   const workers = intFlag(a, "workers", availableParallelism());
   if (workers < 0) throw new UsageError(`--workers must be 0 (this thread) or more, got ${workers}`);
   // relative to the working directory (the repository root for pnpm bench), never to where the package is installed
   const out = resolve(flag(a, "out") ?? "bench-results/matrix");
-  io.err.write(`ksm-bench: ${cells.length} cells on ${workers} worker threads\n`);
-  const progress = new Progress(cells.length, io.err, "matrix");
+  const queueUrl = flag(a, "queue");
+  const queue = queueUrl === undefined ? null : parseQueueAddress(queueUrl);
+  if (queue) await checkReachable(queue);
+  for (const note of notes) io.err.write(`ksm-bench: note: ${note}\n`);
+  const runs = await distinctRuns(cells, calibration);
+  io.err.write(
+    `ksm-bench: ${cells.length} cells, ${runs.specs.length} distinct configurations to run, ${queue ? `on the queue ${queueUrl} (start workers: node apps/bench/dist/cli.js worker --queue ${queueUrl})` : `on ${workers} worker threads`}\n`,
+  );
+  const progress = new Progress(runs.specs.length, io.err, "matrix");
   const t0 = performance.now();
-  const results = await runMatrix(cells, {
-    workers,
-    model: calibration,
-    onResult: (r) =>
-      progress.tick(
-        `${r.spec.workload} seed ${r.spec.seed} ${r.spec.profile} ${r.variant}: ${r.error ? `FAILED: ${r.error}` : `${r.wallSeconds.toFixed(2)} s`}`,
-      ),
-  });
+  const onResult = (r: CellResult) =>
+    progress.tick(
+      `${r.spec.workload} seed ${r.spec.seed} ${r.spec.profile} ${r.variant}: ${r.error ? `FAILED: ${r.error}` : `${r.wallSeconds.toFixed(2)} s`}`,
+    );
+  const results = queue
+    ? await runOnQueue(cells, queue, { model: calibration, runs, onResult })
+    : await runMatrix(cells, { workers, model: calibration, runs, onResult });
   progress.finish();
   const elapsedSeconds = (performance.now() - t0) / 1000;
   const files = reportFiles(results, {
@@ -276,6 +385,7 @@ async function matrix(a: Args, io: BenchIo, command: string): Promise<number> {
     machine: machineInfo(),
     elapsedSeconds,
     workers,
+    ...(queueUrl === undefined ? {} : { queue: queueUrl }),
     calibration,
   });
   writeReport(out, files);

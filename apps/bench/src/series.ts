@@ -20,6 +20,8 @@ export interface SeriesPoint {
   readonly bestSavedPages?: number;
   /** Pages swapped in and out so far (pswpin + pswpout), when the record carries vmstat. */
   readonly swapIo?: number;
+  /** Simulated seconds since the scenario began, at the workload's knobs (see simulatedSeconds). */
+  readonly seconds?: number;
 }
 
 /** Whether a record is a report (not a verify record). */

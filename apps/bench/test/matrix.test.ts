@@ -5,6 +5,7 @@ import { listPolicies } from "@ksm/ksm-sim";
 import { describe, expect, it } from "vitest";
 import {
   type CellResult,
+  distinctRuns,
   estimateKsmdSeconds,
   fitCostModel,
   planMatrix,
@@ -12,6 +13,8 @@ import {
   type RunInfo,
   reportFiles,
   runMatrix,
+  summarise,
+  summaryMarkdown,
   writeReport,
 } from "../src/index.js";
 
@@ -110,6 +113,11 @@ describe("a tiny matrix, end to end in this thread", () => {
       expect(r.metrics!.shareOfBest).toBeGreaterThan(0.5);
       expect(r.metrics!.shareOfBest).toBeLessThanOrEqual(1);
       expect(r.estKsmdSeconds).toBeCloseTo((r.pagesScanned * 1000) / 1e9);
+      // simulated time grows scan by scan, and includes the model's CPU estimate
+      const t = r.series.map((p) => p.seconds!);
+      for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThan(t[i - 1]!);
+      expect(r.metrics!.seconds).toBeGreaterThan(r.estKsmdSeconds!);
+      expect(r.metrics!.secondsTo90).toBeLessThanOrEqual(r.metrics!.seconds!);
     }
     const dir = mkdtempSync(join(tmpdir(), "ksm-bench-"));
     const files = reportFiles(results, info(results));
@@ -119,6 +127,9 @@ describe("a tiny matrix, end to end in this thread", () => {
     const svgs = Object.keys(files).filter((f) => f.endsWith(".svg"));
     expect(svgs.some((f) => /^saved-zero-heavy(-\w+)?\.svg$/.test(f))).toBe(true);
     expect(svgs.some((f) => /^cost-vm-consolidation(-\w+)?\.svg$/.test(f))).toBe(true);
+    expect(svgs.some((f) => /^time-zero-heavy(-\w+)?\.svg$/.test(f))).toBe(true);
+    expect(svgs).toContain("pareto-vm-consolidation.svg");
+    expect(files["summary.md"]).toMatch(/## Pareto frontiers\n[\s\S]*- vm-consolidation: \S/);
     for (const f of svgs) expect(existsSync(join(dir, f))).toBe(true);
     const csv = readFileSync(join(dir, "results.csv"), "utf8").trim().split("\n");
     expect(csv).toHaveLength(results.length + 1);
@@ -194,5 +205,43 @@ describe("profile defaults", () => {
       { checksum: "jhash2" },
       { checksum: "jhash2", tree: "skiplist" },
     ]);
+  });
+});
+
+describe("cells keyed by their resolved configuration", () => {
+  const plan = (workloads: string[], axes: string[]) =>
+    planMatrix(listPolicies(), {
+      workloads,
+      seeds: [1, 2],
+      profiles: ["linux-6.18"],
+      axes,
+      params: { "zero-heavy": { pages: 64, scans: 2 }, "swap-pressure": { guests: 2, pages: 128 } },
+    });
+
+  it("runs a configuration once however many cells name it", async () => {
+    const cells = plan(["zero-heavy"], ["checksum", "reclaim"]);
+    const runs = await distinctRuns(cells, null);
+    // linux-6.18 defaults to xxhash, and zero-heavy never reclaims: checksum=xxhash (where the
+    // plan did not already fold it into the default's cell) and every reclaim variant are the
+    // default's run, per seed
+    const same = cells.filter((c) => c.policies.reclaim !== undefined || c.policies.checksum === "xxhash");
+    expect(same.length).toBeGreaterThanOrEqual(2 * (listPolicies().policies.reclaim!.length - 1));
+    expect(runs.specs).toHaveLength(cells.length - same.length);
+    const results = await runMatrix(cells, { workers: 0, model: null, runs });
+    expect(results).toHaveLength(cells.length);
+    const of = (variant: string, seed: number) =>
+      results.find((r) => r.variant === variant && r.spec.seed === seed)!;
+    expect(of("reclaim=random", 1).configKey).toBe(of("default", 1).configKey);
+    expect(of("reclaim=random", 1).spec.policies).toEqual({ reclaim: "random" });
+    expect(of("default", 1).configKey).not.toBe(of("default", 2).configKey);
+    expect(of("checksum=none", 1).configKey).not.toBe(of("default", 1).configKey);
+    const row = summarise(results).find((r) => r.variant === "reclaim=random")!;
+    expect(row.noEffect).toBe(true);
+    expect(summaryMarkdown(results, info(results))).toMatch(/## No effect[\s\S]*reclaim=random/);
+  });
+
+  it("keeps the reclaim policy in the key where the scenario reclaims", async () => {
+    const runs = await distinctRuns(plan(["swap-pressure"], ["reclaim"]), null);
+    expect(new Set(runs.keys).size).toBe(runs.keys.length - 2);
   });
 });

@@ -3,9 +3,12 @@ import { describe, expect, it } from "vitest";
 import {
   bestSaving,
   bestSavingAtReports,
+  paceAtReports,
   type SeriesPoint,
   savingMetrics,
   scansToFraction,
+  secondsToFraction,
+  simulatedSeconds,
   visitedPages,
 } from "../src/index.js";
 
@@ -167,5 +170,57 @@ describe("best possible saving at each report", () => {
       ],
     };
     expect(bestSavingAtReports(s as unknown as Scenario).map((b) => b.bestSavedPages)).toEqual([3, 1, 1]);
+  });
+});
+
+describe("simulated time at the workload's knobs", () => {
+  const pace = { pages_to_scan: 100, sleep_millisecs: 20, advisor_mode: "none" };
+  const at = (fullScans: number, pagesScanned: number, savedPages = 0): SeriesPoint => ({
+    ...point(fullScans, savedPages),
+    cost: { pages_scanned: pagesScanned },
+  });
+
+  it("counts a batch per pages_to_scan pages of each full scan, and its sleep", () => {
+    // scan 1: 250 pages = 3 batches; scans 2-3: 200 pages each = 3 batches each (the batch
+    // that finds the end of the scan); 20 ms each
+    const s = simulatedSeconds([at(1, 250), at(3, 650)], [pace, pace], null);
+    expect(s[0]).toBeCloseTo(0.06, 12);
+    expect(s[1]).toBeCloseTo(0.06 + 2 * 0.06, 12);
+    const slow = simulatedSeconds([at(1, 250)], [{ ...pace, sleep_millisecs: 200 }], null);
+    expect(slow[0]).toBeCloseTo(0.6, 12);
+  });
+
+  it("adds the cost model's CPU, and gives up under the scan-time advisor", () => {
+    const model = { features: ["pages_scanned" as const], nsPer: { pages_scanned: 1e6 } };
+    expect(simulatedSeconds([at(1, 250)], [pace], model)[0]).toBeCloseTo(0.06 + 0.25, 12);
+    expect(simulatedSeconds([at(1, 250)], [{ ...pace, advisor_mode: "scan-time" }], null)).toEqual([null]);
+  });
+
+  it("follows knob steps, report by report", () => {
+    const pace = paceAtReports({
+      knobs: { sleep_millisecs: 50 },
+      processes: [],
+      steps: [
+        { op: "scan" },
+        { op: "report" },
+        { op: "knob", name: "pages_to_scan", value: 1000 },
+        { op: "scan" },
+        { op: "report" },
+      ],
+    });
+    expect(pace.map((k) => [k.pages_to_scan, k.sleep_millisecs])).toEqual([
+      [100, 50],
+      [1000, 50],
+    ]);
+  });
+
+  it("gives seconds to a share of the final saving", () => {
+    const s = [
+      { ...point(1, 50), seconds: 2 },
+      { ...point(2, 100), seconds: 5 },
+    ];
+    expect(secondsToFraction(s, 0.5)).toBe(2);
+    expect(secondsToFraction(s, 0.9)).toBe(5);
+    expect(secondsToFraction([point(1, 50)], 0.5)).toBeNull();
   });
 });

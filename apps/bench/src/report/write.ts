@@ -3,11 +3,24 @@ import { join } from "node:path";
 import type { CellResult } from "../cell.js";
 import { COST_FIELDS } from "../cost.js";
 import type { Calibration } from "../cost-model.js";
+import { charts, paretoLists } from "./charts.js";
 import { toCsv } from "./csv.js";
+import { reportHtml } from "./html.js";
 import { formatJson } from "./json.js";
 import { mdTable } from "./markdown.js";
-import { fmt, mean, summarise } from "./summary.js";
-import { type ChartSeries, escapeXml, lineChart, scatterChart } from "./svg.js";
+import { summarise } from "./summary.js";
+import {
+  DIFFERENCE_NOTE,
+  differenceTable,
+  modelNote,
+  NO_EFFECT_NOTE,
+  noEffectList,
+  PARETO_NOTE,
+  type ReportTable,
+  ranOn,
+  SUMMARY_NOTE,
+  summaryTable,
+} from "./tables.js";
 
 const MIB = 1024 * 1024;
 
@@ -20,6 +33,8 @@ export interface RunInfo {
   readonly machine: Readonly<Record<string, string | number>>;
   readonly elapsedSeconds: number;
   readonly workers: number;
+  /** The queue the cells ran on (matrix --queue), instead of local worker threads. */
+  readonly queue?: string;
   readonly calibration: Calibration | null;
 }
 
@@ -30,107 +45,6 @@ export type ReportFiles = Record<string, string>;
 function stable(r: CellResult) {
   const { wallSeconds: _, ...rest } = r;
   return rest;
-}
-
-/**
- * The chart groups of a set of results: one per policy axis, each with the default cells
- * and the cells that vary that axis (one-axis-at-a-time matrices); one group "all" when
- * there is no axis or cells vary several axes at once.
- */
-export function chartGroups(results: readonly CellResult[]): Map<string, (r: CellResult) => boolean> {
-  const axesOf = (r: CellResult) => Object.keys(r.spec.policies);
-  const groups = new Map<string, (r: CellResult) => boolean>();
-  const axes = [...new Set(results.flatMap(axesOf))].sort();
-  if (axes.length === 0 || results.some((r) => axesOf(r).length > 1)) groups.set("all", () => true);
-  else for (const a of axes) groups.set(a, (r) => axesOf(r).length === 0 || axesOf(r)[0] === a);
-  return groups;
-}
-
-/** The chart files (SVG), by name: saved MiB over full scans and cost against savings, per workload and axis. */
-export function charts(results: readonly CellResult[], calibration: Calibration | null): ReportFiles {
-  const files: ReportFiles = {};
-  const profiles = [...new Set(results.map((r) => r.spec.profile))];
-  const workloads = [...new Set(results.map((r) => r.spec.workload))];
-  const groups = chartGroups(results);
-  for (const w of workloads)
-    for (const [group, member] of groups) {
-      const cells = results.filter((r) => r.spec.workload === w && r.metrics && member(r));
-      if (cells.length === 0) continue;
-      const variants = [...new Set(cells.map((r) => r.variant))];
-      const lineKeys = [...new Set(cells.map((r) => `${r.spec.profile}\u0000${r.variant}`))];
-      const describe = (key: string) => {
-        const [profile, variant] = key.split("\u0000") as [string, string];
-        return {
-          name: profiles.length > 1 ? `${variant} (${profile})` : variant,
-          color: variants.indexOf(variant),
-          style: profiles.indexOf(profile),
-          mine: cells.filter((r) => r.spec.profile === profile && r.variant === variant),
-        };
-      };
-      const lines: ChartSeries[] = lineKeys.map((key) => {
-        const { name, color, style, mine } = describe(key);
-        const scans = [...new Set(mine.flatMap((r) => r.series.map((p) => p.fullScans)))].sort(
-          (a, b) => a - b,
-        );
-        const points = scans.map((s) => {
-          const y = mean(mine.map((r) => r.series.find((p) => p.fullScans === s)?.savedPages));
-          return [s, ((y ?? 0) * 4096) / MIB] as const;
-        });
-        return { name, color, style, points };
-      });
-      // the best possible saving of each report's state (the same for every variant), mean over seeds
-      const scans = [...new Set(cells.flatMap((r) => r.series.map((p) => p.fullScans)))].sort(
-        (a, b) => a - b,
-      );
-      const bestPoints = scans.flatMap((s) => {
-        const y = mean(cells.map((r) => r.series.find((p) => p.fullScans === s)?.bestSavedPages));
-        return y === null ? [] : [[s, (y * 4096) / MIB] as const];
-      });
-      if (bestPoints.length)
-        lines.push({ name: "best possible (perfect instant dedup)", points: bestPoints, dashed: true });
-      const suffix = group === "all" ? "" : `-${group}`;
-      const about = group === "all" ? "" : `, ${group} variants`;
-      const seeds = new Set(cells.map((r) => r.spec.seed)).size;
-      files[`saved-${w}${suffix}.svg`] = lineChart({
-        title: `${w}: saved MiB over full scans${about}`,
-        subtitle: `pages_sharing + ksm_zero_pages after each full scan, mean of ${seeds} seed${seeds === 1 ? "" : "s"}`,
-        xLabel: "full scans",
-        yLabel: "saved MiB",
-        series: lines,
-      });
-      // one scatter series per line key, its points taken from that key's cells
-      const pointSeries = (pointsOf: (mine: CellResult[]) => (readonly [number, number])[]) =>
-        lineKeys.map((key) => {
-          const { name, color, style, mine } = describe(key);
-          return { name, color, style, points: pointsOf(mine) };
-        });
-      const useModel = calibration !== null && cells.every((r) => r.estKsmdSeconds !== null);
-      files[`cost-${w}${suffix}.svg`] = scatterChart({
-        title: `${w}: cost against savings${about}`,
-        subtitle: "a point per seed: final saving against what ksmd spent",
-        xLabel: useModel
-          ? `estimated ksmd CPU seconds${calibration?.provisional ? " (provisional model)" : ""}`
-          : "pages scanned (millions)",
-        yLabel: "saved MiB",
-        series: pointSeries((mine) =>
-          mine.map(
-            (r) =>
-              [useModel ? r.estKsmdSeconds! : r.pagesScanned / 1e6, r.metrics!.savedBytes / MIB] as const,
-          ),
-        ),
-      });
-      if (cells.some((r) => r.series.at(-1)?.swapIo))
-        files[`swap-${w}${suffix}.svg`] = scatterChart({
-          title: `${w}: swap I/O against pages_sharing${about}`,
-          subtitle: "a point per report of every seed: pages swapped in and out so far against pages_sharing",
-          xLabel: "pages_sharing",
-          yLabel: "pages swapped (pswpin + pswpout)",
-          series: pointSeries((mine) =>
-            mine.flatMap((r) => r.series.map((p) => [p.pagesSharing, p.swapIo ?? 0] as const)),
-          ),
-        });
-    }
-  return files;
 }
 
 const CSV_HEADER = [
@@ -147,10 +61,13 @@ const CSV_HEADER = [
   "scans_to_90",
   "scans_to_99",
   "full_scans",
+  "sim_seconds_to_90",
+  "sim_seconds",
   "pages_scanned",
   "pages_scanned_estimated",
   ...COST_FIELDS.map((f) => `cost_${f}`),
   "est_ksmd_seconds",
+  "config_key",
   "error",
 ];
 
@@ -174,10 +91,13 @@ export function resultsCsv(results: readonly CellResult[]): string {
         m?.scansTo90,
         m?.scansTo99,
         m?.fullScans,
+        m?.secondsTo90 == null ? "" : m.secondsTo90.toFixed(3),
+        m?.seconds == null ? "" : m.seconds.toFixed(3),
         r.pagesScanned,
         r.pagesScannedEstimated ? 1 : 0,
         ...COST_FIELDS.map((f) => r.cost?.[f]),
         r.estKsmdSeconds === null ? "" : r.estKsmdSeconds.toFixed(4),
+        r.configKey ?? "",
         r.error ?? "",
       ];
     }),
@@ -195,6 +115,7 @@ export function seriesCsv(results: readonly CellResult[]): string {
         r.spec.profile,
         r.variant,
         p.fullScans,
+        p.seconds === undefined ? "" : p.seconds.toFixed(3),
         p.savedPages,
         p.pagesShared,
         p.pagesSharing,
@@ -211,6 +132,7 @@ export function seriesCsv(results: readonly CellResult[]): string {
       "profile",
       "variant",
       "full_scans",
+      "sim_seconds",
       "saved_pages",
       "pages_shared",
       "pages_sharing",
@@ -224,109 +146,36 @@ export function seriesCsv(results: readonly CellResult[]): string {
   );
 }
 
-const SUMMARY_HEADER = [
-  "workload",
-  "profile",
-  "variant",
-  "seeds",
-  "saved MiB",
-  "best MiB",
-  "share of best",
-  "scans to 50%",
-  "to 90%",
-  "to 99%",
-  "pages scanned (M)",
-  "est. ksmd CPU s",
-  "sim wall s",
-];
-
-function summaryRows(results: readonly CellResult[]): string[][] {
-  return summarise(results).map((s) => [
-    s.workload,
-    s.profile,
-    s.variant + (s.errors ? ` (${s.errors} failed)` : ""),
-    String(s.seeds),
-    fmt(s.savedMiB, 1),
-    fmt(s.bestMiB, 1),
-    s.shareOfBest === null ? "–" : `${(s.shareOfBest * 100).toFixed(1)}%`,
-    fmt(s.scansTo50, 1),
-    fmt(s.scansTo90, 1),
-    fmt(s.scansTo99, 1),
-    fmt(s.pagesScanned === null ? null : s.pagesScanned / 1e6, 2),
-    fmt(s.estKsmdSeconds, 3),
-    fmt(s.wallSeconds, 2),
-  ]);
-}
-
-function modelNote(info: RunInfo, results: readonly CellResult[]): string {
-  const c = info.calibration;
-  const estimated = results.some((r) => r.pagesScannedEstimated);
-  const parts = [
-    c
-      ? `ksmd CPU estimated with the cost model of apps/bench/calibration.json (${c.date}, ${c.features.join(", ")})${c.provisional ? ", a PROVISIONAL model on pages scanned only" : ""}.`
-      : "No calibration file: no ksmd CPU estimate.",
-  ];
-  if (estimated)
-    parts.push(
-      "The simulator reports no cost counters yet: pages scanned are estimated as the rmap_items present at each full scan (an upper bound with smart scan).",
-    );
-  return parts.join(" ");
-}
-
 /** summary.md: the Markdown summary table, averaged over seeds. */
 export function summaryMarkdown(results: readonly CellResult[], info: RunInfo): string {
   const failed = results.filter((r) => r.error);
+  const rows = summarise(results);
+  const md = (t: ReportTable) => mdTable(t.header, t.rows, t.align);
+  const none = noEffectList(rows);
   return [
     "# KSM benchmark matrix",
     "",
-    `Made by \`${info.command}\` on ${info.date}, ${info.machine.cpus} CPUs (${info.machine.cpuModel}), Linux ${info.machine.kernel}, Node ${info.machine.node}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.`,
+    `Made by \`${info.command}\` on ${info.date}, ${info.machine.cpus} CPUs (${info.machine.cpuModel}), Linux ${info.machine.kernel}, Node ${info.machine.node}; ${results.length} cells ${ranOn(info)} in ${info.elapsedSeconds.toFixed(1)} s.`,
     "",
-    "Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Means over the seeds.",
+    SUMMARY_NOTE,
     "",
-    mdTable(SUMMARY_HEADER, summaryRows(results), "lllrrrrrrrrrr"),
-    modelNote(info, results),
+    md(summaryTable(rows)),
+    modelNote(info.calibration, results),
     "",
+    "## Differences from the profile's default",
+    "",
+    DIFFERENCE_NOTE,
+    "",
+    md(differenceTable(rows)),
+    "## Pareto frontiers",
+    "",
+    PARETO_NOTE,
+    "",
+    ...[...paretoLists(results, info.calibration)].map(([w, f]) => `- ${w}: ${f.join(" → ")}`),
+    "",
+    ...(none.length ? ["## No effect", "", NO_EFFECT_NOTE, "", ...none.map((l) => `- ${l}`), ""] : []),
     ...(failed.length ? ["## Failed cells", "", ...failed.map((r) => `- ${r.key}: ${r.error}`), ""] : []),
   ].join("\n");
-}
-
-/** report.html: one self-contained page with the summary table and every chart inline. */
-export function reportHtml(results: readonly CellResult[], info: RunInfo, svgs: ReportFiles): string {
-  const th = SUMMARY_HEADER.map((h) => `<th>${escapeXml(h)}</th>`).join("");
-  const rows = summaryRows(results)
-    .map(
-      (r) => `<tr>${r.map((c, i) => `<td${i > 2 ? ' class="n"' : ""}>${escapeXml(c)}</td>`).join("")}</tr>`,
-    )
-    .join("\n");
-  const workloads = [...new Set(results.map((r) => r.spec.workload))];
-  const figures = workloads
-    .map((w) => {
-      const pairs = [...chartGroups(results).keys()]
-        .map((g) => (g === "all" ? w : `${w}-${g}`))
-        .map((name) => `${svgs[`saved-${name}.svg`] ?? ""}${svgs[`cost-${name}.svg`] ?? ""}`)
-        .join("");
-      return `<h2>${escapeXml(w)}</h2>\n<div class="charts">${pairs}</div>`;
-    })
-    .join("\n");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>KSM benchmark matrix</title>
-<style>
-body{font-family:sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;font-size:13px}
-th,td{border:1px solid #ccc;padding:3px 8px}
-th{background:#f3f3f3}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.charts{display:flex;flex-wrap:wrap;gap:16px}
-</style></head><body>
-<h1>KSM benchmark matrix</h1>
-<p>Made by <code>${escapeXml(info.command)}</code> on ${escapeXml(info.date)}: ${escapeXml(String(info.machine.cpus))} CPUs (${escapeXml(String(info.machine.cpuModel))}), Linux ${escapeXml(String(info.machine.kernel))}, Node ${escapeXml(String(info.machine.node))}; ${results.length} cells on ${info.workers} worker threads in ${info.elapsedSeconds.toFixed(1)} s.</p>
-<p>Saved = pages_sharing + ksm_zero_pages at the last report; best = perfect instant dedup of the mergeable pages; scans to X% = full scans until the saving first reached X% of its final value. Means over the seeds. ${escapeXml(modelNote(info, results))}</p>
-<table><thead><tr>${th}</tr></thead><tbody>
-${rows}
-</tbody></table>
-${figures}
-</body></html>
-`;
 }
 
 /**
@@ -335,7 +184,7 @@ ${figures}
  * run.json also carry the date and wall times.
  */
 export function reportFiles(results: readonly CellResult[], info: RunInfo): ReportFiles {
-  const svgs = charts(results, info.calibration);
+  const figs = charts(results, info.calibration);
   const calibration = info.calibration
     ? {
         date: info.calibration.date,
@@ -348,16 +197,17 @@ export function reportFiles(results: readonly CellResult[], info: RunInfo): Repo
     "results.csv": resultsCsv(results),
     "series.csv": seriesCsv(results),
     "summary.md": summaryMarkdown(results, info),
-    "report.html": reportHtml(results, info, svgs),
+    "report.html": reportHtml(results, info, figs),
     "run.json": formatJson({
       command: info.command,
       date: info.date,
       machine: info.machine,
       workers: info.workers,
+      ...(info.queue ? { queue: info.queue } : {}),
       elapsedSeconds: info.elapsedSeconds,
       wallSeconds: Object.fromEntries(results.map((r) => [r.key, r.wallSeconds])),
     }),
-    ...svgs,
+    ...Object.fromEntries(figs.map((c) => [c.file, c.svg])),
   };
 }
 
@@ -367,7 +217,8 @@ export function reportFiles(results: readonly CellResult[], info: RunInfo): Repo
  */
 export function writeReport(dir: string, files: ReportFiles): string[] {
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (/^(saved|cost)-.*\.svg$/.test(f)) rmSync(join(dir, f));
+  for (const f of readdirSync(dir))
+    if (/^(saved|time|cost|swap|pareto)-.*\.svg$/.test(f)) rmSync(join(dir, f));
   return Object.entries(files).map(([name, text]) => {
     const path = join(dir, name);
     writeFileSync(path, text);
