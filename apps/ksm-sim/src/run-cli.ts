@@ -1,15 +1,20 @@
 import { readFileSync } from "node:fs";
 import { parseScenario, ScenarioError } from "@ksm/scenario";
+import { captureCommand } from "./capture-cli.js";
 import { type SimRecord, toJsonLine } from "./records.js";
 import { buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
 import { StepError, simulate, validateKnob } from "./simulate.js";
 import { formatRecord } from "./table.js";
+import { UsageError } from "./usage-error.js";
 
 const HELP = `ksm-sim: simulate Linux 6.18 KSM (kernel samepage merging)
 
 Usage:
   ksm-sim run FILE [--jsonl] [--profile NAME] [--policy AXIS=NAME]...
                                 run a scenario (format v1) and print its reports
+  ksm-sim capture (--pid PID... | --launch -- CMD ARG...) --out FILE [--contents full|hash]
+                [--after S] [--interval S --count N]
+                                capture running processes' memory (Linux, root)
   ksm-sim policies [--json]     list kernel profiles and policy variants
   ksm-sim --help                this text
 
@@ -21,12 +26,22 @@ run:
   --policy AXIS=NAME  a variant for one axis: checksum, tree, scan, reclaim (repeatable);
                       flags win over the scenario's "profile" and "policies"
 
+capture (format: packages/capture/README.md; the targets are only read, never stopped):
+  --pid PID           a process to capture (repeatable)
+  --launch -- CMD ARG...
+                      start CMD with PR_SET_MEMORY_MERGE set before exec (a small C helper,
+                      built with cc on first use), wait --after S seconds (default 1),
+                      capture it with the --pid processes, then stop it
+  --out FILE          where to write (a temporary file renamed at the end)
+  --contents hash     default: a 128-bit hash a page, no page bytes
+  --contents full     every distinct page's bytes: WARNING, the memory of a process may
+                      hold secrets (keys, passwords, tokens); treat the file like a core dump
+  --interval S --count N
+                      N snapshots S seconds apart (a trace: replayed with the writes between)
+
 Exit codes: 0 ok; 1 a step failed as the kernel would fail it (a knob write refused with
 EBUSY, pages that lost their content); 2 bad input (an unreadable or invalid scenario,
 an unknown flag), with a message naming the JSON path or the flag.`;
-
-/** A usage or input error: printed as one paragraph, exit code 2. */
-class UsageError extends Error {}
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -51,14 +66,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function main(argv: string[], io: CliIo): Promise<number> {
-  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
+  const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv; // not a --launch command's
+  if (argv.length === 0 || own.includes("--help") || own.includes("-h")) {
     io.out(`${HELP}\n`);
     return 0;
   }
   const [command, ...rest] = argv;
   if (command === "policies") return policies(rest, io);
+  if (command === "capture") return captureCommand(rest, io);
   if (command !== "run")
-    throw new UsageError(`unknown command "${command}"; expected "run" or "policies" (see ksm-sim --help)`);
+    throw new UsageError(
+      `unknown command "${command}"; expected "run", "capture" or "policies" (see ksm-sim --help)`,
+    );
   let file: string | undefined;
   let jsonl = false;
   let profile: string | undefined;

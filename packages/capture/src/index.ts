@@ -14,6 +14,7 @@ export {
   type VmaInfo,
   type VmaPageCounts,
 } from "./format.js";
+export { launchMergeable, MERGE_EXEC_SOURCE, mergeExecHelper } from "./launch.js";
 export { createPageHasher, HashIds, type PageHasher } from "./page-hash.js";
 export { readCapture } from "./reader.js";
 export { KSM_INCOMPATIBLE_FLAGS, ksmIncompatibility, parseSmaps, type SmapsVma } from "./vma-rules.js";

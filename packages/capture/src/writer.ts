@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "n
 import { basename, dirname, join } from "node:path";
 import { constants, gzipSync } from "node:zlib";
 import {
+  CaptureError,
   type CaptureHeader,
   type CaptureTotals,
   FORMAT_VERSION,
@@ -36,7 +37,13 @@ export class CaptureWriter {
     readonly header: CaptureHeader,
   ) {
     this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-    this.fd = openSync(this.temp, "w", 0o600);
+    try {
+      this.fd = openSync(this.temp, "w", 0o600);
+    } catch (e) {
+      throw new CaptureError(
+        `--out ${path}: cannot create a file in ${dirname(path)} (${(e as NodeJS.ErrnoException).code}); nothing was captured.`,
+      );
+    }
     const pre = Buffer.alloc(16);
     pre.write(MAGIC, 0, "latin1");
     pre.writeUInt32LE(FORMAT_VERSION, 8);
