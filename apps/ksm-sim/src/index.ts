@@ -16,4 +16,10 @@ export {
   type PolicyListing,
 } from "./registry.js";
 export { type CliIo, runCli } from "./run-cli.js";
-export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";
+export {
+  type SimulationOptions,
+  type SimulationState,
+  StepError,
+  simulate,
+  validateKnob,
+} from "./simulate.js";
