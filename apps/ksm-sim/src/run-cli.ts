@@ -1,17 +1,18 @@
-import { readFileSync } from "node:fs";
-import { parseScenario, ScenarioError } from "@ksm/scenario";
 import { captureCommand } from "./capture-cli.js";
 import { type SimRecord, toJsonLine } from "./records.js";
-import { buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
+import { buildSimulation, listPolicies, PolicyError } from "./registry.js";
 import { StepError, simulate, validateKnob } from "./simulate.js";
 import { formatRecord } from "./table.js";
+import { formatTimeline, timeline, timelineKnobs } from "./timeline.js";
 import { UsageError } from "./usage-error.js";
+import { loadWorkload } from "./workload.js";
 
 const HELP = `ksm-sim: simulate Linux 6.18 KSM (kernel samepage merging)
 
 Usage:
   ksm-sim run FILE [--jsonl] [--profile NAME] [--policy AXIS=NAME]...
-                                run a scenario (format v1) and print its reports
+                [--pages-to-scan N] [--sleep-millisecs N]
+                                run a scenario (format v1) or a capture and print its reports
   ksm-sim capture (--pid PID... | --launch -- CMD ARG...) --out FILE [--contents full|hash]
                 [--after S] [--interval S --count N]
                                 capture running processes' memory (Linux, root)
@@ -19,7 +20,14 @@ Usage:
   ksm-sim --help                this text
 
 run:
-  FILE                a scenario JSON file (format: packages/scenario/README.md)
+  FILE                a scenario JSON file (format: packages/scenario/README.md), or a
+                      capture (ksm-sim capture): its processes with PR_SET_MEMORY_MERGE,
+                      settled (a trace: each snapshot's writes between full scans); a
+                      scenario's "memory": "CAPTURE" takes a capture's processes
+  --pages-to-scan N, --sleep-millisecs N
+                      for a capture, ksmd's pace in the timeline that follows the reports
+                      (saved MiB and ksmd CPU per full scan over simulated time); default
+                      the scenario's knobs, else the kernel's (100 and 20)
   --jsonl             one JSON record per line, exactly as the kernel oracle prints
                       them (plus a "cost" object); without it, a table per report
   --profile NAME      kernel era (default linux-6.18; see "ksm-sim policies")
@@ -82,10 +90,19 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   let jsonl = false;
   let profile: string | undefined;
   const chosen: Record<string, string> = {};
+  const knobFlags: { pagesToScan?: number; sleepMillisecs?: number } = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === "--jsonl") jsonl = true;
-    else if (arg === "--profile" || arg === "--policy") {
+    else if (arg === "--pages-to-scan" || arg === "--sleep-millisecs") {
+      const knob = arg === "--pages-to-scan" ? "pages_to_scan" : "sleep_millisecs";
+      const raw = rest[++i];
+      const value = Number(raw);
+      const bad = raw === undefined ? "a value" : validateKnob(knob, value);
+      if (raw === undefined || bad)
+        throw new UsageError(`${arg} takes ${bad ?? "a value"}; got "${raw ?? ""}"`);
+      knobFlags[arg === "--pages-to-scan" ? "pagesToScan" : "sleepMillisecs"] = value;
+    } else if (arg === "--profile" || arg === "--policy") {
       const value = rest[++i];
       if (value === undefined || value.startsWith("--"))
         throw new UsageError(`${arg} needs a value (see ksm-sim --help)`);
@@ -96,12 +113,14 @@ async function main(argv: string[], io: CliIo): Promise<number> {
         chosen[m[1]!] = m[2]!;
       }
     } else if (arg.startsWith("-"))
-      throw new UsageError(`unknown flag "${arg}" for "run"; expected --jsonl, --profile or --policy`);
+      throw new UsageError(
+        `unknown flag "${arg}" for "run"; expected --jsonl, --profile, --policy, --pages-to-scan or --sleep-millisecs`,
+      );
     else if (file === undefined) file = arg;
     else throw new UsageError(`"run" takes one scenario file; got a second one, "${arg}"`);
   }
   if (file === undefined) throw new UsageError(`"run" needs a scenario file: ksm-sim run FILE [--jsonl]`);
-  const scenario = load(file, profile);
+  const { scenario, capture } = await loadWorkload(file, profile);
   const chosenProfile = profile ?? scenario.profile;
   const choice = {
     ...(chosenProfile === undefined ? {} : { profile: chosenProfile }),
@@ -116,6 +135,12 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const emit = (r: SimRecord) => io.out(`${jsonl ? toJsonLine(r) : formatRecord(r)}\n`);
   for (const record of simulate(scenario, sim)) emit(record);
+  if (capture) {
+    // real memory: how fast, at what CPU, with ksmd as configured rather than the oracle's harness
+    const knobs = timelineKnobs(scenario, knobFlags);
+    const points = timeline(scenario, sim, knobs, capture.trace);
+    io.out(jsonl ? `${toJsonLine({ label: "timeline", knobs, points })}\n` : formatTimeline(points, knobs));
+  }
   return 0;
 }
 
@@ -136,34 +161,4 @@ function policies(args: string[], io: CliIo): number {
   }
   io.out(`${lines.join("\n")}\n`);
   return 0;
-}
-
-function load(file: string, profileFlag: string | undefined) {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UsageError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  const named = profileFlag ?? (json as { profile?: unknown } | null)?.profile;
-  let profile: ReturnType<typeof findProfile>;
-  try {
-    profile = findProfile(typeof named === "string" ? named : undefined);
-  } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(e.message);
-    throw e;
-  }
-  try {
-    return parseScenario(json, (n, v) => validateKnob(n, v, profile));
-  } catch (e) {
-    if (e instanceof ScenarioError)
-      throw new UsageError(`${file}: invalid scenario ${e.message}. Nothing was run.`);
-    throw e;
-  }
 }

@@ -1,0 +1,224 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import { type CaptureHeader, type PageRun, readCapture, type VmaInfo } from "@ksm/capture";
+import type { ContentSpec, FillSpec, ProcessSpec, RegionSpec, Step } from "@ksm/scenario";
+
+/** A VMA of the first snapshot and the scenario region it became (null: not simulated). */
+export interface CapturedVma {
+  readonly process: string;
+  readonly region: string | null;
+  readonly vma: VmaInfo;
+}
+
+/** The writes of one later snapshot of a trace, and when it was taken. */
+export interface TraceStep {
+  readonly label: string;
+  /** Since the first snapshot, ms. */
+  readonly atMs: number;
+  readonly steps: readonly Step[];
+}
+
+/**
+ * A capture as a scenario: one process per captured process (`COMM-PID`, with
+ * PR_SET_MEMORY_MERGE: what enabling KSM on it would do), one region per mergeable VMA of
+ * the first snapshot with captured pages (spanning them), filled with the captured
+ * contents; later snapshots become write steps between full scans.
+ */
+export interface CaptureWorkload {
+  readonly header: CaptureHeader;
+  /** Scenario processes (plain JSON, for parseScenario). */
+  readonly processes: readonly ProcessSpec[];
+  /** `[scan, report snapshot-0, writes, scan, report snapshot-1, …,] settle, report settled`. */
+  readonly steps: readonly Step[];
+  /** Every VMA of the first snapshot. */
+  readonly vmas: readonly CapturedVma[];
+  /** Snapshots after the first, as writes. */
+  readonly trace: readonly TraceStep[];
+  /** Pages of later snapshots outside the first snapshot's regions (not replayed). */
+  readonly dropped: number;
+}
+
+/** Whether `path` starts with the capture magic. */
+export function isCaptureFile(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return false;
+  }
+  const b = Buffer.alloc(8);
+  const n = readSync(fd, b, 0, 8, 0);
+  closeSync(fd);
+  return n === 8 && b.toString("latin1") === "KSMCAPT\n";
+}
+
+interface RegionState {
+  readonly process: string;
+  readonly name: string;
+  /** Page index in the VMA of the region's first page. */
+  readonly from: number;
+  /** Content of each page of the region (undefined: not present). */
+  readonly pages: (ContentSpec | undefined)[];
+}
+
+/** Reads a capture into a {@link CaptureWorkload}; throws CaptureError for a bad file. */
+export async function loadCapture(path: string): Promise<CaptureWorkload> {
+  let header: CaptureHeader | undefined;
+  const specs = new Map<number | string, ContentSpec>();
+  const vmas: CapturedVma[] = [];
+  const trace: TraceStep[] = [];
+  const regions = new Map<string, RegionState>(); // by `name vmaStart`
+  const firstSnapshot: {
+    name: string;
+    mergeAny: boolean;
+    vmas: { vma: VmaInfo; pages: Map<number, ContentSpec> }[];
+  }[] = [];
+  const alive = new Set<string>();
+  let snapshot = -1;
+  let t0 = 0;
+  let proc = "";
+  let vma: VmaInfo | undefined;
+  let current: Map<number, ContentSpec> | undefined;
+  let writes: Step[] = [];
+  let seen = new Set<string>();
+  let dropped = 0;
+  let processes: ProcessSpec[] = [];
+
+  const specOf = (run: PageRun, i: number): ContentSpec => {
+    if (run.ids) {
+      const id = run.ids[i]!;
+      return id === 0 ? "zero" : specs.get(id)!;
+    }
+    const h = run.hashes!;
+    if ((h[i * 4]! | h[i * 4 + 1]! | h[i * 4 + 2]! | h[i * 4 + 3]!) === 0) return "zero";
+    let key = "";
+    for (let w = 0; w < 4; w++) key += h[i * 4 + w]!.toString(16).padStart(8, "0");
+    const spec = specs.get(key) ?? { hash: key };
+    specs.set(key, spec);
+    return spec;
+  };
+  const endSnapshot = () => {
+    if (snapshot <= 0) return;
+    for (const name of alive)
+      if (!seen.has(name)) {
+        writes.push({ op: "exit", process: name });
+        alive.delete(name);
+      }
+    trace[trace.length - 1] = { ...trace[trace.length - 1]!, steps: writes };
+  };
+
+  const buildFirst = () => {
+    processes = firstSnapshot.map((p) => {
+      const specsOut: RegionSpec[] = [];
+      for (const { vma: v, pages } of p.vmas) {
+        const keys = [...pages.keys()];
+        if (v.unmergeable !== null || keys.length === 0) {
+          vmas.push({ process: p.name, region: null, vma: v });
+          continue;
+        }
+        const from = keys[0]!;
+        const to = keys.at(-1)! + 1;
+        const name = `${v.path || "anon"}@${(v.start * 4096).toString(16)}`;
+        const state: RegionState = { process: p.name, name, from, pages: new Array(to - from) };
+        const fill: FillSpec[] = [];
+        for (const [k, spec] of pages) {
+          state.pages[k - from] = spec;
+          const last = fill.at(-1);
+          if (last && last.range![1] === k - from && last.content === spec)
+            (last.range as [number, number])[1]++;
+          else fill.push({ range: [k - from, k - from + 1], content: spec });
+        }
+        regions.set(`${p.name} ${v.start}`, state);
+        vmas.push({ process: p.name, region: name, vma: v });
+        specsOut.push({ name, pages: to - from, fill });
+      }
+      // the machine maps top-down: map the highest VMA first so the scan meets them in address order
+      return { name: p.name, mergeAny: p.mergeAny, regions: specsOut.reverse() };
+    });
+  };
+
+  for await (const e of readCapture(path)) {
+    switch (e.kind) {
+      case "header":
+        header = e.header;
+        break;
+      case "snapshot":
+        endSnapshot();
+        if (e.snapshot.index === 1) buildFirst();
+        snapshot = e.snapshot.index;
+        if (snapshot === 0) t0 = e.snapshot.time;
+        else trace.push({ label: e.snapshot.label, atMs: e.snapshot.time - t0, steps: [] });
+        writes = [];
+        seen = new Set();
+        break;
+      case "process":
+        proc = `${e.process.comm}-${e.process.pid}`;
+        seen.add(proc);
+        if (snapshot === 0) {
+          firstSnapshot.push({ name: proc, mergeAny: true, vmas: [] });
+          alive.add(proc);
+        }
+        break;
+      case "vma":
+        vma = e.vma;
+        current = undefined;
+        if (snapshot === 0) {
+          current = new Map();
+          firstSnapshot.at(-1)!.vmas.push({ vma, pages: current });
+        }
+        break;
+      case "content":
+        specs.set(e.id, { bytes: Buffer.from(e.bytes).toString("base64") });
+        break;
+      case "pages": {
+        const run = e.run;
+        if (current) {
+          for (let i = 0; i < run.count; i++) current.set(run.first + i, specOf(run, i));
+          break;
+        }
+        // a later snapshot: pages that changed become writes
+        const r = alive.has(proc) ? regions.get(`${proc} ${vma!.start}`) : undefined;
+        for (let i = 0; i < run.count; i++) {
+          const k = run.first + i - (r?.from ?? 0);
+          if (!r || k < 0 || k >= r.pages.length) {
+            dropped++;
+            continue;
+          }
+          const spec = specOf(run, i);
+          if (r.pages[k] === spec) continue;
+          r.pages[k] = spec;
+          const last = writes.at(-1);
+          if (
+            last?.op === "write" &&
+            last.process === r.process &&
+            last.region === r.name &&
+            last.range![1] === k &&
+            last.content === spec
+          )
+            (last.range as [number, number])[1] = k + 1;
+          else
+            writes.push({
+              op: "write",
+              process: r.process,
+              region: r.name,
+              range: [k, k + 1],
+              content: spec,
+            });
+        }
+        break;
+      }
+      case "end":
+        endSnapshot();
+        if (snapshot === 0) buildFirst();
+        break;
+    }
+  }
+
+  const steps: Step[] = [];
+  if (trace.length > 0) {
+    steps.push({ op: "scan", fullScans: 1 }, { op: "report", label: "snapshot-0" });
+    for (const t of trace)
+      steps.push(...t.steps, { op: "scan", fullScans: 1 }, { op: "report", label: t.label });
+  }
+  steps.push({ op: "settle" }, { op: "report", label: "settled" });
+  return { header: header!, processes, steps, vmas, trace, dropped };
+}
