@@ -7,6 +7,8 @@ export interface CapturedVma {
   readonly process: string;
   readonly region: string | null;
   readonly vma: VmaInfo;
+  /** Why it is not simulated: `vma_ksm_compatible` refuses it, or KSM is on in the process but the VMA lacks VM_MERGEABLE. */
+  readonly excluded: string | null;
 }
 
 /** The writes of one later snapshot of a trace, and when it was taken. */
@@ -18,10 +20,12 @@ export interface TraceStep {
 }
 
 /**
- * A capture as a scenario: one process per captured process (`COMM-PID`, with
- * PR_SET_MEMORY_MERGE: what enabling KSM on it would do), one region per mergeable VMA of
- * the first snapshot with captured pages (spanning them), filled with the captured
- * contents; later snapshots become write steps between full scans.
+ * A capture as a scenario: one process per captured process (`COMM-PID`), one region per
+ * VMA KSM would scan with captured pages (spanning them), filled with the captured
+ * contents and MADV_MERGEABLE. The VMAs KSM would scan: in a process already using KSM
+ * (merge-any or some VM_MERGEABLE VMA) its VM_MERGEABLE ones, in any other every VMA
+ * `vma_ksm_compatible` accepts (what PR_SET_MEMORY_MERGE would mark). Later snapshots
+ * become write steps between full scans.
  */
 export interface CaptureWorkload {
   readonly header: CaptureHeader;
@@ -69,7 +73,7 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
   const regions = new Map<string, RegionState>(); // by `name vmaStart`
   const firstSnapshot: {
     name: string;
-    mergeAny: boolean;
+    ksmOn: boolean;
     vmas: { vma: VmaInfo; pages: Map<number, ContentSpec> }[];
   }[] = [];
   const alive = new Set<string>();
@@ -111,8 +115,13 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
       const specsOut: RegionSpec[] = [];
       for (const { vma: v, pages } of p.vmas) {
         const keys = [...pages.keys()];
-        if (v.unmergeable !== null || keys.length === 0) {
-          vmas.push({ process: p.name, region: null, vma: v });
+        // a process already using KSM merges its VM_MERGEABLE VMAs only (e.g. not the stack
+        // exec set up before a merge-any process ran); one that is not would get them all
+        const excluded =
+          v.unmergeable ??
+          (p.ksmOn && !v.vmFlags.includes("mg") ? "not VM_MERGEABLE (KSM is on in the process)" : null);
+        if (excluded !== null || keys.length === 0) {
+          vmas.push({ process: p.name, region: null, vma: v, excluded });
           continue;
         }
         const from = keys[0]!;
@@ -128,11 +137,12 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
           else fill.push({ range: [k - from, k - from + 1], content: spec });
         }
         regions.set(`${p.name} ${v.start}`, state);
-        vmas.push({ process: p.name, region: name, vma: v });
+        vmas.push({ process: p.name, region: name, vma: v, excluded: null });
         specsOut.push({ name, pages: to - from, fill });
       }
       // the machine maps top-down: map the highest VMA first so the scan meets them in address order
-      return { name: p.name, mergeAny: p.mergeAny, regions: specsOut.reverse() };
+      // MADV_MERGEABLE region by region (PR_SET_MEMORY_MERGE would mark the excluded ones too)
+      return { name: p.name, regions: specsOut.reverse() };
     });
   };
 
@@ -154,7 +164,7 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
         proc = `${e.process.comm}-${e.process.pid}`;
         seen.add(proc);
         if (snapshot === 0) {
-          firstSnapshot.push({ name: proc, mergeAny: true, vmas: [] });
+          firstSnapshot.push({ name: proc, ksmOn: e.process.mergeAny === true, vmas: [] });
           alive.add(proc);
         }
         break;
@@ -163,7 +173,9 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
         current = undefined;
         if (snapshot === 0) {
           current = new Map();
-          firstSnapshot.at(-1)!.vmas.push({ vma, pages: current });
+          const p = firstSnapshot.at(-1)!;
+          p.vmas.push({ vma, pages: current });
+          if (vma.vmFlags.includes("mg")) p.ksmOn = true;
         }
         break;
       case "content":

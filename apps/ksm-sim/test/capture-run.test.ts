@@ -31,7 +31,7 @@ const page = (v: number) => new Uint8Array(4096).fill(v);
 function writeCapture(
   name: string,
   mode: ContentsMode,
-  snapshots: { pid: number; vmas: (number | null)[][]; unmergeable?: boolean }[][],
+  snapshots: { pid: number; vmas: (number | null)[][]; unmergeable?: boolean; unmarked?: boolean }[][],
 ): string {
   const path = join(dir, name);
   const w = new CaptureWriter(path, {
@@ -66,7 +66,12 @@ function writeCapture(
           dev: "00:00",
           inode: 0,
           path: "",
-          vmFlags: unmergeable ? ["sh", "ms"] : [],
+          // the last VMA of an `unmarked` process lacks VM_MERGEABLE, as exec's stack does
+          vmFlags: unmergeable
+            ? ["sh", "ms"]
+            : p.unmarked && k === p.vmas.length - 1
+              ? ["rd", "wr"]
+              : ["rd", "wr", "mg"],
           unmergeable,
           pages: { anon: entries.length, file: 0, zeroPfn: 0, swapped: 0 },
         });
@@ -166,6 +171,19 @@ describe("ksm-sim run on a capture", () => {
     const r = await cli("run", file);
     expect(r.err).toBe("");
     expect(counters(r.out, "zero pages")).toEqual({ shared: 1, sharing: 15, zero: 4 });
+  });
+
+  it("leaves out what the kernel would: incompatible VMAs, and unmarked ones of a KSM process", async () => {
+    const seven = [7, 7, 7, 7];
+    const file = writeCapture("rules.cap", "hash", [
+      [
+        { pid: 1, vmas: [seven, seven], unmergeable: true },
+        { pid: 2, vmas: [seven, seven], unmarked: true },
+      ],
+    ]);
+    const r = await cli("run", file);
+    // only pid 1's second VMA and pid 2's first are scanned: 8 pages of 7
+    expect(counters(r.out, "settled")).toEqual({ shared: 1, sharing: 7, zero: 0 });
   });
 
   it("refuses a truncated capture with exit 2 and the byte offset", async () => {
