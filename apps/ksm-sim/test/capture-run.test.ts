@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { CaptureWriter, type ContentsMode } from "@ksm/capture";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/index.js";
@@ -202,5 +202,33 @@ describe("ksm-sim run on a capture", () => {
     const r = await cli("run", file);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/invalid scenario at \$\.memory: .* is not a capture file/);
+  });
+});
+
+describe("the committed capture (4 idle merge-any Pythons, tools/live-check)", () => {
+  const base = resolve(import.meta.dirname, "../../../examples/captures/python-idle-4");
+  const kernel = JSON.parse(readFileSync(`${base}.kernel.json`, "utf8"));
+
+  it("replays to what the real ksmd reached on those processes, within 1 %", async () => {
+    const file = join(dir, "committed.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        memory: `${base}.cap`,
+        knobs: kernel.knobs,
+        steps: [{ op: "settle" }, { op: "report", label: "settled" }],
+      }),
+    );
+    const r = await cli("run", file, "--jsonl");
+    expect(r.err).toBe("");
+    const settled = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .find((x) => x.label === "settled");
+    for (const row of kernel.rows as { counter: string; kernel: number }[]) {
+      const predicted = settled.counters[row.counter];
+      expect(Math.abs(predicted - row.kernel), row.counter).toBeLessThanOrEqual(row.kernel / 100);
+    }
   });
 });

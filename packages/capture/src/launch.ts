@@ -62,10 +62,19 @@ export function mergeExecHelper(): string {
 
 /**
  * Starts `command` with PR_SET_MEMORY_MERGE set before exec (through {@link mergeExecHelper}),
- * its output discarded; the process keeps the helper's pid. Resolves once it has started.
+ * its output discarded, in `opts.cwd` with `opts.env` (default ours: a capture of the process
+ * records its stack, environment included); it keeps the helper's pid. Resolves once started.
  */
-export async function launchMergeable(command: string, args: readonly string[]): Promise<ChildProcess> {
-  const child = spawn(mergeExecHelper(), [command, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+export async function launchMergeable(
+  command: string,
+  args: readonly string[],
+  opts: { readonly env?: NodeJS.ProcessEnv; readonly cwd?: string } = {},
+): Promise<ChildProcess> {
+  const child = spawn(mergeExecHelper(), [command, ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: opts.env ?? process.env,
+    ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+  });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => {
     stderr += d.toString();
