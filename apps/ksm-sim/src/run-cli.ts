@@ -1,4 +1,5 @@
 import { captureCommand } from "./capture-cli.js";
+import { explainCommand } from "./explain-cli.js";
 import { type SimRecord, toJsonLine } from "./records.js";
 import { buildSimulation, listPolicies, PolicyError } from "./registry.js";
 import { StepError, simulate, validateKnob } from "./simulate.js";
@@ -16,6 +17,8 @@ Usage:
   ksm-sim capture (--pid PID... | --launch -- CMD ARG...) --out FILE [--contents full|hash]
                 [--after S] [--interval S --count N]
                                 capture running processes' memory (Linux, root)
+  ksm-sim explain FILE [--process P] [--at LABEL] [--json]
+                                why each page is or is not merged at a report
   ksm-sim policies [--json]     list kernel profiles and policy variants
   ksm-sim --help                this text
 
@@ -33,6 +36,13 @@ run:
   --profile NAME      kernel era (default linux-6.18; see "ksm-sim policies")
   --policy AXIS=NAME  a variant for one axis: checksum, tree, scan, reclaim (repeatable);
                       flags win over the scenario's "profile" and "policies"
+
+explain (a scenario or a capture, as for run):
+  --at LABEL          the report to explain at (default the last one)
+  --process P         only that process
+  --json              one JSON line per page: process, region, page, reason
+  reasons: ksm-page, sharer, zero-page (merged); unique, volatile, unstable,
+  not-scanned, skipped (smart scan), chain-full (max_page_sharing), vma-unmergeable
 
 capture (format: packages/capture/README.md; the targets are only read, never stopped):
   --pid PID           a process to capture (repeatable)
@@ -82,9 +92,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "policies") return policies(rest, io);
   if (command === "capture") return captureCommand(rest, io);
+  if (command === "explain") return explainCommand(rest, io);
   if (command !== "run")
     throw new UsageError(
-      `unknown command "${command}"; expected "run", "capture" or "policies" (see ksm-sim --help)`,
+      `unknown command "${command}"; expected "run", "explain", "capture" or "policies" (see ksm-sim --help)`,
     );
   let file: string | undefined;
   let jsonl = false;
