@@ -2,10 +2,13 @@ import { closeSync, openSync, readSync } from "node:fs";
 import { type CaptureHeader, type PageRun, readCapture, type VmaInfo } from "@ksm/capture";
 import type { ContentSpec, FillSpec, ProcessSpec, RegionSpec, Step } from "@ksm/scenario";
 
-/** A VMA of the first snapshot and the scenario region it became (null: not simulated). */
+/** A VMA of the first snapshot and the scenario regions it became (none: not simulated). */
 export interface CapturedVma {
   readonly process: string;
-  readonly region: string | null;
+  /** `PATH@ADDRESS` of the VMA. */
+  readonly name: string;
+  /** One region per run of consecutive captured pages. */
+  readonly regions: readonly string[];
   readonly vma: VmaInfo;
   /** Why it is not simulated: `vma_ksm_compatible` refuses it, or KSM is on in the process but the VMA lacks VM_MERGEABLE. */
   readonly excluded: string | null;
@@ -21,7 +24,8 @@ export interface TraceStep {
 
 /**
  * A capture as a scenario: one process per captured process (`COMM-PID`), one region per
- * VMA KSM would scan with captured pages (spanning them), filled with the captured
+ * run of consecutive captured pages of a VMA KSM would scan (`PATH@ADDRESS` of the run's
+ * first page; no region has a page the capture did not see), filled with the captured
  * contents and MADV_MERGEABLE. The VMAs KSM would scan: in a process already using KSM
  * (merge-any or some VM_MERGEABLE VMA) its VM_MERGEABLE ones, in any other every VMA
  * `vma_ksm_compatible` accepts (what PR_SET_MEMORY_MERGE would mark). Later snapshots
@@ -35,6 +39,8 @@ export interface CaptureWorkload {
   readonly steps: readonly Step[];
   /** Every VMA of the first snapshot. */
   readonly vmas: readonly CapturedVma[];
+  /** The VMA (`PATH@ADDRESS`) each region (`PROCESS\0REGION`) was cut from. */
+  readonly vmaOfRegion: ReadonlyMap<string, string>;
   /** Snapshots after the first, as writes. */
   readonly trace: readonly TraceStep[];
   /** Pages of later snapshots outside the first snapshot's regions (not replayed). */
@@ -60,8 +66,8 @@ interface RegionState {
   readonly name: string;
   /** Page index in the VMA of the region's first page. */
   readonly from: number;
-  /** Content of each page of the region (undefined: not present). */
-  readonly pages: (ContentSpec | undefined)[];
+  /** Content of each page of the region. */
+  readonly pages: ContentSpec[];
 }
 
 /** Reads a capture into a {@link CaptureWorkload}; throws CaptureError for a bad file. */
@@ -70,7 +76,8 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
   const specs = new Map<number | string, ContentSpec>();
   const vmas: CapturedVma[] = [];
   const trace: TraceStep[] = [];
-  const regions = new Map<string, RegionState>(); // by `name vmaStart`
+  const regions = new Map<string, RegionState[]>(); // runs, by `name vmaStart`
+  const vmaOfRegion = new Map<string, string>();
   const firstSnapshot: {
     name: string;
     ksmOn: boolean;
@@ -121,24 +128,43 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
           v.unmergeable ??
           (p.ksmOn && !v.vmFlags.includes("mg") ? "not VM_MERGEABLE (KSM is on in the process)" : null);
         if (excluded !== null || keys.length === 0) {
-          vmas.push({ process: p.name, region: null, vma: v, excluded });
+          const name = `${v.path || "anon"}@${(v.start * 4096).toString(16)}`;
+          vmas.push({ process: p.name, name, regions: [], vma: v, excluded });
           continue;
         }
-        const from = keys[0]!;
-        const to = keys.at(-1)! + 1;
-        const name = `${v.path || "anon"}@${(v.start * 4096).toString(16)}`;
-        const state: RegionState = { process: p.name, name, from, pages: new Array(to - from) };
-        const fill: FillSpec[] = [];
+        const vmaName = `${v.path || "anon"}@${(v.start * 4096).toString(16)}`;
+        const runs: RegionState[] = [];
         for (const [k, spec] of pages) {
-          state.pages[k - from] = spec;
-          const last = fill.at(-1);
-          if (last && last.range![1] === k - from && last.content === spec)
-            (last.range as [number, number])[1]++;
-          else fill.push({ range: [k - from, k - from + 1], content: spec });
+          let r = runs.at(-1);
+          if (!r || r.from + r.pages.length !== k) {
+            r = {
+              process: p.name,
+              name: `${v.path || "anon"}@${((v.start + k) * 4096).toString(16)}`,
+              from: k,
+              pages: [],
+            };
+            runs.push(r);
+          }
+          r.pages.push(spec);
         }
-        regions.set(`${p.name} ${v.start}`, state);
-        vmas.push({ process: p.name, region: name, vma: v, excluded: null });
-        specsOut.push({ name, pages: to - from, fill });
+        for (const r of runs) {
+          const fill: FillSpec[] = [];
+          for (const [i, spec] of r.pages.entries()) {
+            const last = fill.at(-1);
+            if (last && last.content === spec) (last.range as [number, number])[1]++;
+            else fill.push({ range: [i, i + 1], content: spec });
+          }
+          specsOut.push({ name: r.name, pages: r.pages.length, fill });
+          vmaOfRegion.set(`${p.name}\0${r.name}`, vmaName);
+        }
+        regions.set(`${p.name} ${v.start}`, runs);
+        vmas.push({
+          process: p.name,
+          name: vmaName,
+          regions: runs.map((r) => r.name),
+          vma: v,
+          excluded: null,
+        });
       }
       // the machine maps top-down: map the highest VMA first so the scan meets them in address order
       // MADV_MERGEABLE region by region (PR_SET_MEMORY_MERGE would mark the excluded ones too)
@@ -188,11 +214,15 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
           break;
         }
         // a later snapshot: pages that changed become writes
-        const r = alive.has(proc) ? regions.get(`${proc} ${vma!.start}`) : undefined;
+        const runs = (alive.has(proc) && regions.get(`${proc} ${vma!.start}`)) || [];
+        let at = 0;
         for (let i = 0; i < run.count; i++) {
-          const k = run.first + i - (r?.from ?? 0);
-          if (!r || k < 0 || k >= r.pages.length) {
-            dropped++;
+          const page = run.first + i;
+          while (at < runs.length && runs[at]!.from + runs[at]!.pages.length <= page) at++;
+          const r = runs[at];
+          const k = page - (r?.from ?? 0);
+          if (!r || k < 0) {
+            dropped++; // a page where the first snapshot had none: no region holds it
             continue;
           }
           const spec = specOf(run, i);
@@ -232,5 +262,5 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
       steps.push(...t.steps, { op: "scan", fullScans: 1 }, { op: "report", label: t.label });
   }
   steps.push({ op: "settle" }, { op: "report", label: "settled" });
-  return { header: header!, processes, steps, vmas, trace, dropped };
+  return { header: header!, processes, steps, vmas, vmaOfRegion, trace, dropped };
 }

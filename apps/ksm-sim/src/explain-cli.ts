@@ -63,16 +63,24 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const pages: string[] = [];
     for (const [name, proc] of state.memory.processes) {
       if (process !== undefined && name !== process) continue;
+      const byArea = new Map<string, AreaSummary>();
       for (const [region, r] of proc.regions) {
-        const counts = zeroCounts();
+        // a captured VMA became one region per run of pages: count them together
+        const area = capture?.vmaOfRegion.get(`${name}\0${region}`) ?? region;
+        const summary = byArea.get(area) ?? { process: name, area, counts: zeroCounts() };
+        byArea.set(area, summary);
+        const counts = summary.counts;
         for (let i = 0; i < r.pages; i++) {
           const reason = explainer.explain(proc.mm, r.start + i);
           if (reason === null) continue;
           counts[reason]++;
           if (json) pages.push(toJsonLine({ process: name, region, page: i, reason }));
         }
-        areas.push({ process: name, area: region, counts });
       }
+      const address = (a: AreaSummary) => Number.parseInt(a.area.slice(a.area.lastIndexOf("@") + 1), 16);
+      const list = [...byArea.values()];
+      // captured VMAs in address order; a scenario's regions as it lists them
+      areas.push(...(capture ? list.sort((x, y) => address(x) - address(y)) : list));
     }
     taken = { label, live: [...state.memory.processes.keys()], areas, pages };
   };
@@ -93,7 +101,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
     const counts = zeroCounts();
     counts["vma-unmergeable"] = v.vma.pages.anon + v.vma.pages.file + v.vma.pages.zeroPfn;
     if (counts["vma-unmergeable"] === 0) continue;
-    const area = `${v.vma.path || "anon"}@${(v.vma.start * 4096).toString(16)}`;
+    const area = v.name;
     taken.areas.push({ process: v.process, area, rule: v.excluded, counts });
     if (json)
       taken.pages.push(
