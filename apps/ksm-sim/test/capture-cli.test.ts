@@ -4,21 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readCapture } from "@ksm/capture";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../src/index.js";
-
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
+import { cli } from "./run-cli-io.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ksm-capture-cli-"));
 

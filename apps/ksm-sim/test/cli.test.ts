@@ -2,23 +2,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../src/index.js";
+import { cli } from "./run-cli-io.js";
 
 const EXAMPLES = resolve(import.meta.dirname, "../../../examples");
-
-async function cli(...argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-  });
-  return { code, out, err };
-}
 
 function scenarioFile(content: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), "ksm-sim-"));

@@ -1,3 +1,5 @@
+import type { SmapsVma } from "./vma-rules.js";
+
 /** First 8 bytes of every capture file. */
 export const MAGIC = "KSMCAPT\n";
 /** The format version this package writes and the newest it reads. */
@@ -69,19 +71,10 @@ export interface VmaPageCounts {
 }
 
 /** A VMA, as `/proc/PID/smaps` describes it, and whether KSM may merge its pages. */
-export interface VmaInfo {
+export interface VmaInfo extends Omit<SmapsVma, "start" | "end"> {
   /** First and one-past-last virtual page number. */
   readonly start: number;
   readonly end: number;
-  /** `rwxp` / `rwxs` as in maps. */
-  readonly perms: string;
-  readonly offset: number;
-  readonly dev: string;
-  readonly inode: number;
-  /** File path or `[heap]`, `[stack]`…; empty for anonymous memory. */
-  readonly path: string;
-  /** The two-letter `VmFlags` of smaps. */
-  readonly vmFlags: readonly string[];
   /**
    * Null when `vma_ksm_compatible` holds as far as /proc shows; else the flags that make the
    * VMA unfit for KSM, `|`-joined in the kernel's names (`VM_SHARED|VM_MAYSHARE`).

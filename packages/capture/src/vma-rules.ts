@@ -29,11 +29,14 @@ export function ksmIncompatibility(vmFlags: readonly string[]): string | null {
 export interface SmapsVma {
   readonly start: number;
   readonly end: number;
+  /** `rwxp` / `rwxs` as in maps. */
   readonly perms: string;
   readonly offset: number;
   readonly dev: string;
   readonly inode: number;
+  /** File path or `[heap]`, `[stack]`…; empty for anonymous memory. */
   readonly path: string;
+  /** The two-letter `VmFlags` of smaps. */
   readonly vmFlags: readonly string[];
 }
 
