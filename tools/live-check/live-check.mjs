@@ -5,7 +5,7 @@
 // compared with what `ksm-sim run` predicts from the capture. KSM is global: the whole check
 // runs under `flock /tmp/ksm-oracle.lock` (the script takes it itself).
 //
-// usage: node tools/live-check/live-check.mjs [--processes N] [--out FILE.cap] [--json]
+// usage: node tools/live-check/live-check.mjs [--processes N] [--contents full|hash] [--out FILE.cap] [--json]
 // --out keeps the capture, and what the kernel reached in FILE.kernel.json beside it.
 // needs: Linux, root, /sys/kernel/mm/ksm, cc, `pnpm build` done.
 import { spawnSync } from "node:child_process";
@@ -39,6 +39,7 @@ const flag = (name, dflt) => {
 const count = Number(flag("--processes", "4"));
 const out = resolve(flag("--out", join(mkdtempSync(join(tmpdir(), "live-check-")), "live.cap")));
 const json = args.includes("--json");
+const contents = flag("--contents", "full");
 
 if (!process.env.KSM_ORACLE_LOCKED) {
   // take the machine-wide KSM lock, then run for real
@@ -92,21 +93,27 @@ try {
   const launch = { env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" }, cwd: "/" };
   for (let i = 0; i < count; i++) children.push(await launchMergeable(PROGRAM[0], PROGRAM.slice(1), launch));
   await sleep(1500); // let them finish starting up
-  capture = await captureProcesses({ pids: children.map((c) => c.pid), out, contents: "full" });
+  capture = await captureProcesses({ pids: children.map((c) => c.pid), out, contents });
   // the real ksmd, until 3 full scans in a row leave the counters alone
   wr("run", 1);
   let prev = "";
   let same = 0;
   const t0 = Date.now();
+  const scans = []; // [full_scans, ms since run=1, counters] at each full scan seen
   while (same < 3 && Date.now() - t0 < 120_000) {
     const start = Number(rd("full_scans"));
     while (Number(rd("full_scans")) === start && Date.now() - t0 < 120_000) await sleep(5);
     const c = counters();
+    scans.push([c.full_scans, Date.now() - t0, COMPARED.map((k) => c[k]).join(",")]);
     const key = COMPARED.map((k) => c[k]).join(",") + `,${c.pages_unshared}`;
     same = key === prev ? same + 1 : 0;
     prev = key;
   }
   kernel = counters();
+  // when the final counters were first reached
+  const final = COMPARED.map((k) => kernel[k]).join(",");
+  const reached = scans.find((x) => x[2] === final) ?? scans.at(-1);
+  kernel.reached = { fullScans: reached[0], seconds: reached[1] / 1000 };
   kernel.perProcess = children.map((c) => {
     const stat = readFileSync(`/proc/${c.pid}/ksm_stat`, "utf8");
     return Number(/ksm_merging_pages (\d+)/.exec(stat)[1]);
@@ -140,11 +147,20 @@ if (sim.status !== 0) {
   console.error(`live-check: ksm-sim run failed: ${sim.stderr}`);
   process.exit(1);
 }
-const settled = sim.stdout
+const records = sim.stdout
   .trim()
   .split("\n")
-  .map((l) => JSON.parse(l))
-  .find((r) => r.label === "settled");
+  .map((l) => JSON.parse(l));
+const settled = records.find((r) => r.label === "settled");
+// the timeline at the same knobs: when ksmd got to the settled counters
+const points = records.find((r) => r.label === "timeline").points;
+const hit = points.find(
+  (p) =>
+    p.pagesShared === settled.counters.pages_shared &&
+    p.pagesSharing === settled.counters.pages_sharing &&
+    p.ksmZeroPages === settled.counters.ksm_zero_pages,
+);
+const predictedReached = hit ? { fullScans: hit.fullScans, seconds: hit.seconds } : null;
 const rows = COMPARED.map((k) => {
   const real = kernel[k];
   const predicted = settled.counters[k];
@@ -159,12 +175,14 @@ const ok = rows.every((r) => r.offPercent <= 1);
 const result = {
   ok,
   processes: count,
+  contents,
   program: PROGRAM.join(" "),
   capturedPages: capture.pages,
   distinctPages: capture.contents,
   kernelFullScans: kernel.full_scans,
   rows,
   mergingPagesPerProcess: { kernel: kernel.perProcess, predicted: predictedPerProcess },
+  settledAt: { kernel: kernel.reached, predicted: predictedReached },
 };
 if (args.includes("--out"))
   // keep what the kernel reached beside the capture: a replay test checks the prediction against it
@@ -175,7 +193,7 @@ if (args.includes("--out"))
 if (json) console.log(JSON.stringify(result));
 else {
   console.log(
-    `${count} x ${PROGRAM[0]} (merge-any), ${capture.pages} captured pages, ${capture.contents} distinct; kernel settled after ${kernel.full_scans} full scans`,
+    `${count} x ${PROGRAM[0]} (merge-any), ${capture.pages} captured pages (--contents ${contents}${contents === "full" ? `, ${capture.contents} distinct` : ""}); kernel settled after ${kernel.full_scans} full scans`,
   );
   for (const r of rows)
     console.log(
@@ -184,6 +202,8 @@ else {
   console.log(
     `  ksm_merging_pages per process: kernel ${kernel.perProcess.join(" ")}, predicted ${predictedPerProcess.join(" ")}`,
   );
+  const at = (r) => (r ? `full scan ${r.fullScans}, ${r.seconds.toFixed(2)} s` : "never");
+  console.log(`  final counters reached: kernel ${at(kernel.reached)}; predicted ${at(predictedReached)}`);
   console.log(ok ? "within 1 %" : "OUTSIDE 1 %");
 }
 process.exit(ok ? 0 : 1);
