@@ -1,3 +1,10 @@
+export {
+  type CapturedVma,
+  type CaptureWorkload,
+  isCaptureFile,
+  loadCapture,
+  type TraceStep,
+} from "./capture-scenario.js";
 export { firstDifference } from "./compare.js";
 export {
   REPORTED_COUNTERS,

@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const SCRIPT = join(ROOT, "tools/live-check/live-check.mjs");
+const REPLAY = join(ROOT, "tools/capture-oracle/replay-check.mjs");
+const ORACLE = process.env.KSM_ORACLE_DIR || join(ROOT, "../shared/ksm-oracle");
 
 /** Why the live check cannot run here, or null. */
 function cannotRun(): string | null {
@@ -34,3 +36,24 @@ describe.skipIf(why !== null)(`live check against the real ksmd${why ? ` (skippe
     expect(r.status).toBe(0);
   }, 200_000);
 });
+
+const whyReplay =
+  why ?? (existsSync(join(ORACLE, "ksm_oracle.py")) ? null : `needs the kernel oracle at ${ORACLE}`);
+
+describe.skipIf(whyReplay !== null)(
+  `replay of a full capture on the kernel oracle${whyReplay ? ` (skipped: ${whyReplay})` : ""}`,
+  () => {
+    it("matches the simulator record for record", () => {
+      // the committed capture, written into the oracle's regions byte for byte
+      const r = spawnSync(process.execPath, [REPLAY, "--json"], { encoding: "utf8", timeout: 180_000 });
+      expect(r.stderr).toBe("");
+      const result = JSON.parse(r.stdout.trim());
+      for (const run of result.results) {
+        expect(run.firstDifference, `use_zero_pages=${run.use_zero_pages}`).toBeNull();
+        expect(run.matched).toBe(run.records);
+        expect(run.records).toBe(3);
+      }
+      expect(r.status).toBe(0);
+    }, 200_000);
+  },
+);
