@@ -60,7 +60,8 @@ export async function captureProcesses(opts: CaptureOptions): Promise<CaptureSum
   const count = opts.count ?? 1;
   const intervalMs = opts.intervalMs ?? 1000;
   for (const pid of opts.pids)
-    if (!alive(pid)) throw new CaptureError(`--pid ${pid}: no such running process; nothing was captured.`);
+    if (!alive(pid))
+      throw new CaptureError(`--pid ${pid}: no such running process with user memory; nothing was captured.`);
   const hasher = await createPageHasher();
   const writer = new CaptureWriter(opts.out, {
     contents: mode,
@@ -306,12 +307,15 @@ function readMem(fd: number, buf: Buffer, bytes: number, address: number): numbe
   return done;
 }
 
-/** Whether the process exists and has not exited (a zombie has no memory left). */
+/**
+ * Whether the process exists and still has its memory: not a zombie, and not on its way
+ * out (an exiting process drops its mm before it turns zombie: its maps read empty).
+ */
 function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
+    return state !== "Z" && state !== "X" && readFileSync(`/proc/${pid}/maps`).length > 0;
   } catch {
     return false;
   }

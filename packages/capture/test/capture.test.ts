@@ -128,6 +128,26 @@ describe.skipIf(why !== null)(`live capture${why ? ` (skipped: ${why})` : ""}`, 
     expect(labels).toEqual(["snapshot-0", "snapshot-1", "snapshot-2"]);
   });
 
+  it("refuses a process that exits during the capture, naming the snapshot, leaving no file", async () => {
+    const sub = mkdtempSync(join(dir, "exits-"));
+    const short = spawn(
+      "python3",
+      ["-c", "import time; b = bytearray(8 << 20); print('ready', flush=True); time.sleep(0.3)"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    await new Promise<void>((resolve) => short.stdout!.once("data", () => resolve()));
+    const out = join(sub, "x.cap");
+    // snapshots every 20 ms for 4 s: the process exits somewhere among them
+    await expect(captureProcesses({ pids: [short.pid!], out, count: 200, intervalMs: 20 })).rejects.toThrow(
+      new RegExp(
+        `process ${short.pid} exited during the capture \\(snapshot \\d+\\); nothing was written to`,
+      ),
+    );
+    expect(readdirSync(sub)).toEqual([]);
+  });
+
   it("refuses a process that is gone, leaving no file", async () => {
     const sub = mkdtempSync(join(dir, "gone-"));
     const dead = spawn("true");
