@@ -143,6 +143,28 @@ describe("ksm-sim run on a capture", () => {
     expect(counters(r.out, "settled")).toEqual({ shared: 1, sharing: 9, zero: 0 });
   });
 
+  it("lands a trace's writes in the timeline when the simulated clock reaches their snapshot", async () => {
+    const a = [7, 7, 7, 7, 8, 9];
+    const file = writeCapture("trace-time.cap", "full", [
+      [
+        { pid: 1, vmas: [a] },
+        { pid: 2, vmas: [a] },
+      ],
+      [
+        { pid: 1, vmas: [a] },
+        { pid: 2, vmas: [[7, 7, 7, 7, 30, 31]] },
+      ], // 1 s later
+    ]);
+    const r = await cli("run", file, "--jsonl");
+    const { points } = JSON.parse(r.out.trim().split("\n").at(-1)!);
+    const before = points.filter((p: { seconds: number }) => p.seconds < 1);
+    const after = points.filter((p: { seconds: number }) => p.seconds >= 1);
+    // before the writes: 8 pages of 7 and the pairs of 8s and 9s merged; after, pid 2's 8
+    // and 9 are gone (its new pages unique), their KSM pages left to pid 1 alone
+    expect(before.at(-1)).toMatchObject({ pagesShared: 3, pagesSharing: 9 });
+    expect(after.at(-1)).toMatchObject({ pagesShared: 3, pagesSharing: 7 });
+  });
+
   it("takes a scenario whose memory is a capture, with its own knobs and steps", async () => {
     writeCapture("mem.cap", "hash", [procs(300)]);
     const file = join(dir, "with-memory.json");
