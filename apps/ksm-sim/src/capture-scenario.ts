@@ -83,14 +83,12 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
     ksmOn: boolean;
     vmas: { vma: VmaInfo; pages: Map<number, ContentSpec> }[];
   }[] = [];
-  const alive = new Set<string>();
   let snapshot = -1;
   let t0 = 0;
   let proc = "";
   let vma: VmaInfo | undefined;
   let current: Map<number, ContentSpec> | undefined;
   let writes: Step[] = [];
-  let seen = new Set<string>();
   let dropped = 0;
   let processes: ProcessSpec[] = [];
 
@@ -108,13 +106,7 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
     return spec;
   };
   const endSnapshot = () => {
-    if (snapshot <= 0) return;
-    for (const name of alive)
-      if (!seen.has(name)) {
-        writes.push({ op: "exit", process: name });
-        alive.delete(name);
-      }
-    trace[trace.length - 1] = { ...trace[trace.length - 1]!, steps: writes };
+    if (snapshot > 0) trace[trace.length - 1] = { ...trace[trace.length - 1]!, steps: writes };
   };
 
   const buildFirst = () => {
@@ -184,14 +176,11 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
         if (snapshot === 0) t0 = e.snapshot.time;
         else trace.push({ label: e.snapshot.label, atMs: e.snapshot.time - t0, steps: [] });
         writes = [];
-        seen = new Set();
         break;
       case "process":
         proc = `${e.process.comm}-${e.process.pid}`;
-        seen.add(proc);
         if (snapshot === 0) {
           firstSnapshot.push({ name: proc, ksmOn: e.process.mergeAny === true, vmas: [] });
-          alive.add(proc);
         }
         break;
       case "vma":
@@ -214,7 +203,7 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
           break;
         }
         // a later snapshot: pages that changed become writes
-        const runs = (alive.has(proc) && regions.get(`${proc} ${vma!.start}`)) || [];
+        const runs = regions.get(`${proc} ${vma!.start}`) ?? [];
         let at = 0;
         for (let i = 0; i < run.count; i++) {
           const page = run.first + i;
