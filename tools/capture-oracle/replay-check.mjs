@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { requireMachine, simulatorRecords } from "../common.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -23,20 +24,12 @@ const capture = resolve(
 );
 const json = args.includes("--json");
 
-const why =
-  process.getuid?.() !== 0
-    ? "needs root"
-    : !existsSync("/sys/kernel/mm/ksm/run")
-      ? "needs /sys/kernel/mm/ksm"
-      : !existsSync(join(ORACLE_DIR, "ksm_oracle.py"))
-        ? `needs the kernel oracle at ${ORACLE_DIR}`
-        : !existsSync(join(ROOT, "apps/ksm-sim/dist/index.js"))
-          ? "needs `pnpm build` first"
-          : null;
-if (why) {
-  console.error(`replay-check: ${why}`);
-  process.exit(77);
-}
+requireMachine("replay-check", [
+  [process.getuid?.() === 0, "needs root"],
+  [existsSync("/sys/kernel/mm/ksm/run"), "needs /sys/kernel/mm/ksm"],
+  [existsSync(join(ORACLE_DIR, "ksm_oracle.py")), `needs the kernel oracle at ${ORACLE_DIR}`],
+  [existsSync(join(ROOT, "apps/ksm-sim/dist/index.js")), "needs `pnpm build` first"],
+]);
 
 const { loadCapture, firstDifference } = await import(join(ROOT, "apps/ksm-sim/dist/index.js"));
 const workload = await loadCapture(capture);
@@ -82,20 +75,8 @@ for (const use_zero_pages of [0, 1]) {
     console.error(`replay-check: the oracle failed: ${k.stderr.trim()}`);
     process.exit(1);
   }
-  const sim = spawnSync(
-    process.execPath,
-    [join(ROOT, "apps/ksm-sim/dist/cli.js"), "run", scenario, "--jsonl"],
-    {
-      encoding: "utf8",
-      maxBuffer: 1 << 28,
-    },
-  );
-  if (sim.status !== 0) {
-    console.error(`replay-check: ksm-sim run failed: ${sim.stderr.trim()}`);
-    process.exit(1);
-  }
   const kernel = lines(readFileSync(kernelOut, "utf8"));
-  const simulated = lines(sim.stdout);
+  const simulated = simulatorRecords(ROOT, scenario, "replay-check");
   const diffs = kernel.map((r, i) =>
     i < simulated.length ? firstDifference(r, simulated[i]) : "no such record",
   );

@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { requireMachine, simulatorRecords } from "../common.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KSM = "/sys/kernel/mm/ksm";
@@ -50,22 +51,13 @@ if (!process.env.KSM_ORACLE_LOCKED) {
   process.exit(r.status ?? 1);
 }
 
-const why =
-  process.platform !== "linux"
-    ? "needs Linux"
-    : process.getuid() !== 0
-      ? "needs root"
-      : !existsSync(`${KSM}/run`)
-        ? `needs ${KSM} (a kernel with CONFIG_KSM)`
-        : !existsSync(PROGRAM[0])
-          ? `needs ${PROGRAM[0]}`
-          : !existsSync(join(ROOT, "packages/capture/dist/index.js"))
-            ? "needs `pnpm build` first"
-            : null;
-if (why) {
-  console.error(`live-check: ${why}`);
-  process.exit(77);
-}
+requireMachine("live-check", [
+  [process.platform === "linux", "needs Linux"],
+  [process.getuid() === 0, "needs root"],
+  [existsSync(`${KSM}/run`), `needs ${KSM} (a kernel with CONFIG_KSM)`],
+  [existsSync(PROGRAM[0]), `needs ${PROGRAM[0]}`],
+  [existsSync(join(ROOT, "packages/capture/dist/index.js")), "needs `pnpm build` first"],
+]);
 
 const { captureProcesses, launchMergeable } = await import(join(ROOT, "packages/capture/dist/index.js"));
 const rd = (k) => readFileSync(`${KSM}/${k}`, "utf8").trim();
@@ -135,22 +127,7 @@ writeFileSync(
     steps: [{ op: "settle" }, { op: "report", label: "settled" }],
   }),
 );
-const sim = spawnSync(
-  process.execPath,
-  [join(ROOT, "apps/ksm-sim/dist/cli.js"), "run", scenario, "--jsonl"],
-  {
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-  },
-);
-if (sim.status !== 0) {
-  console.error(`live-check: ksm-sim run failed: ${sim.stderr}`);
-  process.exit(1);
-}
-const records = sim.stdout
-  .trim()
-  .split("\n")
-  .map((l) => JSON.parse(l));
+const records = simulatorRecords(ROOT, scenario, "live-check");
 const settled = records.find((r) => r.label === "settled");
 // the timeline at the same knobs: when ksmd got to the settled counters
 const points = records.find((r) => r.label === "timeline").points;
