@@ -14,11 +14,11 @@ const page = (v: number) => new Uint8Array(4096).fill(v);
  * Writes a capture of processes, each a list of VMAs, each a list of page values (0: the
  * zero page, null: not present), one list per snapshot.
  */
-function writeCapture(
+async function writeCapture(
   name: string,
   mode: ContentsMode,
   snapshots: { pid: number; vmas: (number | null)[][]; unmergeable?: boolean; unmarked?: boolean }[][],
-): string {
+): Promise<string> {
   const path = join(dir, name);
   const w = new CaptureWriter(path, {
     contents: mode,
@@ -77,7 +77,7 @@ function writeCapture(
       }
     }
   }
-  w.close();
+  await w.close();
   return path;
 }
 
@@ -97,7 +97,7 @@ describe("ksm-sim run on a capture", () => {
     }));
 
   it.each(["full", "hash"] as const)("settles a %s capture and prints a timeline", async (mode) => {
-    const file = writeCapture(`two-${mode}.cap`, mode, [procs(100)]);
+    const file = await writeCapture(`two-${mode}.cap`, mode, [procs(100)]);
     const r = await cli("run", file);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -111,7 +111,7 @@ describe("ksm-sim run on a capture", () => {
   });
 
   it("follows the knobs in the timeline: pages_to_scan 1 takes a batch a page", async () => {
-    const file = writeCapture("pace.cap", "full", [procs(200)]);
+    const file = await writeCapture("pace.cap", "full", [procs(200)]);
     const fast = await cli("run", file, "--jsonl");
     const slow = await cli("run", file, "--jsonl", "--pages-to-scan", "1", "--sleep-millisecs", "50");
     const t = (o: string) => JSON.parse(o.trim().split("\n").at(-1)!);
@@ -124,7 +124,7 @@ describe("ksm-sim run on a capture", () => {
 
   it("replays a trace: pages written between snapshots are writes between full scans", async () => {
     const a = [7, 7, 7, 7, 8, 9];
-    const file = writeCapture("trace.cap", "full", [
+    const file = await writeCapture("trace.cap", "full", [
       [
         { pid: 1, vmas: [a] },
         { pid: 2, vmas: [a] },
@@ -145,7 +145,7 @@ describe("ksm-sim run on a capture", () => {
 
   it("lands a trace's writes in the timeline when the simulated clock reaches their snapshot", async () => {
     const a = [7, 7, 7, 7, 8, 9];
-    const file = writeCapture("trace-time.cap", "full", [
+    const file = await writeCapture("trace-time.cap", "full", [
       [
         { pid: 1, vmas: [a] },
         { pid: 2, vmas: [a] },
@@ -166,7 +166,7 @@ describe("ksm-sim run on a capture", () => {
   });
 
   it("takes a scenario whose memory is a capture, with its own knobs and steps", async () => {
-    writeCapture("mem.cap", "hash", [procs(300)]);
+    await writeCapture("mem.cap", "hash", [procs(300)]);
     const file = join(dir, "with-memory.json");
     writeFileSync(
       file,
@@ -183,7 +183,7 @@ describe("ksm-sim run on a capture", () => {
 
   it("leaves out what the kernel would: incompatible VMAs, and unmarked ones of a KSM process", async () => {
     const seven = [7, 7, 7, 7];
-    const file = writeCapture("rules.cap", "hash", [
+    const file = await writeCapture("rules.cap", "hash", [
       [
         { pid: 1, vmas: [seven, seven], unmergeable: true },
         { pid: 2, vmas: [seven, seven], unmarked: true },
@@ -195,7 +195,7 @@ describe("ksm-sim run on a capture", () => {
   });
 
   it("refuses a truncated capture with exit 2 and the byte offset", async () => {
-    const file = writeCapture("cut.cap", "full", [procs(400)]);
+    const file = await writeCapture("cut.cap", "full", [procs(400)]);
     const bytes = readFileSync(file);
     writeFileSync(file, bytes.subarray(0, bytes.length - 30));
     const r = await cli("run", file);

@@ -77,12 +77,12 @@ export async function captureProcesses(opts: CaptureOptions): Promise<CaptureSum
       const t0 = Date.now();
       writer.snapshot({ index: s, label: `snapshot-${s}`, time: t0 });
       const w0 = performance.now();
-      for (const pid of opts.pids) reader.capture(pid, s);
+      for (const pid of opts.pids) await reader.capture(pid, s);
       busy += performance.now() - w0;
       if (s + 1 < count) await sleep(Math.max(0, t0 + intervalMs - Date.now()));
     }
     const w0 = performance.now();
-    const totals = writer.close();
+    const totals = await writer.close();
     busy += performance.now() - w0;
     return { ...totals, bytesRead: reader.bytesRead, seconds: busy / 1000 };
   } finally {
@@ -113,7 +113,7 @@ class ProcessReader {
     private readonly hasher: PageHasher,
   ) {}
 
-  capture(pid: number, snapshot: number): void {
+  async capture(pid: number, snapshot: number): Promise<void> {
     const gone = () =>
       new CaptureError(
         `process ${pid} exited during the capture (snapshot ${snapshot}); nothing was written to ${this.writer.path}.`,
@@ -145,7 +145,7 @@ class ProcessReader {
     try {
       for (const v of smaps) {
         if (v.path === "[vsyscall]") continue; // the gate area: not in the mm's VMA tree
-        this.vma(v, pm, mem);
+        await this.vma(v, pm, mem);
       }
     } catch (e) {
       if (!alive(pid)) throw gone();
@@ -163,7 +163,7 @@ class ProcessReader {
     this.kpageflags = null;
   }
 
-  private vma(v: SmapsVma, pm: number, mem: number): void {
+  private async vma(v: SmapsVma, pm: number, mem: number): Promise<void> {
     const start = v.start / CAPTURE_PAGE_SIZE;
     const end = v.end / CAPTURE_PAGE_SIZE;
     const unmergeable = ksmIncompatibility(v.vmFlags);
@@ -217,6 +217,7 @@ class ProcessReader {
         }
         if (pages < j - i) closeRun(base + i + pages - start); // unmapped while we read: gone
         i = j;
+        await this.writer.ready(); // let compression catch up
       }
     }
     closeRun(end - start);
@@ -238,6 +239,7 @@ class ProcessReader {
       const n = this.runs[r + 1]!;
       this.writer.pages(this.runs[r]!, this.entries.subarray(at, at + n * words), words);
       at += n * words;
+      await this.writer.ready();
     }
   }
 

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { constants, gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { constants, gzip } from "node:zlib";
 import {
   CaptureError,
   type CaptureHeader,
@@ -17,12 +18,16 @@ import {
 
 /** Records are gathered up to this size, then compressed as one gzip member. */
 const CHUNK_BYTES = 1 << 20;
+/** Chunks compressed at once in zlib's thread pool before {@link CaptureWriter.ready} waits. */
+const MAX_IN_FLIGHT = 4;
+const gzipChunk = promisify(gzip);
 
 /**
  * Writes a capture file (format version {@link FORMAT_VERSION}) as a stream: records go
- * through a 1 MiB buffer into gzip members appended to a temporary file next to `path`,
- * which {@link close} renames into place; {@link abort} removes it. Nothing of a capture that
- * failed is ever left at `path`.
+ * through 1 MiB buffers into gzip members, compressed in zlib's thread pool while the
+ * capture reads on (at most 4 at once: await {@link ready} between reads) and appended in
+ * order to a temporary file next to `path`, which {@link close} renames into place;
+ * {@link abort} removes it. Nothing of a capture that failed is ever left at `path`.
  */
 export class CaptureWriter {
   private readonly fd: number;
@@ -30,6 +35,8 @@ export class CaptureWriter {
   private buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
   private open = true;
+  /** Each flushed chunk's compression and write, oldest first; each waits for the one before. */
+  private readonly queue: Promise<void>[] = [];
   private readonly totals = { snapshots: 0, processes: 0, vmas: 0, pages: 0, contents: 0 };
 
   constructor(
@@ -96,11 +103,17 @@ export class CaptureWriter {
     this.used = o;
   }
 
-  /** Writes the end record, flushes, syncs and renames the file into place; returns the totals. */
-  close(): CaptureTotals {
+  /** Resolves once at most 4 chunks are waiting for compression (call it between reads). */
+  async ready(): Promise<void> {
+    while (this.queue.length > MAX_IN_FLIGHT) await this.queue.shift();
+  }
+
+  /** Writes the end record, flushes, syncs and renames the file into place; resolves to the totals. */
+  async close(): Promise<CaptureTotals> {
     const totals = { ...this.totals };
     this.json(RECORD.end, totals);
     this.flush();
+    await Promise.all(this.queue.splice(0));
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.open = false;
@@ -139,7 +152,16 @@ export class CaptureWriter {
 
   private flush(): void {
     if (this.used === 0) return;
-    writeSync(this.fd, gzipSync(this.buf.subarray(0, this.used), { level: constants.Z_BEST_SPEED }));
+    const chunk = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES); // the old one is the compression's now
     this.used = 0;
+    const compressed = gzipChunk(chunk, { level: constants.Z_BEST_SPEED });
+    const before = this.queue.at(-1) ?? Promise.resolve();
+    const done = before.then(async () => {
+      const out = await compressed;
+      if (this.open) writeSync(this.fd, out); // not after an abort
+    });
+    done.catch(() => {}); // awaited by ready() or close(); an aborted capture drops it
+    this.queue.push(done);
   }
 }

@@ -36,7 +36,7 @@ async function failure(path: string): Promise<string> {
   throw new Error("the file was accepted");
 }
 
-function sample(path: string): void {
+async function sample(path: string): Promise<void> {
   const w = new CaptureWriter(path, header);
   w.snapshot({ index: 0, label: "snapshot-0", time: 1 });
   w.process({ pid: 7, comm: "a", cmdline: ["a"], mergeAny: true });
@@ -44,7 +44,7 @@ function sample(path: string): void {
   const id = w.content(page);
   w.vma(vma);
   w.pages(2, Uint32Array.of(id, 0, id), 1);
-  w.close();
+  await w.close();
 }
 
 /** A file of raw records (type, JSON or bytes), to make ones the writer never would. */
@@ -67,7 +67,7 @@ function raw(path: string, records: [number, string | Buffer][], version = 1): v
 describe("capture file format", () => {
   it("reads back what the writer wrote, in order", async () => {
     const path = join(dir, "ok.cap");
-    sample(path);
+    await sample(path);
     const ev = await events(path);
     expect(ev.map((e) => e.kind)).toEqual([
       "header",
@@ -97,7 +97,7 @@ describe("capture file format", () => {
 
   it("refuses a truncated file, saying so", async () => {
     const path = join(dir, "cut.cap");
-    sample(path);
+    await sample(path);
     const bytes = readFileSync(path);
     writeFileSync(path, bytes.subarray(0, bytes.length - 20));
     expect(await failure(path)).toMatch(/truncated/);
