@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,10 +40,29 @@ function cannotLaunch(): string | null {
 }
 const why = cannotLaunch();
 
+/**
+ * Holds `flock /tmp/ksm-oracle.lock` while `fn` runs: a process launched with
+ * PR_SET_MEMORY_MERGE is KSM's to scan, and KSM is global to the machine.
+ */
+async function withKsmLock<T>(fn: () => Promise<T>): Promise<T> {
+  const holder = spawn("flock", ["/tmp/ksm-oracle.lock", "sh", "-c", "echo locked; exec cat"], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve()));
+  try {
+    return await fn();
+  } finally {
+    holder.stdin!.end();
+    await new Promise((r) => holder.once("exit", r));
+  }
+}
+
 describe.skipIf(why !== null)(`ksm-sim capture --launch${why ? ` (skipped: ${why})` : ""}`, () => {
   it("starts the command with PR_SET_MEMORY_MERGE and captures it", async () => {
     const out = join(dir, "launch.cap");
-    const r = await cli("capture", "--out", out, "--after", "0.2", "--launch", "--", "sleep", "30");
+    const r = await withKsmLock(() =>
+      cli("capture", "--out", out, "--after", "0.2", "--launch", "--", "sleep", "30"),
+    );
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^captured \d+ pages of 1 process/);
@@ -56,7 +75,9 @@ describe.skipIf(why !== null)(`ksm-sim capture --launch${why ? ` (skipped: ${why
 
   it("fails with exit 2 and no file when the command exits before the capture", async () => {
     const out = join(dir, "early.cap");
-    const r = await cli("capture", "--out", out, "--after", "0.3", "--launch", "--", "sh", "-c", "sleep 0.1");
+    const r = await withKsmLock(() =>
+      cli("capture", "--out", out, "--after", "0.3", "--launch", "--", "sh", "-c", "sleep 0.1"),
+    );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/exited before --after 0.3 s were up/);
     expect(existsSync(out)).toBe(false);
