@@ -70,11 +70,15 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
         const summary = byArea.get(area) ?? { process: name, area, counts: zeroCounts() };
         byArea.set(area, summary);
         const counts = summary.counts;
+        // a captured page's own virtual address: its region is named after the first one's
+        const base = capture ? Number.parseInt(region.slice(region.lastIndexOf("@") + 1), 16) : Number.NaN;
         for (let i = 0; i < r.pages; i++) {
           const reason = explainer.explain(proc.mm, r.start + i);
           if (reason === null) continue;
           counts[reason]++;
-          if (json) pages.push(toJsonLine({ process: name, region, page: i, reason }));
+          if (!json) continue;
+          const at = Number.isNaN(base) ? {} : { address: `0x${(base + i * 4096).toString(16)}` };
+          pages.push(toJsonLine({ process: name, region, page: i, reason, ...at }));
         }
       }
       const address = (a: AreaSummary) => Number.parseInt(a.area.slice(a.area.lastIndexOf("@") + 1), 16);

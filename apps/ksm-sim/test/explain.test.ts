@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { readCapture } from "@ksm/capture";
 import { describe, expect, it } from "vitest";
 import { cli } from "./run-cli-io.js";
 
@@ -133,5 +134,29 @@ describe("ksm-sim explain on a capture", () => {
     expect(r.code).toBe(0);
     // exec builds the stack without VM_MERGEABLE in these merge-any processes
     expect(r.out).toMatch(/\[stack\]@[0-9a-f]+ \(not VM_MERGEABLE \(KSM is on in the process\)\)/);
+  });
+
+  it("gives each captured page its virtual address in --json", async () => {
+    const cap = resolve(import.meta.dirname, "../../../examples/captures/python-idle-4.cap");
+    // what the capture holds: the addresses of the pages of each process's VM_MERGEABLE VMAs
+    const captured = new Set<string>();
+    let proc = "";
+    let vma: { start: number; vmFlags: readonly string[] } | undefined;
+    for await (const e of readCapture(cap)) {
+      if (e.kind === "process") proc = `${e.process.comm}-${e.process.pid}`;
+      if (e.kind === "vma") vma = e.vma;
+      if (e.kind === "pages" && vma!.vmFlags.includes("mg"))
+        for (let i = 0; i < e.run.count; i++)
+          captured.add(`${proc} 0x${((vma!.start + e.run.first + i) * 4096).toString(16)}`);
+    }
+    const r = await cli("explain", cap, "--json");
+    const explained = r.out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((p) => p.page !== undefined)
+      .map((p) => `${p.process} ${p.address}`);
+    expect(new Set(explained)).toEqual(captured);
+    expect(explained).toHaveLength(captured.size);
   });
 });
