@@ -19,6 +19,8 @@ class ContentIds {
     if (spec === "zero") out.fill(ZERO, at, at + count);
     else if (spec === "unique") for (let i = 0; i < count; i++) out[at + i] = this.nextUnique--;
     else if ("pattern" in spec) out.fill(this.pattern(spec.pattern, spec.poke), at, at + count);
+    else if ("bytes" in spec || "hash" in spec)
+      out.fill(this.intern("bytes" in spec ? `b:${spec.bytes}` : `h:${spec.hash}`), at, at + count);
     else for (let i = 0; i < count; i++) out[at + i] = this.pattern(spec.sequence + i, spec.poke);
   }
 
@@ -33,6 +35,11 @@ class ContentIds {
         .sort((a, b) => a[0] - b[0]);
       if (changed.length) key += `:${changed.map(([o, v]) => `${o}=${v}`).join(",")}`;
     }
+    return this.intern(key);
+  }
+
+  /** The id of a content known by `key`: a pattern's seed and pokes, or a captured page. */
+  private intern(key: string): number {
     let id = this.interned.get(key);
     if (id === undefined) {
       id = this.interned.size + 1;

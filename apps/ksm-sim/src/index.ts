@@ -1,3 +1,10 @@
+export {
+  type CapturedVma,
+  type CaptureWorkload,
+  isCaptureFile,
+  loadCapture,
+  type TraceStep,
+} from "./capture-scenario.js";
 export { firstDifference } from "./compare.js";
 export { loadPlugin, loadPlugins } from "./load-plugin.js";
 export { ignoredKnobsNote, type PreparedScenario, prepareScenario } from "./prepare.js";
@@ -22,4 +29,10 @@ export {
   type VariantListing,
 } from "./registry.js";
 export { type CliIo, runCli } from "./run-cli.js";
-export { type SimulationOptions, StepError, simulate, validateKnob } from "./simulate.js";
+export {
+  type SimulationOptions,
+  type SimulationState,
+  StepError,
+  simulate,
+  validateKnob,
+} from "./simulate.js";

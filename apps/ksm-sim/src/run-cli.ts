@@ -1,14 +1,17 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { describeParam, type KsmPlugin } from "@ksm/contracts";
-import { ScenarioError } from "@ksm/scenario";
+import { describeParam } from "@ksm/contracts";
+import { captureCommand } from "./capture-cli.js";
+import { explainCommand } from "./explain-cli.js";
 import { loadPlugin, loadPlugins } from "./load-plugin.js";
-import { ignoredKnobsNote, prepareScenario } from "./prepare.js";
+import { ignoredKnobsNote } from "./prepare.js";
 import { packageVersion } from "./process.js";
 import { type SimRecord, toJsonLine } from "./records.js";
-import { BUILTIN_PLUGINS, buildSimulation, findProfile, listPolicies, PolicyError } from "./registry.js";
-import { StepError, simulate } from "./simulate.js";
+import { BUILTIN_PLUGINS, buildSimulation, listPolicies, PolicyError } from "./registry.js";
+import { StepError, simulate, validateKnob } from "./simulate.js";
 import { formatRecord } from "./table.js";
+import { formatTimeline, timeline, timelineKnobs } from "./timeline.js";
+import { UsageError } from "./usage-error.js";
+import { prepareWorkload, readWorkload } from "./workload.js";
 
 /** Where the scenario format is specified, for readers without the repository. */
 const SCENARIO_SPEC = "https://github.com/ksm-sim/ksm-sim/tree/main/packages/scenario#readme";
@@ -17,7 +20,13 @@ const HELP = `ksm-sim: simulate Linux 6.18 KSM (kernel samepage merging)
 
 Usage:
   ksm-sim run FILE [--jsonl] [--profile NAME] [--policy AXIS=NAME[:k=v,...]]... [--plugin SPEC]...
-                                run a scenario (format v1) and print its reports
+                [--pages-to-scan N] [--sleep-millisecs N]
+                                run a scenario (format v1 or v2) or a capture and print its reports
+  ksm-sim capture (--pid PID... | --launch -- CMD ARG...) --out FILE [--contents full|hash]
+                [--after S] [--interval S --count N]
+                                capture running processes' memory (Linux, root)
+  ksm-sim explain FILE [--process P] [--at LABEL] [--json]
+                                why each page is or is not merged at a report
   ksm-sim policies [--json] [--plugin SPEC]...
                                 list kernel profiles and policy variants (with parameters)
   ksm-sim --help                this text
@@ -25,8 +34,15 @@ Usage:
 
 run:
   FILE                a scenario JSON file, or - to read it from standard input. The
-                      format (v1 and the simulator's extensions) is specified in
-                      packages/scenario/README.md (${SCENARIO_SPEC})
+                      format (v1, v2 and the simulator's extensions) is specified in
+                      packages/scenario/README.md (${SCENARIO_SPEC}). Or a capture
+                      (ksm-sim capture): its processes with PR_SET_MEMORY_MERGE, settled
+                      (a trace: each snapshot's writes between full scans); a scenario's
+                      "memory": "CAPTURE" takes a capture's processes
+  --pages-to-scan N, --sleep-millisecs N
+                      for a capture, ksmd's pace in the timeline that follows the reports
+                      (saved MiB and ksmd CPU per full scan over simulated time); default
+                      the scenario's knobs, else the kernel's (100 and 20)
   --jsonl             one JSON record per line, exactly as the kernel oracle prints
                       them (plus a "cost" object); without it, a table per report
   --profile NAME      kernel era (default linux-6.18; see "ksm-sim policies")
@@ -38,13 +54,30 @@ run:
                       package directory) or an installed package name (repeatable; adds to
                       the scenario's "plugins"). Writing one: docs/plugins.md
 
+explain (a scenario or a capture, as for run):
+  --at LABEL          the report to explain at (default the last one)
+  --process P         only that process
+  --json              one JSON line per page: process, region, page, reason
+  reasons: ksm-page, sharer, zero-page (merged); unique, volatile, unstable,
+  not-scanned, skipped (smart scan), chain-full (max_page_sharing), vma-unmergeable
+
+capture (format: packages/capture/README.md; the targets are only read, never stopped):
+  --pid PID           a process to capture (repeatable)
+  --launch -- CMD ARG...
+                      start CMD with PR_SET_MEMORY_MERGE set before exec (a small C helper,
+                      built with cc on first use), wait --after S seconds (default 1),
+                      capture it with the --pid processes, then stop it
+  --out FILE          where to write (a temporary file renamed at the end)
+  --contents hash     default: a 128-bit hash a page, no page bytes
+  --contents full     every distinct page's bytes: WARNING, the memory of a process may
+                      hold secrets (keys, passwords, tokens); treat the file like a core dump
+  --interval S --count N
+                      N snapshots S seconds apart (a trace: replayed with the writes between)
+
 Exit codes: 0 ok; 1 a step failed as the kernel would fail it (a knob write refused with
 EBUSY, pages that lost their content); 2 bad input (an unreadable or invalid scenario,
 an unknown flag), with a message naming the JSON path or the flag. The output has no
 colours or other escapes. A closed pipe (ksm-sim run FILE | head) ends it quietly.`;
-
-/** A usage or input error: printed as one paragraph, exit code 2. */
-class UsageError extends Error {}
 
 /** Where the CLI writes, and where `run -` reads the scenario from. */
 export interface CliIo {
@@ -71,7 +104,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 async function main(argv: string[], io: CliIo): Promise<number> {
-  if (argv.length === 0 || argv.includes("--help") || argv.includes("-h")) {
+  const own = argv.includes("--") ? argv.slice(0, argv.indexOf("--")) : argv; // not a --launch command's
+  if (argv.length === 0 || own.includes("--help") || own.includes("-h")) {
     io.out(`${HELP}\n`);
     return 0;
   }
@@ -81,17 +115,30 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const [command, ...rest] = argv;
   if (command === "policies") return policies(rest, io);
+  if (command === "capture") return captureCommand(rest, io);
+  if (command === "explain") return explainCommand(rest, io);
   if (command !== "run")
-    throw new UsageError(`unknown command "${command}"; expected "run" or "policies" (see ksm-sim --help)`);
+    throw new UsageError(
+      `unknown command "${command}"; expected "run", "explain", "capture" or "policies" (see ksm-sim --help)`,
+    );
   let file: string | undefined;
   let jsonl = false;
   let profile: string | undefined;
   const pluginSpecs: string[] = [];
   const chosen: Record<string, string> = {};
+  const knobFlags: { pagesToScan?: number; sleepMillisecs?: number } = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     if (arg === "--jsonl") jsonl = true;
-    else if (arg === "--profile" || arg === "--policy" || arg === "--plugin") {
+    else if (arg === "--pages-to-scan" || arg === "--sleep-millisecs") {
+      const knob = arg === "--pages-to-scan" ? "pages_to_scan" : "sleep_millisecs";
+      const raw = rest[++i];
+      const value = Number(raw);
+      const bad = raw === undefined ? "a value" : validateKnob(knob, value);
+      if (raw === undefined || bad)
+        throw new UsageError(`${arg} takes ${bad ?? "a value"}; got "${raw ?? ""}"`);
+      knobFlags[arg === "--pages-to-scan" ? "pagesToScan" : "sleepMillisecs"] = value;
+    } else if (arg === "--profile" || arg === "--policy" || arg === "--plugin") {
       const value = flagValue(rest, i++);
       if (arg === "--profile") profile = value;
       else if (arg === "--plugin") pluginSpecs.push(value);
@@ -105,18 +152,18 @@ async function main(argv: string[], io: CliIo): Promise<number> {
       }
     } else if (arg.startsWith("-") && arg !== "-")
       throw new UsageError(
-        `unknown flag "${arg}" for "run"; expected --jsonl, --profile, --policy or --plugin`,
+        `unknown flag "${arg}" for "run"; expected --jsonl, --profile, --policy, --plugin, --pages-to-scan or --sleep-millisecs`,
       );
     else if (file === undefined) file = arg;
     else throw new UsageError(`"run" takes one scenario file; got a second one, "${arg}"`);
   }
   if (file === undefined) throw new UsageError(`"run" needs a scenario file: ksm-sim run FILE [--jsonl]`);
-  const json = readScenario(file, io);
+  const { json, capture } = await readWorkload(file, io.stdin);
   const plugins = await policyStep(async () => [
     ...(await loadPlugins(pluginSpecs)),
     ...(await scenarioPlugins(json, file)),
   ]);
-  const prepared = load(file, json, profile, plugins);
+  const prepared = prepareWorkload(file, json, profile, plugins);
   const { scenario } = prepared;
   const chosenProfile = profile ?? scenario.profile;
   const from = (axis: string) =>
@@ -140,6 +187,12 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     if (e instanceof StepError && prepared.stepInFile(e.stepIndex) !== e.stepIndex)
       throw new StepError(prepared.stepInFile(e.stepIndex), e.message.replace(/^step \d+: /, ""));
     throw e;
+  }
+  if (capture) {
+    // real memory: how fast, at what CPU, with ksmd as configured rather than the oracle's harness
+    const knobs = timelineKnobs(scenario, knobFlags);
+    const points = timeline(scenario, sim, knobs, capture.trace);
+    io.out(jsonl ? `${toJsonLine({ label: "timeline", knobs, points })}\n` : formatTimeline(points, knobs));
   }
   return 0;
 }
@@ -203,37 +256,4 @@ async function policies(args: string[], io: CliIo): Promise<number> {
   }
   io.out(`${lines.join("\n")}\n`);
   return 0;
-}
-
-/** The scenario file's JSON (bad input: a usage error naming the file). */
-function readScenario(file: string, io: CliIo): unknown {
-  let text: string;
-  try {
-    text = file === "-" ? (io.stdin?.() ?? readFileSync(0, "utf8")) : readFileSync(file, "utf8");
-  } catch (e) {
-    throw new UsageError(`cannot read scenario file ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-function load(file: string, json: unknown, profileFlag: string | undefined, plugins: readonly KsmPlugin[]) {
-  const named = profileFlag ?? (json as { profile?: unknown } | null)?.profile;
-  let profile: ReturnType<typeof findProfile>;
-  try {
-    profile = findProfile(typeof named === "string" ? named : undefined, plugins);
-  } catch (e) {
-    if (e instanceof PolicyError) throw new UsageError(e.message);
-    throw e;
-  }
-  try {
-    return prepareScenario(json, profile);
-  } catch (e) {
-    if (e instanceof ScenarioError)
-      throw new UsageError(`${file}: invalid scenario ${e.message}. Nothing was run.`);
-    throw e;
-  }
 }

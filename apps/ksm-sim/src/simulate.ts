@@ -39,6 +39,15 @@ export interface SimulationOptions {
   readonly profile?: KsmProfile;
   /** Victim choice under `pressure` (default lru). */
   readonly reclaim?: ReclaimPolicy;
+  /** Called at every report step with the live model, before its record is yielded (explain, timelines). */
+  readonly onReport?: (label: string, state: SimulationState) => void;
+}
+
+/** The live model of a simulation, as {@link SimulationOptions.onReport} sees it. */
+export interface SimulationState {
+  readonly machine: Machine;
+  readonly ksm: Ksm;
+  readonly memory: ScenarioMemory;
 }
 
 /**
@@ -165,6 +174,7 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
         break;
       }
       case "report":
+        opts.onReport?.(step.label ?? "report", { machine, ksm, memory });
         yield report(step.label ?? "report");
         break;
       case "knob": {

@@ -82,11 +82,19 @@ const withoutChainCounts = (rs: SimRecord[]) =>
  */
 const CHAIN_COUNTS_MAY_DIFFER: Readonly<Record<string, readonly string[]>> = {
   "rand-166.json": ["hash"],
-  "rand-115.json": ["skiplist", "hash"],
-  "rand-283.json": ["avl", "skiplist", "hash"],
-  "rand-361.json": ["hash"],
-  "rand-451.json": ["hash"],
+  "rand-1111.json": ["skiplist", "hash"],
+  "rand-1711.json": ["hash"],
 };
+
+/**
+ * Whether the scenario has THP-backed regions. There the merges themselves follow the search
+ * path, on the kernel too: two pages of one THP cannot merge in one visit, so which equal
+ * tree page a search meets first decides whether a merge happens now or a full scan later;
+ * and an unstable-tree page that ksmd itself unmapped (a split THP's zero-filled subpage)
+ * ends every insertion whose walk reaches it. A variant walks other paths, so for these only
+ * what every variant must keep is checked: no page loses its content.
+ */
+const hasThp = (file: string) => /"hugepage": true/.test(readFileSync(file, "utf8"));
 
 const TREES = ["avl", "skiplist", "hash"] as const;
 
@@ -102,9 +110,11 @@ describe("every tree variant makes the rbtree's merge decisions", () => {
     // the red-black tree is the kernel's: its records are the recorded ones
     for (const [i, e] of expected(file).entries()) expect(firstDifference(e, base[i])).toBeNull();
     const costs: Record<string, number> = {};
+    const thp = hasThp(file);
     for (const tree of TREES) {
       const got = await run(file, { policies: { tree } });
-      if (CHAIN_COUNTS_MAY_DIFFER[name]?.includes(tree))
+      if (thp) expect(got.filter((r) => !isReport(r))).toEqual(base.filter((r) => !isReport(r)));
+      else if (CHAIN_COUNTS_MAY_DIFFER[name]?.includes(tree))
         expect(withoutChainCounts(got)).toEqual(withoutChainCounts(base));
       else expect(withoutCost(got), tree).toEqual(withoutCost(base));
       const last = got.filter(isReport).at(-1);

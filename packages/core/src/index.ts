@@ -5,6 +5,7 @@ export {
   DEFAULT_CPU_MODEL,
   scanTimeAdvisor,
 } from "./advisor.js";
+export { PAGE_REASONS, PageExplainer, type PageReason } from "./explain.js";
 export {
   DEFAULT_KNOBS,
   describe as describeKnob,

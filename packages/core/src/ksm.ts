@@ -374,6 +374,16 @@ export class Ksm implements KsmHooks {
     return this.head.next !== this.head;
   }
 
+  /** Read-only: the first rmap_item of `mm`'s address-sorted list (follow `items.next`); NIL if none. */
+  rmapList(mm: Mm): number {
+    return this.slots.get(mm.id)?.rmapList ?? NIL;
+  }
+
+  /** Read-only: whether the kernel's own scan runs (no scan policy), smart scan included. */
+  get kernelScan(): boolean {
+    return this.scanPolicy === undefined;
+  }
+
   // ------------------------------------------------------------------ ksmd
 
   /**

@@ -12,6 +12,8 @@ const UNIQUE_BASE = 0x8000_0000;
 /** Scenario v1: the oracle draws unique pages from pattern seeds 2^60 up. */
 const UNIQUE_SEED_BASE = 1n << 60n;
 const WORDS = PAGE_SIZE / 8;
+/** Whether typed arrays are little-endian here (then a page's bytes are its words as they are). */
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 interface Exceptions {
   readonly offsets: Uint16Array;
@@ -43,6 +45,9 @@ export class ContentStore {
   private ulo = new Uint32Array(1024);
   private uhi = new Uint32Array(1024);
   private readonly w = new Uint32Array(2);
+  /** fromBytes: the page's words, to sort, and the offsets of its bytes off the base word. */
+  private readonly scratch = new BigUint64Array(WORDS);
+  private readonly offsetScratch = new Uint16Array(PAGE_SIZE);
 
   /** Number of interned (non-unique) contents, the zero page included. */
   get internedCount(): number {
@@ -97,36 +102,51 @@ export class ContentStore {
   /** Interns arbitrary page bytes (4096 of them). */
   fromBytes(bytes: Uint8Array): ContentId {
     if (bytes.length !== PAGE_SIZE) throw new RangeError(`a page has ${PAGE_SIZE} bytes`);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_SIZE);
-    // Canonical base word: the most frequent aligned word, the smallest on ties.
-    const freq = new Map<bigint, number>();
-    for (let i = 0; i < WORDS; i++) {
-      const w = view.getBigUint64(i * 8, true);
-      freq.set(w, (freq.get(w) ?? 0) + 1);
+    // Canonical base word: the most frequent aligned word, the smallest on ties; sorted,
+    // the first longest run of equal words is it.
+    const words = this.scratch;
+    if (LITTLE_ENDIAN) new Uint8Array(words.buffer).set(bytes);
+    else {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, PAGE_SIZE);
+      for (let i = 0; i < WORDS; i++) words[i] = view.getBigUint64(i * 8, true);
     }
+    words.sort();
     let best = 0n;
-    let bestCount = -1;
-    for (const [w, c] of freq) {
-      if (c > bestCount || (c === bestCount && w < best)) {
-        best = w;
-        bestCount = c;
+    let bestCount = 0;
+    let run = 1;
+    let prev = words[0]!;
+    for (let i = 1; i <= WORDS; i++) {
+      const w = i < WORDS ? words[i]! : -1n;
+      if (w === prev) {
+        run++;
+        continue;
       }
+      if (run > bestCount) {
+        best = prev;
+        bestCount = run;
+      }
+      prev = w;
+      run = 1;
     }
     const base = wordPage(best);
-    const offsets: number[] = [];
-    for (let i = 0; i < PAGE_SIZE; i++) if (bytes[i] !== base[i]) offsets.push(i);
-    if (offsets.length === 0) {
+    const offsets = this.offsetScratch;
+    let n = 0;
+    for (let i = 0; i < PAGE_SIZE; i++) if (bytes[i] !== base[i]) offsets[n++] = i;
+    if (n === 0) {
       const seed = unsplitmix64(best) - UNIQUE_SEED_BASE;
       if (seed >= 0n && seed < BigInt(this.uniques)) return UNIQUE_BASE + Number(seed);
       return this.internWord(best);
     }
-    const values = Uint8Array.from(offsets, (o) => bytes[o]!);
-    const key = `${best.toString(16)}:${offsets.join(",")}:${values.join(",")}`;
+    // the bytes themselves, one latin1 character each, are the key of a content with exceptions
+    const key = Buffer.from(bytes.buffer, bytes.byteOffset, PAGE_SIZE).toString("latin1");
     const found = this.byKey.get(key);
     if (found !== undefined) return found;
+    const kept = offsets.slice(0, n);
+    const values = new Uint8Array(n);
+    for (let i = 0; i < n; i++) values[i] = bytes[kept[i]!]!;
     const id = this.add(best);
     this.byKey.set(key, id);
-    this.exceptions.set(id, { offsets: Uint16Array.from(offsets), values });
+    this.exceptions.set(id, { offsets: kept, values });
     this.excepted[id] = 1;
     return id;
   }

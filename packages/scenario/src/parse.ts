@@ -346,9 +346,21 @@ function parseRange(v: unknown, path: string, pages: number): Range {
 
 function parseContent(v: unknown, path: string, count: number): ContentSpec {
   if (v === "zero" || v === "unique") return v;
-  const expected = `"zero", "unique", {"pattern": S} or {"sequence": S} with 0 <= S < 2^53, optionally with "poke"`;
+  const expected = `"zero", "unique", {"pattern": S} or {"sequence": S} with 0 <= S < 2^53, optionally with "poke"; or a captured page, {"bytes": BASE64} or {"hash": HEX}`;
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ScenarioError(path, expected, v);
   const o = v as Obj;
+  if ("bytes" in o) {
+    allowOnly(o, path, ["bytes"]);
+    if (typeof o.bytes !== "string" || !/^[A-Za-z0-9+/]{5462}==$/.test(o.bytes))
+      throw new ScenarioError(`${path}.bytes`, "a page of 4096 bytes in base64 (5464 characters)", o.bytes);
+    return v as ContentSpec;
+  }
+  if ("hash" in o) {
+    allowOnly(o, path, ["hash"]);
+    if (typeof o.hash !== "string" || !/^[0-9a-f]{32}$/.test(o.hash))
+      throw new ScenarioError(`${path}.hash`, "a 128-bit page hash, 32 lowercase hex digits", o.hash);
+    return v as ContentSpec;
+  }
   const key = "pattern" in o ? "pattern" : "sequence" in o ? "sequence" : null;
   if (!key) throw new ScenarioError(path, expected, v);
   allowOnly(o, path, [key, "poke"]);

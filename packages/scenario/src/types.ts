@@ -3,7 +3,11 @@ export type ContentSpec =
   | "zero"
   | "unique"
   | { readonly pattern: number; readonly poke?: ReadonlyArray<readonly [number, number]> }
-  | { readonly sequence: number; readonly poke?: ReadonlyArray<readonly [number, number]> };
+  | { readonly sequence: number; readonly poke?: ReadonlyArray<readonly [number, number]> }
+  /** A captured page's 4096 bytes, base64 (simulator extension). */
+  | { readonly bytes: string }
+  /** A captured page known by its 128-bit hash, 32 hex digits: equal hashes, equal pages (simulator extension). */
+  | { readonly hash: string };
 
 /** `[from, to)` page indices inside a region. */
 export type Range = readonly [number, number];

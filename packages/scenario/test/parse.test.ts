@@ -653,6 +653,63 @@ describe("expandContent", () => {
   });
 });
 
+describe("captured page contents", () => {
+  const page = (fill: number, at = 0, value = fill) => {
+    const b = Buffer.alloc(PAGE_SIZE, fill);
+    b[at] = value;
+    return b.toString("base64");
+  };
+  const scenario = (content: unknown) => ({
+    processes: [{ name: "a", regions: [{ name: "r", pages: 2, fill: [{ content }] }] }],
+  });
+
+  it("bytes gives those very bytes, the same content for the same bytes", () => {
+    const m = new Machine();
+    const [x] = expandContent(m.contents, { bytes: page(7, 100, 1) }, 1);
+    const [y] = expandContent(m.contents, { bytes: page(7, 100, 1) }, 1);
+    const [z] = expandContent(m.contents, { bytes: page(7) }, 1);
+    expect(x).toBe(y);
+    expect(m.contents.bytes(x!)[100]).toBe(1);
+    expect(m.contents.bytes(x!)[101]).toBe(7);
+    // memcmp order is the bytes': 0x01 < 0x07 at offset 100
+    expect(m.contents.compare(x!, z!)).toBe(-1);
+  });
+
+  it("hash gives one content per hash, equal to no other page", () => {
+    const m = new Machine();
+    const h1 = "0123456789abcdef0123456789abcdef";
+    const h2 = "f123456789abcdef0123456789abcdef";
+    const a = expandContent(m.contents, { hash: h1 }, 2);
+    const [b] = expandContent(m.contents, { hash: h1 }, 1);
+    const [c] = expandContent(m.contents, { hash: h2 }, 1);
+    expect(new Set([...a, b])).toEqual(new Set([a[0]]));
+    expect(c).not.toBe(b);
+    expect(a[0]).not.toBe(ZERO_CONTENT);
+  });
+
+  it("parses both kinds and refuses malformed ones at their path", () => {
+    expect(() => parseScenario(scenario({ bytes: page(3) }), validateKnob)).not.toThrow();
+    expect(() => parseScenario(scenario({ hash: "00".repeat(16) }), validateKnob)).not.toThrow();
+    const bad = (content: unknown) => {
+      try {
+        parseScenario(scenario(content), validateKnob);
+      } catch (e) {
+        return (e as ScenarioError).message;
+      }
+      return "accepted";
+    };
+    expect(bad({ bytes: "AAAA" })).toMatch(
+      /^at \$\.processes\[0\]\.regions\[0\]\.fill\[0\]\.content\.bytes: expected a page of 4096 bytes/,
+    );
+    expect(bad({ hash: "XYZ" })).toMatch(
+      /content\.hash: expected a 128-bit page hash, 32 lowercase hex digits/,
+    );
+    expect(bad({ hash: "00".repeat(16), poke: [] })).toMatch(
+      /content\.poke: expected no such field here \(known: hash\)/,
+    );
+  });
+});
+
 describe("ScenarioMemory", () => {
   const small = (): Scenario =>
     parseScenario(

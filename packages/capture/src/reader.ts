@@ -1,0 +1,237 @@
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
+import { createGunzip } from "node:zlib";
+import {
+  CAPTURE_PAGE_SIZE,
+  CaptureError,
+  type CaptureEvent,
+  type CaptureHeader,
+  type CaptureTotals,
+  FORMAT_VERSION,
+  MAGIC,
+  MAX_RUN_PAGES,
+  PREAMBLE_BYTES,
+  RECORD,
+  RECORD_HEADER_BYTES,
+  type VmaInfo,
+} from "./format.js";
+
+const NAMES: Record<number, string> = Object.fromEntries(Object.entries(RECORD).map(([k, v]) => [v, k]));
+/** A record longer than this is corrupt (the largest legitimate one is a full pages record). */
+const MAX_RECORD_BYTES = 8 + MAX_RUN_PAGES * 16 + (1 << 20);
+
+/**
+ * Reads a capture file as a stream of events, one per record, checking everything as it
+ * goes: the magic and version, record order (header, then snapshots of processes of VMAs
+ * of pages), every field, page indices inside their VMA, content ids, and the end record's
+ * totals. Memory: one record at a time. Throws {@link CaptureError} naming the file, the
+ * byte offset in the decompressed records and what was expected there; a truncated file
+ * (no end record, or a cut gzip stream) and a newer format version are errors too.
+ */
+export async function* readCapture(path: string): AsyncGenerator<CaptureEvent> {
+  checkPreamble(path);
+  const check = new Checker(path);
+  const gunzip = createReadStream(path, { start: PREAMBLE_BYTES }).pipe(createGunzip());
+  let pending: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+      let at = 0;
+      while (pending.length - at >= RECORD_HEADER_BYTES) {
+        const type = pending.readUInt8(at);
+        const length = pending.readUInt32LE(at + 1);
+        if (length > MAX_RECORD_BYTES) check.fail(`a record of at most ${MAX_RECORD_BYTES} bytes`, length);
+        if (pending.length - at < RECORD_HEADER_BYTES + length) break;
+        const payload = pending.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
+        yield check.record(type, payload);
+        check.offset += RECORD_HEADER_BYTES + length;
+        at += RECORD_HEADER_BYTES + length;
+      }
+      pending = pending.subarray(at);
+    }
+  } catch (e) {
+    if (e instanceof CaptureError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new CaptureError(
+      `${path}: the compressed records are ${err.code === "Z_BUF_ERROR" ? "truncated" : "corrupt"} ` +
+        `after byte ${check.offset} of the decompressed records (zlib: ${err.message}); the file is not a complete capture.`,
+    );
+  } finally {
+    gunzip.destroy();
+  }
+  if (pending.length > 0) check.fail("a whole record", `${pending.length} trailing bytes`);
+  check.finish();
+}
+
+function checkPreamble(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new CaptureError(`cannot read capture file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const pre = Buffer.alloc(PREAMBLE_BYTES);
+  const n = readSync(fd, pre, 0, PREAMBLE_BYTES, 0);
+  closeSync(fd);
+  if (n < PREAMBLE_BYTES || pre.toString("latin1", 0, 8) !== MAGIC)
+    throw new CaptureError(
+      `${path} is not a ksm-sim capture: expected the bytes "KSMCAPT\\n" and a version at offset 0 (write one with "ksm-sim capture").`,
+    );
+  const version = pre.readUInt32LE(8);
+  if (version > FORMAT_VERSION || version === 0)
+    throw new CaptureError(
+      `${path}: capture format version ${version} at offset 8, this ksm-sim reads versions 1 to ${FORMAT_VERSION}; use a newer ksm-sim.`,
+    );
+}
+
+/** Checks records in order and turns them into events. */
+class Checker {
+  offset = 0;
+  private header: CaptureHeader | undefined;
+  private snapshots = 0;
+  private processes = 0;
+  private vmas = 0;
+  private pages = 0;
+  private contents = 0;
+  private vma: VmaInfo | undefined;
+  private nextPage = 0;
+  private ended = false;
+  private recordType = 0;
+
+  constructor(private readonly path: string) {}
+
+  fail(expected: string, got?: unknown): never {
+    const what = NAMES[this.recordType] ? ` (a ${NAMES[this.recordType]} record)` : "";
+    const shown = got === undefined ? "" : `, got ${typeof got === "string" ? got : JSON.stringify(got)}`;
+    throw new CaptureError(
+      `${this.path}: at byte ${this.offset} of the decompressed records${what}: expected ${expected}${shown}. The file is corrupt; nothing was run.`,
+    );
+  }
+
+  record(type: number, payload: Buffer): CaptureEvent {
+    this.recordType = type;
+    if (this.ended) this.fail("nothing after the end record", NAMES[type] ?? type);
+    if (!this.header && type !== RECORD.header) this.fail("the header record first", NAMES[type] ?? type);
+    switch (type) {
+      case RECORD.header: {
+        if (this.header) this.fail("one header record");
+        const h = this.json(payload);
+        if (h.contents !== "full" && h.contents !== "hash")
+          this.fail(`contents "full" or "hash"`, h.contents);
+        if (h.pageSize !== CAPTURE_PAGE_SIZE) this.fail(`pageSize ${CAPTURE_PAGE_SIZE}`, h.pageSize);
+        for (const k of ["kernel", "hostname", "created"])
+          if (typeof h[k] !== "string") this.fail(`a string ${k}`);
+        this.header = h as unknown as CaptureHeader;
+        return { kind: "header", header: this.header };
+      }
+      case RECORD.snapshot: {
+        const s = this.json(payload);
+        if (s.index !== this.snapshots) this.fail(`snapshot index ${this.snapshots}`, s.index);
+        if (typeof s.label !== "string" || typeof s.time !== "number") this.fail("a label and a time");
+        this.snapshots++;
+        this.vma = undefined;
+        return { kind: "snapshot", snapshot: s as never };
+      }
+      case RECORD.process: {
+        if (this.snapshots === 0) this.fail("a snapshot record before the first process");
+        const p = this.json(payload);
+        if (!Number.isInteger(p.pid) || typeof p.comm !== "string" || !Array.isArray(p.cmdline))
+          this.fail("a process with pid, comm and cmdline", p);
+        this.processes++;
+        this.vma = undefined;
+        return { kind: "process", process: p as never };
+      }
+      case RECORD.vma: {
+        if (this.processes === 0) this.fail("a process record before the first VMA");
+        const v = this.json(payload);
+        if (
+          !Number.isInteger(v.start) ||
+          !Number.isInteger(v.end) ||
+          (v.start as number) >= (v.end as number)
+        )
+          this.fail("a VMA with integer start < end (page numbers)", [v.start, v.end]);
+        if (v.unmergeable !== null && typeof v.unmergeable !== "string")
+          this.fail("unmergeable: null or a string", v.unmergeable);
+        if (!Array.isArray(v.vmFlags) || typeof v.pages !== "object" || v.pages === null)
+          this.fail("a VMA with vmFlags and page counts");
+        this.vmas++;
+        this.vma = v as unknown as VmaInfo;
+        this.nextPage = 0;
+        return { kind: "vma", vma: this.vma };
+      }
+      case RECORD.content: {
+        if (this.header!.contents !== "full") this.fail("no content record in a hash capture");
+        if (payload.length !== 4 + CAPTURE_PAGE_SIZE)
+          this.fail(`${4 + CAPTURE_PAGE_SIZE} bytes`, payload.length);
+        const id = payload.readUInt32LE(0);
+        if (id !== this.contents + 1) this.fail(`content id ${this.contents + 1}`, id);
+        this.contents++;
+        return { kind: "content", id, bytes: new Uint8Array(payload.subarray(4)) };
+      }
+      case RECORD.pages: {
+        const vma = this.vma;
+        if (!vma) this.fail("a VMA record before its pages");
+        if (vma.unmergeable !== null) this.fail("no pages in an unmergeable VMA");
+        const words = this.header!.contents === "full" ? 1 : 4;
+        if (payload.length < 8) this.fail("a first page and a count");
+        const first = payload.readUInt32LE(0);
+        const count = payload.readUInt32LE(4);
+        if (count < 1 || count > MAX_RUN_PAGES || payload.length !== 8 + count * words * 4)
+          this.fail(
+            `1 to ${MAX_RUN_PAGES} pages of ${words * 4} bytes`,
+            `${count} pages in ${payload.length} bytes`,
+          );
+        if (first < this.nextPage || first + count > vma.end - vma.start)
+          this.fail(
+            `pages from ${this.nextPage} to ${vma.end - vma.start} of the VMA, in order`,
+            `[${first}, ${first + count})`,
+          );
+        const entries = new Uint32Array(count * words);
+        for (let i = 0; i < entries.length; i++) entries[i] = payload.readUInt32LE(8 + i * 4);
+        if (words === 1)
+          for (let i = 0; i < count; i++)
+            if (entries[i]! > this.contents) this.fail(`content ids up to ${this.contents}`, entries[i]);
+        this.nextPage = first + count;
+        this.pages += count;
+        return {
+          kind: "pages",
+          run: words === 1 ? { first, count, ids: entries } : { first, count, hashes: entries },
+        };
+      }
+      case RECORD.end: {
+        const t = this.json(payload);
+        const mine: CaptureTotals = {
+          snapshots: this.snapshots,
+          processes: this.processes,
+          vmas: this.vmas,
+          pages: this.pages,
+          contents: this.contents,
+        };
+        for (const [k, v] of Object.entries(mine))
+          if (t[k] !== v) this.fail(`totals matching the records (${JSON.stringify(mine)})`, t);
+        this.ended = true;
+        return { kind: "end", totals: mine };
+      }
+      default:
+        return this.fail(`a record type from 1 to ${RECORD.end}`, type);
+    }
+  }
+
+  finish(): void {
+    this.recordType = 0;
+    if (!this.ended)
+      throw new CaptureError(
+        `${this.path} is truncated: it ends at byte ${this.offset} of the decompressed records without the end record (was the capture interrupted?).`,
+      );
+  }
+
+  private json(payload: Buffer): Record<string, unknown> {
+    let v: unknown;
+    try {
+      v = JSON.parse(payload.toString("utf8"));
+    } catch {
+      this.fail("a JSON object");
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail("a JSON object", v);
+    return v as Record<string, unknown>;
+  }
+}

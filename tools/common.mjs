@@ -1,0 +1,29 @@
+// What the capture tools (live-check, capture-oracle) share.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+/** Exits with 77 and `TAG: why` unless every [ok, why] check holds. */
+export function requireMachine(tag, checks) {
+  for (const [ok, why] of checks)
+    if (!ok) {
+      console.error(`${tag}: ${why}`);
+      process.exit(77);
+    }
+}
+
+/** Runs the built `ksm-sim run FILE --jsonl` and returns its records; exits 1 if it fails. */
+export function simulatorRecords(root, file, tag) {
+  const sim = spawnSync(process.execPath, [join(root, "apps/ksm-sim/dist/cli.js"), "run", file, "--jsonl"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  if (sim.status !== 0) {
+    console.error(`${tag}: ksm-sim run failed: ${sim.stderr.trim()}`);
+    process.exit(1);
+  }
+  return sim.stdout
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
