@@ -15,5 +15,7 @@ export {
   type Knobs,
   parseKnob,
 } from "./knobs.js";
-export { Ksm, type KsmCounters, type KsmOptions, type KsmStat, type MmSlot, RMAP_ITEM_SIZE } from "./ksm.js";
+export { Ksm, type KsmOptions } from "./ksm.js";
+export type { KsmStat, MmSlot } from "./mm-slot.js";
 export { LINUX_2_6_32, LINUX_6_18, PROFILES } from "./profile.js";
+export { type KsmCounters, RMAP_ITEM_SIZE } from "./sysfs.js";

@@ -15,9 +15,7 @@ import {
 } from "@ksm/contracts";
 import {
   type Advice,
-  type ContentId,
   EBUSY,
-  EINVAL,
   type Errno,
   type KsmHooks,
   type Machine,
@@ -25,7 +23,6 @@ import {
   MMF_VM_MERGEABLE,
   type Mm,
   NO_PFN,
-  PAGE_SIZE,
   type Pfn,
   PG_ANON,
   PG_DIRTY,
@@ -34,7 +31,6 @@ import {
   VM_MERGEABLE,
   type Vma,
   vmaKsmCompatible,
-  ZERO_CONTENT,
   ZERO_PFN,
 } from "@ksm/mm";
 import type { Rmap, RmapWalkControl } from "@ksm/rmap";
@@ -45,54 +41,14 @@ import {
   DEFAULT_CPU_MODEL,
   scanTimeAdvisor,
 } from "./advisor.js";
-import { DEFAULT_KNOBS, type KnobName, type Knobs, parseKnob } from "./knobs.js";
+import { PageChecksums } from "./checksum.js";
+import type { KnobName, Knobs } from "./knobs.js";
+import { memcmpPages, SearchProbe } from "./memcmp.js";
+import { findMergeableVma, type KsmStat, type MmSlot, MmSlots } from "./mm-slot.js";
 import { LINUX_6_18 } from "./profile.js";
 import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
-import { grown } from "./soa.js";
 import { IN_TREE, IS_DUP, ON_MIGRATE_LIST, STABLE_NODE_CHAIN, StableNodes } from "./stable-node.js";
-
-/** `sizeof(struct ksm_rmap_item)` on 64-bit Linux: what profit accounting charges per item. */
-export const RMAP_ITEM_SIZE = 64;
-const RUN_MERGE = 1;
-const RUN_UNMERGE = 2;
-
-/** KSM's per-mm state (`ksm_mm_slot` plus the mm_struct counters KSM owns). */
-export interface MmSlot {
-  readonly mm: Mm;
-  /** First rmap_item of the address-sorted list. */
-  rmapList: number;
-  /** `mm->ksm_merging_pages`. */
-  merging: number;
-  /** `mm->ksm_rmap_items`. */
-  rmapItems: number;
-  prev: MmSlot;
-  next: MmSlot;
-}
-
-/** The global counters of /sys/kernel/mm/ksm. */
-export interface KsmCounters {
-  pages_shared: number;
-  pages_sharing: number;
-  pages_unshared: number;
-  pages_volatile: number;
-  pages_scanned: number;
-  pages_skipped: number;
-  full_scans: number;
-  stable_node_chains: number;
-  stable_node_dups: number;
-  ksm_zero_pages: number;
-  general_profit: number;
-}
-
-/** `/proc/<pid>/ksm_stat`. */
-export interface KsmStat {
-  ksm_rmap_items: number;
-  ksm_zero_pages: number;
-  ksm_merging_pages: number;
-  ksm_process_profit: number;
-  ksm_merge_any: "yes" | "no";
-  ksm_mergeable: "yes" | "no";
-}
+import { type KnobEffects, type KsmCounters, KsmSysfs, RUN_MERGE, RUN_UNMERGE } from "./sysfs.js";
 
 /** What the Ksm model is built from. */
 export interface KsmOptions {
@@ -120,7 +76,9 @@ export interface KsmOptions {
  */
 export class Ksm implements KsmHooks {
   readonly machine: Machine;
-  readonly knobs: Knobs = { ...DEFAULT_KNOBS };
+  /** The knobs and counters of /sys/kernel/mm/ksm. */
+  readonly sysfs: KsmSysfs;
+  readonly knobs: Knobs;
   readonly items: RmapItems;
   readonly nodes: StableNodes;
   readonly profile: KsmProfile;
@@ -134,44 +92,24 @@ export class Ksm implements KsmHooks {
   /** What the simulation spent so far (see {@link cost}). */
   private readonly spent: CostCounters = zeroCost();
 
-  private readonly checksumPolicy: ChecksumPolicy;
   private readonly scanPolicy: ScanPolicy | undefined;
   private readonly stable: ContentIndex;
   private readonly unstable: ContentIndex;
   private readonly nrNodes: number;
-  private readonly head: MmSlot;
-  private readonly slots = new Map<number, MmSlot>();
+  private readonly slots = new MmSlots();
   private readonly migrateNodes: number[] = [];
-  /** Checksums per content (interned handles, then unique ones): a content never changes. */
-  private sums = new Uint32Array(0);
-  private sumKnown = new Uint8Array(0);
-  private usums = new Uint32Array(0);
-  private usumKnown = new Uint8Array(0);
-  /** Slots by mm id, for the hot paths. */
-  private slotById: (MmSlot | undefined)[] = [];
-  private readonly page = new Uint8Array(PAGE_SIZE);
-  private readonly zeroChecksum: number;
+  private readonly checksums: PageChecksums;
+  private readonly stableProbe: SearchProbe;
+  private readonly unstableProbe: SearchProbe;
 
   // the scan cursor (`ksm_scan`)
   private cursor: MmSlot;
   private cursorAddress = 0;
   /** The item whose `next` link the cursor sits on; NIL for the slot's list head. */
   private cursorLink = NIL;
-  private seqnr = 0;
-
-  // counters
-  private pagesShared = 0;
-  private pagesSharing = 0;
-  private pagesUnshared = 0;
-  private pagesScanned = 0;
-  private pagesSkipped = 0;
-  private chains = 0;
-  private dups = 0;
-  private zeroPages = 0;
 
   constructor(opts: KsmOptions) {
     this.machine = opts.machine;
-    this.checksumPolicy = opts.checksum;
     this.scanPolicy = opts.scan;
     this.cpuModel = opts.cpuModel ?? DEFAULT_CPU_MODEL;
     this.profile = opts.profile ?? LINUX_6_18;
@@ -180,13 +118,13 @@ export class Ksm implements KsmHooks {
     this.unstable = opts.index.create(this.nrNodes);
     this.items = new RmapItems(this.unstable);
     this.nodes = new StableNodes(this.stable);
+    this.sysfs = new KsmSysfs(this.profile);
+    this.knobs = this.sysfs.knobs;
+    this.cursor = this.slots.head;
+    this.checksums = new PageChecksums(opts.checksum, this.machine.contents, this.items, this.spent);
+    this.stableProbe = new SearchProbe(this.machine.contents, this.spent);
+    this.unstableProbe = new SearchProbe(this.machine.contents, this.spent);
     for (const [k, v] of Object.entries(this.profile.knobs)) if (v !== null) this.writeKnob(k as KnobName, v);
-    const head = { rmapList: NIL, merging: 0, rmapItems: 0 } as MmSlot;
-    head.prev = head;
-    head.next = head;
-    this.head = head;
-    this.cursor = head;
-    this.zeroChecksum = this.checksumOf(ZERO_CONTENT);
     this.machine.hooks = this;
     opts.rmap?.register({
       handles: (pfn) => this.machine.frames.isKsm(pfn),
@@ -226,35 +164,12 @@ export class Ksm implements KsmHooks {
 
   /** The counters as /sys/kernel/mm/ksm shows them. */
   counters(): KsmCounters {
-    const rmapItems = this.items.count;
-    return {
-      pages_shared: this.pagesShared,
-      pages_sharing: this.pagesSharing,
-      pages_unshared: this.pagesUnshared,
-      pages_volatile: Math.max(0, rmapItems - this.pagesShared - this.pagesSharing - this.pagesUnshared),
-      pages_scanned: this.pagesScanned,
-      pages_skipped: this.pagesSkipped,
-      full_scans: this.seqnr,
-      stable_node_chains: this.chains,
-      stable_node_dups: this.dups,
-      ksm_zero_pages: this.zeroPages,
-      general_profit: (this.pagesSharing + this.zeroPages) * PAGE_SIZE - rmapItems * RMAP_ITEM_SIZE,
-    };
+    return this.sysfs.counters(this.items.count);
   }
 
   /** `/proc/<pid>/ksm_stat` of an address space. */
   stat(mm: Mm): KsmStat {
-    const slot = this.slots.get(mm.id);
-    const merging = slot?.merging ?? 0;
-    const rmapItems = slot?.rmapItems ?? 0;
-    return {
-      ksm_rmap_items: rmapItems,
-      ksm_zero_pages: mm.ksmZeroPages,
-      ksm_merging_pages: merging,
-      ksm_process_profit: (merging + mm.ksmZeroPages) * PAGE_SIZE - rmapItems * RMAP_ITEM_SIZE,
-      ksm_merge_any: mm.flags & MMF_VM_MERGE_ANY ? "yes" : "no",
-      ksm_mergeable: mm.vmas.some((v) => v.flags & VM_MERGEABLE) ? "yes" : "no",
-    };
+    return this.slots.stat(mm);
   }
 
   /**
@@ -318,7 +233,7 @@ export class Ksm implements KsmHooks {
 
   /** Whether this kernel era has the knob (a profile can lack some, e.g. smart_scan before 6.7). */
   hasKnob(name: KnobName): boolean {
-    return this.profile.knobs[name] !== null;
+    return this.sysfs.hasKnob(name);
   }
 
   /**
@@ -326,57 +241,28 @@ export class Ksm implements KsmHooks {
    * kernel's negative errno (EINVAL for a refused value, EBUSY while pages are shared).
    */
   writeKnob(name: KnobName, raw: unknown): Errno {
-    const v = parseKnob(name, raw);
-    if (typeof v === "object" || !this.hasKnob(name)) return EINVAL;
-    const k = this.knobs;
-    switch (name) {
-      case "run": {
-        if (k.run !== v) {
-          k.run = v as number;
-          if (k.run & RUN_UNMERGE) this.unmergeAndRemoveAllRmapItems();
-        }
-        return 0;
-      }
-      case "pages_to_scan":
-        if (k.advisor_mode !== "none") return EINVAL;
-        k.pages_to_scan = v as number;
-        return 0;
-      case "max_page_sharing":
-        if (k.max_page_sharing === v) return 0;
-        if (this.pagesShared || this.removeAllStableNodes()) return EBUSY;
-        k.max_page_sharing = v as number;
-        return 0;
-      case "merge_across_nodes":
-        if (k.merge_across_nodes === v) return 0;
-        if (this.pagesShared || this.removeAllStableNodes()) return EBUSY;
-        k.merge_across_nodes = v as number;
-        return 0;
-      case "advisor_mode":
-        if (k.advisor_mode !== v) {
-          k.advisor_mode = v as Knobs["advisor_mode"];
-          k.pages_to_scan = v === "scan-time" ? k.advisor_min_pages_to_scan : DEFAULT_KNOBS.pages_to_scan;
-          Object.assign(this.advisor, { change: 0, scanTime: 0, cpuTime: 0 });
-        }
-        return 0;
-      default:
-        (k as unknown as Record<string, number>)[name] = v as number;
-        return 0;
-    }
+    return this.sysfs.writeKnob(name, raw, this.knobEffects);
   }
+
+  private readonly knobEffects: KnobEffects = {
+    unmergeAll: () => this.unmergeAndRemoveAllRmapItems(),
+    removeAllStableNodes: () => this.removeAllStableNodes(),
+    resetAdvisor: () => Object.assign(this.advisor, { change: 0, scanTime: 0, cpuTime: 0 }),
+  };
 
   /** Whether ksmd has work: `run` has the merge bit and some mm is registered. */
   shouldRun(): boolean {
-    return (this.knobs.run & RUN_MERGE) !== 0 && this.head.next !== this.head;
+    return (this.knobs.run & RUN_MERGE) !== 0 && this.slots.any;
   }
 
   /** Whether any mm is registered with KSM. */
   get hasSlots(): boolean {
-    return this.head.next !== this.head;
+    return this.slots.any;
   }
 
   /** Read-only: the first rmap_item of `mm`'s address-sorted list (follow `items.next`); NIL if none. */
   rmapList(mm: Mm): number {
-    return this.slots.get(mm.id)?.rmapList ?? NIL;
+    return this.slots.get(mm)?.rmapList ?? NIL;
   }
 
   /** Read-only: whether the kernel's own scan runs (no scan policy), smart scan included. */
@@ -391,20 +277,20 @@ export class Ksm implements KsmHooks {
    * of a full scan, then the sleep. Returns whether a full scan completed.
    */
   runBatch(): boolean {
-    const seq = this.seqnr;
+    const seq = this.sysfs.seqnr;
     const before = this.cost();
     let n = this.knobs.pages_to_scan;
     while (n-- > 0) {
       const item = this.scanGetNextRmapItem();
       if (item === NIL) break;
       this.cmpAndMergePage(this.scanPfn, item);
-      this.pagesScanned++;
+      this.sysfs.pagesScanned++;
       this.spent.pages_scanned++;
     }
     const cpu = cpuTimeNs(this.cpuModel, before, this.cost());
     this.cpuNs += cpu;
     this.now += cpu / 1e6;
-    if (this.seqnr !== seq && this.knobs.advisor_mode === "scan-time")
+    if (this.sysfs.seqnr !== seq && this.knobs.advisor_mode === "scan-time")
       this.knobs.pages_to_scan = scanTimeAdvisor(
         this.knobs,
         this.advisor,
@@ -412,30 +298,30 @@ export class Ksm implements KsmHooks {
         this.cpuNs,
       );
     this.now += Math.max(1, this.knobs.sleep_millisecs);
-    return this.seqnr !== seq;
+    return this.sysfs.seqnr !== seq;
   }
 
   /** Runs ksmd (as with `run` = 1) until `count` more full scans completed. */
   fullScans(count: number): void {
-    const target = this.seqnr + count;
-    while (this.seqnr < target && this.hasSlots) this.runBatch();
+    const target = this.sysfs.seqnr + count;
+    while (this.sysfs.seqnr < target && this.hasSlots) this.runBatch();
   }
 
   private scanPfn: Pfn = NO_PFN;
 
   /** `scan_get_next_rmap_item`: the next page to look at, or NIL at the end of a full scan. */
   private scanGetNextRmapItem(): number {
-    if (this.head.next === this.head) return NIL;
+    if (!this.slots.any) return NIL;
     let slot = this.cursor;
-    if (slot === this.head) {
+    if (slot === this.slots.head) {
       this.scanStart = this.now;
       this.items.reserve(this.machine.frames.allocated);
       if (!this.knobs.merge_across_nodes) for (const node of [...this.migrateNodes]) this.ksmGetFolio(node);
       for (let r = 0; r < this.nrNodes; r++) this.unstable.reset(r);
       if (this.scanPolicy?.startFullScan) this.reorderSlots(this.scanPolicy);
-      slot = this.head.next;
+      slot = this.slots.head.next;
       this.cursor = slot;
-      if (slot === this.head) return NIL;
+      if (slot === this.slots.head) return NIL;
       this.cursorAddress = 0;
       this.cursorLink = NIL;
     }
@@ -450,7 +336,7 @@ export class Ksm implements KsmHooks {
           if (!vma.anonVma) this.cursorAddress = vma.end;
           else if (
             this.cursorAddress === vma.start &&
-            this.scanPolicy?.skipVma?.(mm.id, vma.start, this.seqnr)
+            this.scanPolicy?.skipVma?.(mm.id, vma.start, this.sysfs.seqnr)
           ) {
             this.passOver(slot, vma.end);
             this.cursorAddress = vma.end;
@@ -485,16 +371,16 @@ export class Ksm implements KsmHooks {
       if (this.cursorAddress === 0) {
         // dropped: MMF_VM_MERGE_ANY stays (ksm_stat keeps saying so), and the next VMA the
         // process maps registers it again (ksm_vma_flags)
-        this.unlinkSlot(slot);
+        this.slots.unlink(slot);
         mm.flags &= ~MMF_VM_MERGEABLE;
       }
-      if (next === this.head) break;
+      if (next === this.slots.head) break;
       slot = next;
       this.cursorAddress = 0;
       this.cursorLink = NIL;
     }
     if (this.stable.ordered === false) this.freeEmptyChains();
-    this.seqnr++;
+    this.sysfs.seqnr++;
     return NIL;
   }
 
@@ -566,17 +452,9 @@ export class Ksm implements KsmHooks {
 
   private reorderSlots(policy: ScanPolicy): void {
     const ids: number[] = [];
-    for (let s = this.head.next; s !== this.head; s = s.next) ids.push(s.mm.id);
-    policy.startFullScan!(this.seqnr, ids);
-    let prev = this.head;
-    for (const id of ids) {
-      const s = this.slots.get(id)!;
-      prev.next = s;
-      s.prev = prev;
-      prev = s;
-    }
-    prev.next = this.head;
-    this.head.prev = prev;
+    for (let s = this.slots.head.next; s !== this.slots.head; s = s.next) ids.push(s.mm.id);
+    policy.startFullScan!(this.sysfs.seqnr, ids);
+    this.slots.reorder(ids);
   }
 
   private readonly skipState: SkipState = { age: 0, remainingSkips: 0 };
@@ -610,7 +488,7 @@ export class Ksm implements KsmHooks {
     it.age[item] = st.age;
     it.remainingSkips[item] = st.remainingSkips;
     if (skip) {
-      this.pagesSkipped++;
+      this.sysfs.pagesSkipped++;
       this.removeRmapItemFromTree(item);
     }
     return skip;
@@ -648,11 +526,11 @@ export class Ksm implements KsmHooks {
           if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!);
           return;
         }
-        if (this.checksumChanged(item, pfn)) return;
+        if (this.checksums.changed(item, f.content[pfn]!)) return;
         this.unstableMerge(item, pfn);
         return;
       }
-      if (this.checksumChanged(item, pfn)) return;
+      if (this.checksums.changed(item, f.content[pfn]!)) return;
       if (this.tryToMergeWithZeroPage(item, pfn) === 0) return;
     }
 
@@ -664,15 +542,6 @@ export class Ksm implements KsmHooks {
       return;
     }
     this.unstableMerge(item, pfn);
-  }
-
-  /** The volatility filter: records the page's checksum and says whether it changed since the last visit. */
-  private checksumChanged(item: number, pfn: Pfn): boolean {
-    if (this.checksumPolicy.constant) return false;
-    const checksum = this.checksumOf(this.machine.frames.content[pfn]!);
-    if (this.items.oldchecksum[item] === checksum) return false;
-    this.items.oldchecksum[item] = checksum;
-    return true;
   }
 
   /** The unstable half of `cmp_and_merge_page`: pair with an identical unstable page, or wait in the tree. */
@@ -694,69 +563,14 @@ export class Ksm implements KsmHooks {
     }
   }
 
-  /** Checksum of a content (`calc_checksum`), cached for interned contents. */
-  private checksumOf(content: ContentId): number {
-    this.spent.checksums++;
-    this.spent.bytes_hashed += PAGE_SIZE;
-    const unique = content >= 0x8000_0000;
-    const i = unique ? content - 0x8000_0000 : content;
-    if (
-      unique ? i < this.usumKnown.length && this.usumKnown[i] : i < this.sumKnown.length && this.sumKnown[i]
-    )
-      return unique ? this.usums[i]! : this.sums[i]!;
-    const sum = this.checksumPolicy.checksum(this.machine.contents.bytes(content, this.page)) >>> 0;
-    if (unique) {
-      if (i >= this.usums.length) {
-        this.usums = grown(this.usums, Math.max(1024, i * 2));
-        this.usumKnown = grown(this.usumKnown, Math.max(1024, i * 2));
-      }
-      this.usums[i] = sum;
-      this.usumKnown[i] = 1;
-    } else {
-      if (i >= this.sums.length) {
-        this.sums = grown(this.sums, Math.max(1024, i * 2));
-        this.sumKnown = grown(this.sumKnown, Math.max(1024, i * 2));
-      }
-      this.sums[i] = sum;
-      this.sumKnown[i] = 1;
-    }
-    return sum;
-  }
-
-  /** `memcmp_pages` of the probe against a page known by its key, counted the same way. */
-  private keyCompare(hi: number, lo: number): number {
-    const phi = this.probeKey[0]!;
-    const plo = this.probeKey[1]!;
-    this.spent.memcmp_calls++;
-    if (phi !== hi) {
-      this.spent.bytes_compared += (Math.clz32(phi ^ hi) >>> 3) + 1;
-      return phi < hi ? -1 : 1;
-    }
-    if (plo !== lo) {
-      this.spent.bytes_compared += 4 + (Math.clz32(plo ^ lo) >>> 3) + 1;
-      return plo < lo ? -1 : 1;
-    }
-    this.spent.bytes_compared += PAGE_SIZE;
-    return 0;
-  }
-
-  /** `memcmp_pages`, counted. */
-  private memcmp(a: ContentId, b: ContentId): number {
-    const contents = this.machine.contents;
-    const r = contents.compare(a, b);
-    this.spent.memcmp_calls++;
-    this.spent.bytes_compared += Math.min(PAGE_SIZE, contents.lastCompareOffset + 1);
-    return r;
-  }
-
   private tryToMergeWithZeroPage(item: number, pfn: Pfn): number {
     if (!this.knobs.use_zero_pages || !this.profile.behaviour.zeroPages) return -1;
-    if (this.items.oldchecksum[item] !== this.zeroChecksum && !this.checksumPolicy.constant) return -1;
+    if (!this.checksums.maybeZero(item)) return -1;
     const slot = this.slotOf(item);
-    const vma = this.findMergeableVma(slot.mm, this.items.address[item]!);
+    const vma = findMergeableVma(slot.mm, this.items.address[item]!);
     if (!vma) return 0;
     if (!this.tryToMergeOnePage(slot.mm, this.items.address[item]!, pfn, ZERO_PFN)) return -1;
-    this.zeroPages++;
+    this.sysfs.zeroPages++;
     return 0;
   }
 
@@ -775,7 +589,7 @@ export class Ksm implements KsmHooks {
       f.ksmNode[pfn] = NIL;
       return true;
     }
-    if (this.memcmp(f.content[pfn]!, f.content[kpfn]!) !== 0) return false;
+    if (memcmpPages(m.contents, this.spent, f.content[pfn]!, f.content[kpfn]!) !== 0) return false;
     m.replacePage(mm, addr, pfn, kpfn);
     this.spent.merges++;
     return true;
@@ -784,7 +598,7 @@ export class Ksm implements KsmHooks {
   private tryToMergeWithKsmPage(item: number, pfn: Pfn, kpfn: Pfn): boolean {
     const slot = this.slotOf(item);
     const addr = this.items.address[item]!;
-    const vma = this.findMergeableVma(slot.mm, addr);
+    const vma = findMergeableVma(slot.mm, addr);
     if (!vma) return false;
     if (!this.tryToMergeOnePage(slot.mm, addr, pfn, kpfn)) return false;
     this.removeRmapItemFromTree(item);
@@ -802,18 +616,12 @@ export class Ksm implements KsmHooks {
   private breakCow(item: number): void {
     const slot = this.slotOf(item);
     const addr = this.items.address[item]!;
-    const vma = this.findMergeableVma(slot.mm, addr);
+    const vma = findMergeableVma(slot.mm, addr);
     if (vma) this.machine.unshare(slot.mm, vma, addr);
   }
 
-  private findMergeableVma(mm: Mm, addr: number): Vma | undefined {
-    if (mm.exiting) return undefined;
-    const vma = mm.findVma(addr);
-    return vma && vma.flags & VM_MERGEABLE && vma.anonVma ? vma : undefined;
-  }
-
   private slotOf(item: number): MmSlot {
-    return this.slotById[this.items.mm[item]!]!;
+    return this.slots.byMmId(this.items.mm[item]!);
   }
 
   private kpfnNid(pfn: Pfn): number {
@@ -855,8 +663,8 @@ export class Ksm implements KsmHooks {
     const it = this.items;
     const sn = this.nodes;
     for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
-      if (it.hnext[item] !== NIL) this.pagesSharing--;
-      else this.pagesShared--;
+      if (it.hnext[item] !== NIL) this.sysfs.pagesSharing--;
+      else this.sysfs.pagesShared--;
       this.slotOf(item).merging--;
       sn.rmapHlistLen[node]!--;
       it.flags[item]! &= ~STABLE_FLAG;
@@ -877,7 +685,7 @@ export class Ksm implements KsmHooks {
       if (p === NIL) sn.hlist[chain] = n;
       else sn.dupNext[p] = n;
       if (n !== NIL) sn.dupPrev[n] = p;
-      this.dups--;
+      this.sysfs.dups--;
     } else this.stable.erase(sn.nid[node]!, node);
     sn.where[node] = 0;
   }
@@ -892,7 +700,7 @@ export class Ksm implements KsmHooks {
     sn.dupNext[dup] = first;
     if (first !== NIL) sn.dupPrev[first] = dup;
     sn.hlist[chain] = dup;
-    this.dups++;
+    this.sysfs.dups++;
   }
 
   /** `alloc_stable_node_chain`: a chain takes `dup`'s place in the tree and adopts it. */
@@ -903,7 +711,7 @@ export class Ksm implements KsmHooks {
     sn.rmapHlistLen[chain] = STABLE_NODE_CHAIN;
     sn.nid[chain] = sn.nid[dup]!;
     sn.where[chain] = IN_TREE;
-    this.chains++;
+    this.sysfs.chains++;
     this.stable.replace(sn.nid[dup]!, dup, chain);
     this.chainAddDup(dup, chain);
     return chain;
@@ -912,7 +720,7 @@ export class Ksm implements KsmHooks {
   private freeStableNodeChain(chain: number): void {
     this.stable.erase(this.nodes.nid[chain]!, chain);
     this.nodes.free(chain);
-    this.chains--;
+    this.sysfs.chains--;
   }
 
   private chainDup = NIL;
@@ -983,8 +791,8 @@ export class Ksm implements KsmHooks {
         sn.where[found] = IN_TREE;
         sn.nid[found] = sn.nid[node]!;
         sn.free(node);
-        this.chains--;
-        this.dups--;
+        this.sysfs.chains--;
+        this.sysfs.dups--;
         this.chainNode = found;
       } else if (sn.hlist[node] !== found && this.isPageSharingCandidate(found, 1)) {
         const p = sn.dupPrev[found]!;
@@ -1012,8 +820,6 @@ export class Ksm implements KsmHooks {
     return folio;
   }
 
-  /** The content a stable or unstable search compares with. */
-  private probe: ContentId = 0;
   private prunePath = true;
 
   /** A stable-tree node on the search path: resolve chains, then compare. */
@@ -1022,8 +828,9 @@ export class Ksm implements KsmHooks {
     if (folio === NO_PFN) return RESTART;
     const dup = this.chainDup;
     const sn = this.nodes;
-    if (this.probeKeyed && sn.keyed[dup]) return this.keyCompare(sn.keyHi[dup]!, sn.keyLo[dup]!);
-    return this.memcmp(this.probe, this.machine.frames.content[folio]!);
+    if (this.stableProbe.keyed && sn.keyed[dup])
+      return this.stableProbe.compareKey(sn.keyHi[dup]!, sn.keyLo[dup]!);
+    return this.stableProbe.compare(this.machine.frames.content[folio]!);
   };
 
   /** `stable_tree_search`: the KSM page with `pfn`'s content that can take one more mapping. */
@@ -1032,18 +839,17 @@ export class Ksm implements KsmHooks {
     const pageNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
     if (pageNode !== NIL && this.nodes.where[pageNode] !== ON_MIGRATE_LIST) return pfn;
     const nid = this.kpfnNid(pfn);
-    this.probe = f.content[pfn]!;
-    this.probeKeyed = this.machine.contents.key(this.probe, this.probeKey);
+    this.stableProbe.set(f.content[pfn]!);
     this.prunePath = true;
     const sn = this.nodes;
     for (;;) {
-      const node = this.stable.find(nid, this.probe, this.stableVisit);
+      const node = this.stable.find(nid, this.stableProbe.content, this.stableVisit);
       if (node === NIL) {
         if (pageNode === NIL) return NO_PFN;
         // our own migrated KSM page: it takes its place in its new node's tree
         this.leaveMigrateList(pageNode, nid);
         sn.where[pageNode] = IN_TREE;
-        this.stable.insertHere(nid, pageNode, this.probe);
+        this.stable.insertHere(nid, pageNode, this.stableProbe.content);
         return this.isPageSharingCandidate(pageNode, 0) ? pfn : NO_PFN;
       }
       const dup = this.chainDup;
@@ -1078,19 +884,18 @@ export class Ksm implements KsmHooks {
     const f = this.machine.frames;
     const sn = this.nodes;
     const nid = this.kpfnNid(kpfn);
-    this.probe = f.content[kpfn]!;
-    this.probeKeyed = this.machine.contents.key(this.probe, this.probeKey);
+    this.stableProbe.set(f.content[kpfn]!);
     this.prunePath = false;
-    const equal = this.stable.find(nid, this.probe, this.stableVisit);
+    const equal = this.stable.find(nid, this.stableProbe.content, this.stableVisit);
     const node = sn.alloc();
     sn.kpfn[node] = kpfn;
     sn.nid[node] = nid;
-    sn.keyed[node] = this.probeKeyed ? 1 : 0;
-    sn.keyHi[node] = this.probeKey[0]!;
-    sn.keyLo[node] = this.probeKey[1]!;
+    sn.keyed[node] = this.stableProbe.keyed ? 1 : 0;
+    sn.keyHi[node] = this.stableProbe.key[0]!;
+    sn.keyLo[node] = this.stableProbe.key[1]!;
     if (equal === NIL) {
       sn.where[node] = IN_TREE;
-      this.stable.insertHere(nid, node, this.probe);
+      this.stable.insertHere(nid, node, this.stableProbe.content);
     } else {
       const chain = sn.isChain(equal) ? equal : this.allocStableNodeChain(equal);
       this.chainAddDup(node, chain);
@@ -1114,8 +919,8 @@ export class Ksm implements KsmHooks {
     it.hnext[item] = first;
     if (first !== NIL) {
       it.hprev[first] = item;
-      this.pagesSharing++;
-    } else this.pagesShared++;
+      this.sysfs.pagesSharing++;
+    } else this.sysfs.pagesShared++;
     sn.hlist[node] = item;
     this.slotOf(item).merging++;
   }
@@ -1127,9 +932,6 @@ export class Ksm implements KsmHooks {
   private probeNid = 0;
 
   /** An unstable-tree node on the search path: its page now, compared with the probe. */
-  private readonly probeKey = new Uint32Array(2);
-  private probeKeyed = false;
-
   private readonly unstableVisit = (node: number): number => {
     const it = this.items;
     if (it.treeEpoch[node] === this.machine.epoch) {
@@ -1137,8 +939,8 @@ export class Ksm implements KsmHooks {
       // was, with the same content, whose key was kept
       const treePfn = it.treePfn[node]!;
       if (treePfn === this.probePfn) return ABORT;
-      if (this.probeKeyed && it.keyed[node]) {
-        const ret = this.keyCompare(it.keyHi[node]!, it.keyLo[node]!);
+      if (this.unstableProbe.keyed && it.keyed[node]) {
+        const ret = this.unstableProbe.compareKey(it.keyHi[node]!, it.keyLo[node]!);
         if (ret !== 0) return ret;
         if (!this.knobs.merge_across_nodes && this.machine.frames.nid[treePfn] !== this.probeNid)
           return ABORT;
@@ -1150,7 +952,7 @@ export class Ksm implements KsmHooks {
       it.treeEpoch[node] === this.machine.epoch ? it.treePfn[node]! : this.getMergeablePage(node);
     if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
     const f = this.machine.frames;
-    const ret = this.memcmp(this.probe, f.content[treePfn]!);
+    const ret = this.unstableProbe.compare(f.content[treePfn]!);
     if (ret !== 0) return ret;
     // a tree page migrated to another node is only merged with across nodes
     if (!this.knobs.merge_across_nodes && f.nid[treePfn] !== this.probeNid) return ABORT;
@@ -1165,32 +967,31 @@ export class Ksm implements KsmHooks {
   private unstableTreeSearchInsert(item: number, pfn: Pfn): number {
     const it = this.items;
     const nid = this.kpfnNid(pfn);
-    this.probe = this.machine.frames.content[pfn]!;
+    this.unstableProbe.set(this.machine.frames.content[pfn]!);
     this.probePfn = pfn;
     this.probeNid = nid;
-    this.probeKeyed = this.machine.contents.key(this.probe, this.probeKey);
-    const found = this.unstable.find(nid, this.probe, this.unstableVisit);
+    const found = this.unstable.find(nid, this.unstableProbe.content, this.unstableVisit);
     if (found !== NIL) return found === ABORTED ? NIL : found;
     it.flags[item]! |= UNSTABLE_FLAG;
-    it.seqnr[item] = this.seqnr & 0xff;
+    it.seqnr[item] = this.sysfs.seqnr & 0xff;
     it.nid[item] = nid;
     it.treePfn[item] = pfn;
     // a page ksmd itself just unmapped (a THP split mapped it to the zero page) is not kept:
     // each walk over the item looks for its page again, and gives up, as the kernel does
     const slot = this.slotOf(item);
     it.treeEpoch[item] = slot.mm.pt.pfn(it.address[item]!) === pfn ? this.machine.epoch : -1;
-    it.keyed[item] = this.probeKeyed ? 1 : 0;
-    it.keyHi[item] = this.probeKey[0]!;
-    it.keyLo[item] = this.probeKey[1]!;
-    this.unstable.insertHere(nid, item, this.probe);
-    this.pagesUnshared++;
+    it.keyed[item] = this.unstableProbe.keyed ? 1 : 0;
+    it.keyHi[item] = this.unstableProbe.key[0]!;
+    it.keyLo[item] = this.unstableProbe.key[1]!;
+    this.unstable.insertHere(nid, item, this.unstableProbe.content);
+    this.sysfs.pagesUnshared++;
     return NIL;
   }
 
   private getMergeablePage(item: number): Pfn {
     const slot = this.slotOf(item);
     const addr = this.items.address[item]!;
-    if (!this.findMergeableVma(slot.mm, addr)) return NO_PFN;
+    if (!findMergeableVma(slot.mm, addr)) return NO_PFN;
     return this.machine.followAnonPage(slot.mm, addr);
   }
 
@@ -1207,16 +1008,16 @@ export class Ksm implements KsmHooks {
       if (p === NIL) sn.hlist[node] = n;
       else it.hnext[p] = n;
       if (n !== NIL) it.hprev[n] = p;
-      if (sn.hlist[node] !== NIL) this.pagesSharing--;
-      else this.pagesShared--;
+      if (sn.hlist[node] !== NIL) this.sysfs.pagesSharing--;
+      else this.sysfs.pagesShared--;
       this.slotOf(item).merging--;
       sn.rmapHlistLen[node]!--;
       if (sn.where[node] === IS_DUP) sn.fullEpoch[sn.chainOf[node]!] = -1;
       it.head[item] = NIL;
       it.flags[item] = flags & ~STABLE_FLAG;
     } else if (flags & UNSTABLE_FLAG) {
-      if (((this.seqnr - it.seqnr[item]!) & 0xff) === 0) this.unstable.erase(it.nid[item]!, item);
-      this.pagesUnshared--;
+      if (((this.sysfs.seqnr - it.seqnr[item]!) & 0xff) === 0) this.unstable.erase(it.nid[item]!, item);
+      this.sysfs.pagesUnshared--;
       it.flags[item] = flags & ~UNSTABLE_FLAG;
     }
   }
@@ -1232,7 +1033,7 @@ export class Ksm implements KsmHooks {
 
   /** `run` = 2: unmerge every page, free every rmap_item and stable node, full_scans = 0. */
   private unmergeAndRemoveAllRmapItems(): void {
-    for (let slot = this.head.next; slot !== this.head; ) {
+    for (let slot = this.slots.head.next; slot !== this.slots.head; ) {
       this.cursor = slot;
       const mm = slot.mm;
       if (!mm.exiting)
@@ -1241,14 +1042,14 @@ export class Ksm implements KsmHooks {
       this.removeTrailingRmapItems(slot, NIL);
       const next = slot.next;
       if (mm.exiting) {
-        this.unlinkSlot(slot);
+        this.slots.unlink(slot);
         mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
       }
       slot = next;
     }
-    this.cursor = this.head;
+    this.cursor = this.slots.head;
     this.removeAllStableNodes();
-    this.seqnr = 0;
+    this.sysfs.seqnr = 0;
   }
 
   /** Frees every stable node whose page is no longer mapped; EBUSY if some still are. */
@@ -1293,20 +1094,7 @@ export class Ksm implements KsmHooks {
 
   /** `__ksm_enter`: registers `mm`, just behind the scan cursor (at the tail when unmerging). */
   private ksmEnter(mm: Mm): void {
-    const at = this.knobs.run & RUN_UNMERGE ? this.head : this.cursor;
-    const slot: MmSlot = { mm, rmapList: NIL, merging: 0, rmapItems: 0, prev: at.prev, next: at };
-    at.prev.next = slot;
-    at.prev = slot;
-    this.slots.set(mm.id, slot);
-    this.slotById[mm.id] = slot;
-    mm.flags |= MMF_VM_MERGEABLE;
-  }
-
-  private unlinkSlot(slot: MmSlot): void {
-    slot.prev.next = slot.next;
-    slot.next.prev = slot.prev;
-    this.slots.delete(slot.mm.id);
-    this.slotById[slot.mm.id] = undefined;
+    this.slots.enter(mm, this.knobs.run & RUN_UNMERGE ? this.slots.head : this.cursor);
   }
 
   /** @internal KsmHooks: `ksm_madvise`. */
@@ -1353,31 +1141,17 @@ export class Ksm implements KsmHooks {
   /** @internal KsmHooks: `ksm_fork`. */
   fork(parent: Mm, child: Mm): void {
     if (parent.flags & MMF_VM_MERGEABLE) this.ksmEnter(child);
-    if (this.profile.behaviour.forkResetsCounters) this.zeroPages += child.ksmZeroPages;
+    if (this.profile.behaviour.forkResetsCounters) this.sysfs.zeroPages += child.ksmZeroPages;
   }
 
   /** @internal KsmHooks: `__ksm_exit`. */
   exit(mm: Mm): void {
-    const slot = this.slots.get(mm.id);
-    if (!slot || slot === this.cursor) return;
-    slot.prev.next = slot.next;
-    slot.next.prev = slot.prev;
-    if (slot.rmapList === NIL) {
-      this.slots.delete(mm.id);
-      this.slotById[mm.id] = undefined;
-      mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
-      return;
-    }
-    const at = this.cursor;
-    slot.prev = at;
-    slot.next = at.next;
-    at.next.prev = slot;
-    at.next = slot;
+    this.slots.exit(mm, this.cursor);
   }
 
   /** @internal KsmHooks: `ksm_might_unmap_zero_page`. */
   zeroPageUnmapped(_mm: Mm): void {
-    this.zeroPages--;
+    this.sysfs.zeroPages--;
   }
 
   /** @internal KsmHooks: the KSM branch of `ksm_might_need_to_copy`. */
