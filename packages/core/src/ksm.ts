@@ -7,7 +7,6 @@ import {
   type CostCounters,
   type KsmProfile,
   NIL,
-  RESTART,
   type ScanPolicy,
   type SkipState,
   smartScanSkip,
@@ -42,12 +41,14 @@ import {
   scanTimeAdvisor,
 } from "./advisor.js";
 import { PageChecksums } from "./checksum.js";
+import type { KsmClock } from "./clock.js";
 import type { KnobName, Knobs } from "./knobs.js";
 import { memcmpPages, SearchProbe } from "./memcmp.js";
 import { findMergeableVma, type KsmStat, type MmSlot, MmSlots } from "./mm-slot.js";
 import { LINUX_6_18 } from "./profile.js";
 import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
-import { IN_TREE, IS_DUP, ON_MIGRATE_LIST, STABLE_NODE_CHAIN, StableNodes } from "./stable-node.js";
+import { ON_MIGRATE_LIST, StableNodes } from "./stable-node.js";
+import { kpfnNid, StableTree } from "./stable-tree.js";
 import { type KnobEffects, type KsmCounters, KsmSysfs, RUN_MERGE, RUN_UNMERGE } from "./sysfs.js";
 
 /** What the Ksm model is built from. */
@@ -83,9 +84,14 @@ export class Ksm implements KsmHooks {
   readonly nodes: StableNodes;
   readonly profile: KsmProfile;
   /** Simulated time, ms: ksmd's sleeps plus its modeled CPU time. */
-  now = 0;
+  get now(): number {
+    return this.clock.now;
+  }
   /** Modeled ksmd CPU time so far, ns. */
-  cpuNs = 0;
+  get cpuNs(): number {
+    return this.clock.cpuNs;
+  }
+  private readonly clock: KsmClock = { now: 0, cpuNs: 0 };
   private readonly cpuModel: CpuModel;
   private readonly advisor: AdvisorContext = { change: 0, scanTime: 0, cpuTime: 0 };
   private scanStart = 0;
@@ -93,13 +99,11 @@ export class Ksm implements KsmHooks {
   private readonly spent: CostCounters = zeroCost();
 
   private readonly scanPolicy: ScanPolicy | undefined;
-  private readonly stable: ContentIndex;
+  private readonly stable: StableTree;
   private readonly unstable: ContentIndex;
   private readonly nrNodes: number;
   private readonly slots = new MmSlots();
-  private readonly migrateNodes: number[] = [];
   private readonly checksums: PageChecksums;
-  private readonly stableProbe: SearchProbe;
   private readonly unstableProbe: SearchProbe;
 
   // the scan cursor (`ksm_scan`)
@@ -114,15 +118,25 @@ export class Ksm implements KsmHooks {
     this.cpuModel = opts.cpuModel ?? DEFAULT_CPU_MODEL;
     this.profile = opts.profile ?? LINUX_6_18;
     this.nrNodes = Math.max(1, opts.nodes ?? 1);
-    this.stable = opts.index.create(this.nrNodes);
     this.unstable = opts.index.create(this.nrNodes);
     this.items = new RmapItems(this.unstable);
-    this.nodes = new StableNodes(this.stable);
+    const stableIndex = opts.index.create(this.nrNodes);
+    this.nodes = new StableNodes(stableIndex);
     this.sysfs = new KsmSysfs(this.profile);
     this.knobs = this.sysfs.knobs;
+    this.stable = new StableTree(
+      this.machine,
+      this.nodes,
+      this.items,
+      stableIndex,
+      this.slots,
+      this.sysfs,
+      this.profile,
+      this.clock,
+      this.spent,
+    );
     this.cursor = this.slots.head;
     this.checksums = new PageChecksums(opts.checksum, this.machine.contents, this.items, this.spent);
-    this.stableProbe = new SearchProbe(this.machine.contents, this.spent);
     this.unstableProbe = new SearchProbe(this.machine.contents, this.spent);
     for (const [k, v] of Object.entries(this.profile.knobs)) if (v !== null) this.writeKnob(k as KnobName, v);
     this.machine.hooks = this;
@@ -224,9 +238,9 @@ export class Ksm implements KsmHooks {
   cost(): CostCounters {
     return {
       ...this.spent,
-      tree_nodes_visited: this.stable.visited + this.unstable.visited,
+      tree_nodes_visited: this.stable.index.visited + this.unstable.visited,
       bytes_hashed:
-        this.spent.bytes_hashed + (this.stable.hashedBytes ?? 0) + (this.unstable.hashedBytes ?? 0),
+        this.spent.bytes_hashed + (this.stable.index.hashedBytes ?? 0) + (this.unstable.hashedBytes ?? 0),
       cow_breaks: this.machine.vmstat.cow_ksm,
     };
   }
@@ -288,16 +302,16 @@ export class Ksm implements KsmHooks {
       this.spent.pages_scanned++;
     }
     const cpu = cpuTimeNs(this.cpuModel, before, this.cost());
-    this.cpuNs += cpu;
-    this.now += cpu / 1e6;
+    this.clock.cpuNs += cpu;
+    this.clock.now += cpu / 1e6;
     if (this.sysfs.seqnr !== seq && this.knobs.advisor_mode === "scan-time")
       this.knobs.pages_to_scan = scanTimeAdvisor(
         this.knobs,
         this.advisor,
-        this.now - this.scanStart,
-        this.cpuNs,
+        this.clock.now - this.scanStart,
+        this.clock.cpuNs,
       );
-    this.now += Math.max(1, this.knobs.sleep_millisecs);
+    this.clock.now += Math.max(1, this.knobs.sleep_millisecs);
     return this.sysfs.seqnr !== seq;
   }
 
@@ -314,9 +328,9 @@ export class Ksm implements KsmHooks {
     if (!this.slots.any) return NIL;
     let slot = this.cursor;
     if (slot === this.slots.head) {
-      this.scanStart = this.now;
+      this.scanStart = this.clock.now;
       this.items.reserve(this.machine.frames.allocated);
-      if (!this.knobs.merge_across_nodes) for (const node of [...this.migrateNodes]) this.ksmGetFolio(node);
+      if (!this.knobs.merge_across_nodes) this.stable.pruneMigrateNodes();
       for (let r = 0; r < this.nrNodes; r++) this.unstable.reset(r);
       if (this.scanPolicy?.startFullScan) this.reorderSlots(this.scanPolicy);
       slot = this.slots.head.next;
@@ -379,20 +393,9 @@ export class Ksm implements KsmHooks {
       this.cursorAddress = 0;
       this.cursorLink = NIL;
     }
-    if (this.stable.ordered === false) this.freeEmptyChains();
+    if (this.stable.index.ordered === false) this.stable.chains.freeEmpty();
     this.sysfs.seqnr++;
     return NIL;
-  }
-
-  /**
-   * Frees chains left without dups, where no search will walk over them: after a full scan
-   * with an unordered index (see ContentIndex.ordered), and after memory hot-remove.
-   */
-  private freeEmptyChains(): void {
-    const sn = this.nodes;
-    for (let node = 0; node < sn.hlist.length; node++)
-      if (sn.where[node] === IN_TREE && sn.isChain(node) && sn.hlist[node] === NIL)
-        this.freeStableNodeChain(node);
   }
 
   /** `get_next_rmap_item`: the item for `addr`, freeing every stale item below it. */
@@ -503,14 +506,8 @@ export class Ksm implements KsmHooks {
     const sn = this.nodes;
     const stableNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
     if (stableNode !== NIL) {
-      if (
-        sn.where[stableNode] !== ON_MIGRATE_LIST &&
-        this.kpfnNid(sn.kpfn[stableNode]!) !== sn.nid[stableNode]
-      ) {
-        this.stableNodeDupDel(stableNode);
-        sn.where[stableNode] = ON_MIGRATE_LIST;
-        this.migrateNodes.unshift(stableNode);
-      }
+      if (sn.where[stableNode] !== ON_MIGRATE_LIST && this.stable.migrated(stableNode))
+        this.stable.queueMigrated(stableNode);
       if (
         sn.where[stableNode] !== ON_MIGRATE_LIST &&
         it.head[item] === stableNode &&
@@ -521,9 +518,9 @@ export class Ksm implements KsmHooks {
       this.removeRmapItemFromTree(item);
       if (this.profile.behaviour.stableSearchBeforeChecksum) {
         // before 6.11: a page equal to a KSM page merges at its first visit
-        const kpfn = this.stableTreeSearch(pfn);
+        const kpfn = this.stable.search(pfn);
         if (kpfn !== NO_PFN) {
-          if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!);
+          if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stable.append(item, f.ksmNode[kpfn]!);
           return;
         }
         if (this.checksums.changed(item, f.content[pfn]!)) return;
@@ -534,11 +531,11 @@ export class Ksm implements KsmHooks {
       if (this.tryToMergeWithZeroPage(item, pfn) === 0) return;
     }
 
-    const kpfn = this.stableTreeSearch(pfn);
+    const kpfn = this.stable.search(pfn);
     if (kpfn === pfn && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG) return;
     this.removeRmapItemFromTree(item);
     if (kpfn !== NO_PFN) {
-      if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stableTreeAppend(item, f.ksmNode[kpfn]!);
+      if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stable.append(item, f.ksmNode[kpfn]!);
       return;
     }
     this.unstableMerge(item, pfn);
@@ -557,9 +554,9 @@ export class Ksm implements KsmHooks {
       return;
     }
     if (this.tryToMergeTwoPages(item, pfn, tree, this.treePfn)) {
-      const node = this.stableTreeInsert(pfn);
-      this.stableTreeAppend(tree, node);
-      this.stableTreeAppend(item, node);
+      const node = this.stable.insert(pfn);
+      this.stable.append(tree, node);
+      this.stable.append(item, node);
     }
   }
 
@@ -624,307 +621,6 @@ export class Ksm implements KsmHooks {
     return this.slots.byMmId(this.items.mm[item]!);
   }
 
-  private kpfnNid(pfn: Pfn): number {
-    return this.knobs.merge_across_nodes ? 0 : this.machine.frames.nid[pfn]!;
-  }
-
-  // ------------------------------------------------------------------ stable tree
-
-  /** Mappings a KSM page may take: max_page_sharing, unlimited in eras without chains. */
-  private get sharingLimit(): number {
-    return this.profile.behaviour.chains ? this.knobs.max_page_sharing : Number.POSITIVE_INFINITY;
-  }
-
-  private isPageSharingCandidate(node: number, offset: number): boolean {
-    const len = this.nodes.rmapHlistLen[node]!;
-    return len !== 0 && len + offset < this.sharingLimit;
-  }
-
-  /**
-   * `ksm_get_folio`: the node's KSM page if it still is one (the keyhole check), else the
-   * node is stale: it is removed with all its rmap_items, and NO_PFN returned.
-   */
-  private ksmGetFolio(node: number): Pfn {
-    const sn = this.nodes;
-    const kpfn = sn.kpfn[node]!;
-    const epoch = this.machine.epoch;
-    // nothing outside KSM touched memory since the last check: the page is still ours
-    if (sn.validEpoch[node] === epoch) return kpfn;
-    const f = this.machine.frames;
-    if (f.ksmNode[kpfn] === node && f.flags[kpfn]! & PG_KSM && f.refcount[kpfn]! > 0) {
-      sn.validEpoch[node] = epoch;
-      return kpfn;
-    }
-    this.removeNodeFromStableTree(node);
-    return NO_PFN;
-  }
-
-  private removeNodeFromStableTree(node: number): void {
-    const it = this.items;
-    const sn = this.nodes;
-    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
-      if (it.hnext[item] !== NIL) this.sysfs.pagesSharing--;
-      else this.sysfs.pagesShared--;
-      this.slotOf(item).merging--;
-      sn.rmapHlistLen[node]!--;
-      it.flags[item]! &= ~STABLE_FLAG;
-    }
-    if (sn.where[node] === ON_MIGRATE_LIST) this.migrateNodes.splice(this.migrateNodes.indexOf(node), 1);
-    else this.stableNodeDupDel(node);
-    sn.free(node);
-  }
-
-  /** Unlinks a regular node from its tree, or a dup from its chain. */
-  private stableNodeDupDel(node: number): void {
-    const sn = this.nodes;
-    if (sn.where[node] === IS_DUP) {
-      const chain = sn.chainOf[node]!;
-      sn.fullEpoch[chain] = -1;
-      const p = sn.dupPrev[node]!;
-      const n = sn.dupNext[node]!;
-      if (p === NIL) sn.hlist[chain] = n;
-      else sn.dupNext[p] = n;
-      if (n !== NIL) sn.dupPrev[n] = p;
-      this.sysfs.dups--;
-    } else this.stable.erase(sn.nid[node]!, node);
-    sn.where[node] = 0;
-  }
-
-  private chainAddDup(dup: number, chain: number): void {
-    const sn = this.nodes;
-    sn.fullEpoch[chain] = -1;
-    sn.where[dup] = IS_DUP;
-    sn.chainOf[dup] = chain;
-    const first = sn.hlist[chain]!;
-    sn.dupPrev[dup] = NIL;
-    sn.dupNext[dup] = first;
-    if (first !== NIL) sn.dupPrev[first] = dup;
-    sn.hlist[chain] = dup;
-    this.sysfs.dups++;
-  }
-
-  /** `alloc_stable_node_chain`: a chain takes `dup`'s place in the tree and adopts it. */
-  private allocStableNodeChain(dup: number): number {
-    const sn = this.nodes;
-    const chain = sn.alloc();
-    sn.chainPruneTime[chain] = this.now;
-    sn.rmapHlistLen[chain] = STABLE_NODE_CHAIN;
-    sn.nid[chain] = sn.nid[dup]!;
-    sn.where[chain] = IN_TREE;
-    this.sysfs.chains++;
-    this.stable.replace(sn.nid[dup]!, dup, chain);
-    this.chainAddDup(dup, chain);
-    return chain;
-  }
-
-  private freeStableNodeChain(chain: number): void {
-    this.stable.erase(this.nodes.nid[chain]!, chain);
-    this.nodes.free(chain);
-    this.sysfs.chains--;
-  }
-
-  private chainDup = NIL;
-  private chainNode = NIL;
-
-  /**
-   * `__stable_node_chain`: resolves a tree node to a dup with its page (chains pick the best
-   * dup, pruning stale ones when `prune` and the prune interval has passed; a chain left
-   * with one dup collapses into it). Sets {@link chainDup} and {@link chainNode}.
-   */
-  private chain(node: number, prune: boolean): Pfn {
-    const sn = this.nodes;
-    if (!sn.isChain(node)) {
-      this.chainDup = node;
-      this.chainNode = node;
-      return this.ksmGetFolio(node);
-    }
-    if (prune && this.now < sn.chainPruneTime[node]! + this.knobs.stable_node_chains_prune_millisecs)
-      prune = false;
-    else if (prune) sn.chainPruneTime[node] = this.now;
-    const epoch = this.machine.epoch;
-    if (!prune && sn.fullEpoch[node] === epoch) {
-      // every dup valid and full since the last walk: it would settle on the first again
-      this.chainDup = sn.hlist[node]!;
-      this.chainNode = node;
-      return sn.kpfn[this.chainDup]!;
-    }
-    if (!prune) {
-      // the common case, without the walk: the first dup is valid, can take one more
-      // mapping and is not the chain's last (so nothing moves or collapses)
-      const first = sn.hlist[node]!;
-      if (first !== NIL && sn.dupNext[first] !== NIL && sn.validEpoch[first] === this.machine.epoch) {
-        const len = sn.rmapHlistLen[first]!;
-        if (len !== 0 && len < this.sharingLimit) {
-          this.chainDup = first;
-          this.chainNode = node;
-          return sn.kpfn[first]!;
-        }
-      }
-    }
-    let found = NIL;
-    let foundLen = 0;
-    let folio: Pfn = NO_PFN;
-    let stale = false;
-    for (let dup = sn.hlist[node]!; dup !== NIL; ) {
-      const next = sn.dupNext[dup]!;
-      const kp = this.ksmGetFolio(dup);
-      if (kp === NO_PFN) stale = true;
-      else {
-        if (
-          found === NIL ||
-          (this.isPageSharingCandidate(dup, 0) &&
-            (!this.isPageSharingCandidate(found, 0) || sn.rmapHlistLen[dup]! > foundLen))
-        ) {
-          found = dup;
-          foundLen = sn.rmapHlistLen[dup]!;
-          folio = kp;
-          if (!prune && this.isPageSharingCandidate(found, 0)) break;
-        }
-      }
-      dup = next;
-    }
-    this.chainNode = node;
-    if (found !== NIL) {
-      if (sn.hlist[node] === found && sn.dupNext[found] === NIL) {
-        // one dup left: it replaces the chain in the tree
-        this.stable.replace(sn.nid[node]!, node, found);
-        sn.where[found] = IN_TREE;
-        sn.nid[found] = sn.nid[node]!;
-        sn.free(node);
-        this.sysfs.chains--;
-        this.sysfs.dups--;
-        this.chainNode = found;
-      } else if (sn.hlist[node] !== found && this.isPageSharingCandidate(found, 1)) {
-        const p = sn.dupPrev[found]!;
-        const n = sn.dupNext[found]!;
-        sn.dupNext[p] = n;
-        if (n !== NIL) sn.dupPrev[n] = p;
-        const first = sn.hlist[node]!;
-        sn.dupPrev[found] = NIL;
-        sn.dupNext[found] = first;
-        sn.dupPrev[first] = found;
-        sn.hlist[node] = found;
-      }
-    } else this.freeStableNodeChain(node);
-    if (
-      !prune &&
-      !stale &&
-      found !== NIL &&
-      this.chainNode === node &&
-      sn.hlist[node] === found &&
-      sn.dupNext[found] !== NIL &&
-      !this.isPageSharingCandidate(found, 0)
-    )
-      sn.fullEpoch[node] = epoch;
-    this.chainDup = found;
-    return folio;
-  }
-
-  private prunePath = true;
-
-  /** A stable-tree node on the search path: resolve chains, then compare. */
-  private readonly stableVisit = (node: number): number => {
-    const folio = this.chain(node, this.prunePath);
-    if (folio === NO_PFN) return RESTART;
-    const dup = this.chainDup;
-    const sn = this.nodes;
-    if (this.stableProbe.keyed && sn.keyed[dup])
-      return this.stableProbe.compareKey(sn.keyHi[dup]!, sn.keyLo[dup]!);
-    return this.stableProbe.compare(this.machine.frames.content[folio]!);
-  };
-
-  /** `stable_tree_search`: the KSM page with `pfn`'s content that can take one more mapping. */
-  private stableTreeSearch(pfn: Pfn): Pfn {
-    const f = this.machine.frames;
-    const pageNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
-    if (pageNode !== NIL && this.nodes.where[pageNode] !== ON_MIGRATE_LIST) return pfn;
-    const nid = this.kpfnNid(pfn);
-    this.stableProbe.set(f.content[pfn]!);
-    this.prunePath = true;
-    const sn = this.nodes;
-    for (;;) {
-      const node = this.stable.find(nid, this.stableProbe.content, this.stableVisit);
-      if (node === NIL) {
-        if (pageNode === NIL) return NO_PFN;
-        // our own migrated KSM page: it takes its place in its new node's tree
-        this.leaveMigrateList(pageNode, nid);
-        sn.where[pageNode] = IN_TREE;
-        this.stable.insertHere(nid, pageNode, this.stableProbe.content);
-        return this.isPageSharingCandidate(pageNode, 0) ? pfn : NO_PFN;
-      }
-      const dup = this.chainDup;
-      if (pageNode !== NIL && f.mapcount[pfn]! > 1) {
-        // a migrated KSM page still shared: keep it, as one more dup of this content
-        const chain = sn.isChain(node) ? node : this.allocStableNodeChain(node);
-        this.leaveMigrateList(pageNode, nid);
-        this.chainAddDup(pageNode, chain);
-        return this.isPageSharingCandidate(pageNode, 0) ? pfn : NO_PFN;
-      }
-      if (!this.isPageSharingCandidate(dup, 0)) return NO_PFN;
-      const kp = this.ksmGetFolio(dup);
-      if (kp === NO_PFN) continue;
-      if (this.kpfnNid(sn.kpfn[dup]!) !== sn.nid[dup]) {
-        // the dup's page itself migrated: queue it for re-placement and look again
-        this.stableNodeDupDel(dup);
-        sn.where[dup] = ON_MIGRATE_LIST;
-        this.migrateNodes.unshift(dup);
-        continue;
-      }
-      return kp;
-    }
-  }
-
-  private leaveMigrateList(node: number, nid: number): void {
-    this.migrateNodes.splice(this.migrateNodes.indexOf(node), 1);
-    this.nodes.nid[node] = nid;
-  }
-
-  /** `stable_tree_insert`: a stable node for the new KSM page `kpfn`, chained if its content is taken. */
-  private stableTreeInsert(kpfn: Pfn): number {
-    const f = this.machine.frames;
-    const sn = this.nodes;
-    const nid = this.kpfnNid(kpfn);
-    this.stableProbe.set(f.content[kpfn]!);
-    this.prunePath = false;
-    const equal = this.stable.find(nid, this.stableProbe.content, this.stableVisit);
-    const node = sn.alloc();
-    sn.kpfn[node] = kpfn;
-    sn.nid[node] = nid;
-    sn.keyed[node] = this.stableProbe.keyed ? 1 : 0;
-    sn.keyHi[node] = this.stableProbe.key[0]!;
-    sn.keyLo[node] = this.stableProbe.key[1]!;
-    if (equal === NIL) {
-      sn.where[node] = IN_TREE;
-      this.stable.insertHere(nid, node, this.stableProbe.content);
-    } else {
-      const chain = sn.isChain(equal) ? equal : this.allocStableNodeChain(equal);
-      this.chainAddDup(node, chain);
-    }
-    f.ksmNode[kpfn] = node;
-    return node;
-  }
-
-  /**
-   * `stable_tree_append`: `item` now maps the node's KSM page. A forked KSM page may take the
-   * node past max_page_sharing (the kernel's bypass only silences a warning).
-   */
-  private stableTreeAppend(item: number, node: number): void {
-    const it = this.items;
-    const sn = this.nodes;
-    sn.rmapHlistLen[node]!++;
-    it.head[item] = node;
-    it.flags[item]! |= STABLE_FLAG;
-    const first = sn.hlist[node]!;
-    it.hprev[item] = NIL;
-    it.hnext[item] = first;
-    if (first !== NIL) {
-      it.hprev[first] = item;
-      this.sysfs.pagesSharing++;
-    } else this.sysfs.pagesShared++;
-    sn.hlist[node] = item;
-    this.slotOf(item).merging++;
-  }
-
   // ------------------------------------------------------------------ unstable tree
 
   private treePfn: Pfn = NO_PFN;
@@ -966,7 +662,7 @@ export class Ksm implements KsmHooks {
    */
   private unstableTreeSearchInsert(item: number, pfn: Pfn): number {
     const it = this.items;
-    const nid = this.kpfnNid(pfn);
+    const nid = kpfnNid(this.knobs, this.machine.frames, pfn);
     this.unstableProbe.set(this.machine.frames.content[pfn]!);
     this.probePfn = pfn;
     this.probeNid = nid;
@@ -999,23 +695,8 @@ export class Ksm implements KsmHooks {
   private removeRmapItemFromTree(item: number): void {
     const it = this.items;
     const flags = it.flags[item]!;
-    if (flags & STABLE_FLAG) {
-      const node = it.head[item]!;
-      if (this.ksmGetFolio(node) === NO_PFN) return;
-      const sn = this.nodes;
-      const p = it.hprev[item]!;
-      const n = it.hnext[item]!;
-      if (p === NIL) sn.hlist[node] = n;
-      else it.hnext[p] = n;
-      if (n !== NIL) it.hprev[n] = p;
-      if (sn.hlist[node] !== NIL) this.sysfs.pagesSharing--;
-      else this.sysfs.pagesShared--;
-      this.slotOf(item).merging--;
-      sn.rmapHlistLen[node]!--;
-      if (sn.where[node] === IS_DUP) sn.fullEpoch[sn.chainOf[node]!] = -1;
-      it.head[item] = NIL;
-      it.flags[item] = flags & ~STABLE_FLAG;
-    } else if (flags & UNSTABLE_FLAG) {
+    if (flags & STABLE_FLAG) this.stable.removeItem(item);
+    else if (flags & UNSTABLE_FLAG) {
       if (((this.sysfs.seqnr - it.seqnr[item]!) & 0xff) === 0) this.unstable.erase(it.nid[item]!, item);
       this.sysfs.pagesUnshared--;
       it.flags[item] = flags & ~UNSTABLE_FLAG;
@@ -1056,14 +737,14 @@ export class Ksm implements KsmHooks {
   private removeAllStableNodes(): Errno {
     let err = 0;
     for (let nid = 0; nid < this.nrNodes; nid++) {
-      for (let node = this.stable.any(nid); node !== NIL; node = this.stable.any(nid)) {
+      for (let node = this.stable.index.any(nid); node !== NIL; node = this.stable.index.any(nid)) {
         if (this.removeStableNodeChain(node)) {
           err = EBUSY;
           break;
         }
       }
     }
-    for (const node of [...this.migrateNodes]) if (this.removeStableNode(node)) err = EBUSY;
+    for (const node of [...this.stable.migrateNodes]) if (this.removeStableNode(node)) err = EBUSY;
     return err;
   }
 
@@ -1075,18 +756,18 @@ export class Ksm implements KsmHooks {
       if (this.removeStableNode(dup)) return true;
       dup = next;
     }
-    this.freeStableNodeChain(node);
+    this.stable.chains.free(node);
     return false;
   }
 
   private removeStableNode(node: number): Errno {
-    const kpfn = this.ksmGetFolio(node);
+    const kpfn = this.stable.ksmGetFolio(node);
     if (kpfn === NO_PFN) return 0;
     const f = this.machine.frames;
     if (f.mapcount[kpfn]! > 0) return EBUSY;
     f.ksmNode[kpfn] = NIL;
     this.machine.epoch++;
-    this.removeNodeFromStableTree(node);
+    this.stable.removeNode(node);
     return 0;
   }
 
@@ -1175,8 +856,7 @@ export class Ksm implements KsmHooks {
   offlineFrames(offlined: (pfn: Pfn) => boolean): void {
     const sn = this.nodes;
     for (let node = 0; node < sn.hlist.length; node++)
-      if (sn.where[node] && !sn.isChain(node) && offlined(sn.kpfn[node]!))
-        this.removeNodeFromStableTree(node);
-    this.freeEmptyChains();
+      if (sn.where[node] && !sn.isChain(node) && offlined(sn.kpfn[node]!)) this.stable.removeNode(node);
+    this.stable.chains.freeEmpty();
   }
 }
