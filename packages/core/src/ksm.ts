@@ -1,8 +1,5 @@
 import {
-  ABORT,
-  ABORTED,
   type ChecksumPolicy,
-  type ContentIndex,
   type ContentIndexFactory,
   type CostCounters,
   type KsmProfile,
@@ -23,14 +20,10 @@ import {
   type Mm,
   NO_PFN,
   type Pfn,
-  PG_ANON,
-  PG_DIRTY,
-  PG_KSM,
   VM_KSM_INCOMPATIBLE,
   VM_MERGEABLE,
   type Vma,
   vmaKsmCompatible,
-  ZERO_PFN,
 } from "@ksm/mm";
 import type { Rmap, RmapWalkControl } from "@ksm/rmap";
 import {
@@ -43,13 +36,14 @@ import {
 import { PageChecksums } from "./checksum.js";
 import type { KsmClock } from "./clock.js";
 import type { KnobName, Knobs } from "./knobs.js";
-import { memcmpPages, SearchProbe } from "./memcmp.js";
-import { findMergeableVma, type KsmStat, type MmSlot, MmSlots } from "./mm-slot.js";
+import { Merge } from "./merge.js";
+import { type KsmStat, type MmSlot, MmSlots } from "./mm-slot.js";
 import { LINUX_6_18 } from "./profile.js";
-import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
-import { ON_MIGRATE_LIST, StableNodes } from "./stable-node.js";
-import { kpfnNid, StableTree } from "./stable-tree.js";
+import { RmapItems } from "./rmap-item.js";
+import { StableNodes } from "./stable-node.js";
+import { StableTree } from "./stable-tree.js";
 import { type KnobEffects, type KsmCounters, KsmSysfs, RUN_MERGE, RUN_UNMERGE } from "./sysfs.js";
+import { UnstableTree } from "./unstable-tree.js";
 
 /** What the Ksm model is built from. */
 export interface KsmOptions {
@@ -100,11 +94,11 @@ export class Ksm implements KsmHooks {
 
   private readonly scanPolicy: ScanPolicy | undefined;
   private readonly stable: StableTree;
-  private readonly unstable: ContentIndex;
+  private readonly unstable: UnstableTree;
+  private readonly merge: Merge;
   private readonly nrNodes: number;
   private readonly slots = new MmSlots();
   private readonly checksums: PageChecksums;
-  private readonly unstableProbe: SearchProbe;
 
   // the scan cursor (`ksm_scan`)
   private cursor: MmSlot;
@@ -118,9 +112,9 @@ export class Ksm implements KsmHooks {
     this.cpuModel = opts.cpuModel ?? DEFAULT_CPU_MODEL;
     this.profile = opts.profile ?? LINUX_6_18;
     this.nrNodes = Math.max(1, opts.nodes ?? 1);
-    this.unstable = opts.index.create(this.nrNodes);
-    this.items = new RmapItems(this.unstable);
     const stableIndex = opts.index.create(this.nrNodes);
+    const unstableIndex = opts.index.create(this.nrNodes);
+    this.items = new RmapItems(unstableIndex);
     this.nodes = new StableNodes(stableIndex);
     this.sysfs = new KsmSysfs(this.profile);
     this.knobs = this.sysfs.knobs;
@@ -135,9 +129,29 @@ export class Ksm implements KsmHooks {
       this.clock,
       this.spent,
     );
-    this.cursor = this.slots.head;
+    this.unstable = new UnstableTree(
+      this.machine,
+      this.items,
+      unstableIndex,
+      this.nrNodes,
+      this.slots,
+      this.sysfs,
+      this.spent,
+    );
     this.checksums = new PageChecksums(opts.checksum, this.machine.contents, this.items, this.spent);
-    this.unstableProbe = new SearchProbe(this.machine.contents, this.spent);
+    this.merge = new Merge(
+      this.machine,
+      this.items,
+      this.nodes,
+      this.slots,
+      this.sysfs,
+      this.profile,
+      this.checksums,
+      this.stable,
+      this.unstable,
+      this.spent,
+    );
+    this.cursor = this.slots.head;
     for (const [k, v] of Object.entries(this.profile.knobs)) if (v !== null) this.writeKnob(k as KnobName, v);
     this.machine.hooks = this;
     opts.rmap?.register({
@@ -225,7 +239,7 @@ export class Ksm implements KsmHooks {
       if (!f.isKsm(kpfn)) out.push(`stable node ${node}: frame ${kpfn} is not a KSM page`);
       if (!afterFullScan) continue;
       for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
-        const mm = this.slotOf(item).mm;
+        const mm = this.slots.byMmId(it.mm[item]!).mm;
         if (mm.exiting) continue;
         if (mm.pt.pfn(it.address[item]!) !== kpfn || !(mm.pt.bits(it.address[item]!) & 1))
           out.push(`rmap_item ${item} of stable node ${node} does not map frame ${kpfn}`);
@@ -238,9 +252,11 @@ export class Ksm implements KsmHooks {
   cost(): CostCounters {
     return {
       ...this.spent,
-      tree_nodes_visited: this.stable.index.visited + this.unstable.visited,
+      tree_nodes_visited: this.stable.index.visited + this.unstable.index.visited,
       bytes_hashed:
-        this.spent.bytes_hashed + (this.stable.index.hashedBytes ?? 0) + (this.unstable.hashedBytes ?? 0),
+        this.spent.bytes_hashed +
+        (this.stable.index.hashedBytes ?? 0) +
+        (this.unstable.index.hashedBytes ?? 0),
       cow_breaks: this.machine.vmstat.cow_ksm,
     };
   }
@@ -297,7 +313,7 @@ export class Ksm implements KsmHooks {
     while (n-- > 0) {
       const item = this.scanGetNextRmapItem();
       if (item === NIL) break;
-      this.cmpAndMergePage(this.scanPfn, item);
+      this.merge.cmpAndMergePage(this.scanPfn, item);
       this.sysfs.pagesScanned++;
       this.spent.pages_scanned++;
     }
@@ -331,7 +347,7 @@ export class Ksm implements KsmHooks {
       this.scanStart = this.clock.now;
       this.items.reserve(this.machine.frames.allocated);
       if (!this.knobs.merge_across_nodes) this.stable.pruneMigrateNodes();
-      for (let r = 0; r < this.nrNodes; r++) this.unstable.reset(r);
+      this.unstable.reset();
       if (this.scanPolicy?.startFullScan) this.reorderSlots(this.scanPolicy);
       slot = this.slots.head.next;
       this.cursor = slot;
@@ -407,7 +423,7 @@ export class Ksm implements KsmHooks {
       if (it.address[cur] === addr) return cur;
       if (it.address[cur]! > addr) break;
       this.linkSet(slot, this.cursorLink, it.next[cur]!);
-      this.removeRmapItemFromTree(cur);
+      this.merge.removeRmapItemFromTree(cur);
       this.freeRmapItem(slot, cur);
     }
     const item = it.alloc(slot.mm.id, addr);
@@ -431,7 +447,7 @@ export class Ksm implements KsmHooks {
       const cur = this.linkGet(slot, link);
       if (cur === NIL) return;
       this.linkSet(slot, link, this.items.next[cur]!);
-      this.removeRmapItemFromTree(cur);
+      this.merge.removeRmapItemFromTree(cur);
       this.freeRmapItem(slot, cur);
     }
   }
@@ -492,215 +508,9 @@ export class Ksm implements KsmHooks {
     it.remainingSkips[item] = st.remainingSkips;
     if (skip) {
       this.sysfs.pagesSkipped++;
-      this.removeRmapItemFromTree(item);
+      this.merge.removeRmapItemFromTree(item);
     }
     return skip;
-  }
-
-  // ------------------------------------------------------------------ merging
-
-  /** `cmp_and_merge_page`: the heart of ksmd, for one page. */
-  private cmpAndMergePage(pfn: Pfn, item: number): void {
-    const f = this.machine.frames;
-    const it = this.items;
-    const sn = this.nodes;
-    const stableNode = f.isKsm(pfn) ? f.ksmNode[pfn]! : NIL;
-    if (stableNode !== NIL) {
-      if (sn.where[stableNode] !== ON_MIGRATE_LIST && this.stable.migrated(stableNode))
-        this.stable.queueMigrated(stableNode);
-      if (
-        sn.where[stableNode] !== ON_MIGRATE_LIST &&
-        it.head[item] === stableNode &&
-        it.flags[item]! & STABLE_FLAG
-      )
-        return;
-    } else {
-      this.removeRmapItemFromTree(item);
-      if (this.profile.behaviour.stableSearchBeforeChecksum) {
-        // before 6.11: a page equal to a KSM page merges at its first visit
-        const kpfn = this.stable.search(pfn);
-        if (kpfn !== NO_PFN) {
-          if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stable.append(item, f.ksmNode[kpfn]!);
-          return;
-        }
-        if (this.checksums.changed(item, f.content[pfn]!)) return;
-        this.unstableMerge(item, pfn);
-        return;
-      }
-      if (this.checksums.changed(item, f.content[pfn]!)) return;
-      if (this.tryToMergeWithZeroPage(item, pfn) === 0) return;
-    }
-
-    const kpfn = this.stable.search(pfn);
-    if (kpfn === pfn && it.head[item] === stableNode && it.flags[item]! & STABLE_FLAG) return;
-    this.removeRmapItemFromTree(item);
-    if (kpfn !== NO_PFN) {
-      if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stable.append(item, f.ksmNode[kpfn]!);
-      return;
-    }
-    this.unstableMerge(item, pfn);
-  }
-
-  /** The unstable half of `cmp_and_merge_page`: pair with an identical unstable page, or wait in the tree. */
-  private unstableMerge(item: number, pfn: Pfn): void {
-    const tree = this.unstableTreeSearchInsert(item, pfn);
-    if (tree === NIL) return;
-    const f = this.machine.frames;
-    if (f.isThp(pfn) && f.thpHead(pfn) === f.thpHead(this.treePfn)) {
-      // Both pages are in one THP, so ksmd holds two references to it: split_huge_page
-      // fails and nothing merges. With the tree page's reference dropped, ksmd then splits
-      // the THP, for a merge at the next visit.
-      this.machine.splitHugePage(pfn);
-      return;
-    }
-    if (this.tryToMergeTwoPages(item, pfn, tree, this.treePfn)) {
-      const node = this.stable.insert(pfn);
-      this.stable.append(tree, node);
-      this.stable.append(item, node);
-    }
-  }
-
-  private tryToMergeWithZeroPage(item: number, pfn: Pfn): number {
-    if (!this.knobs.use_zero_pages || !this.profile.behaviour.zeroPages) return -1;
-    if (!this.checksums.maybeZero(item)) return -1;
-    const slot = this.slotOf(item);
-    const vma = findMergeableVma(slot.mm, this.items.address[item]!);
-    if (!vma) return 0;
-    if (!this.tryToMergeOnePage(slot.mm, this.items.address[item]!, pfn, ZERO_PFN)) return -1;
-    this.sysfs.zeroPages++;
-    return 0;
-  }
-
-  /** `try_to_merge_one_page`: `kpfn` NO_PFN makes `pfn` itself a KSM page. */
-  private tryToMergeOnePage(mm: Mm, addr: number, pfn: Pfn, kpfn: Pfn): boolean {
-    const m = this.machine;
-    const f = m.frames;
-    if (pfn === kpfn) return true;
-    if (!(f.flags[pfn]! & PG_ANON)) return false;
-    // a subpage of a THP: the folio is split first (a zero-filled subpage, this one too, then
-    // maps the shared zero page, and write-protecting it fails)
-    m.splitHugePage(pfn);
-    if (!m.writeProtect(mm, addr, pfn)) return false;
-    if (kpfn === NO_PFN) {
-      f.flags[pfn]! |= PG_KSM | PG_DIRTY;
-      f.ksmNode[pfn] = NIL;
-      return true;
-    }
-    if (memcmpPages(m.contents, this.spent, f.content[pfn]!, f.content[kpfn]!) !== 0) return false;
-    m.replacePage(mm, addr, pfn, kpfn);
-    this.spent.merges++;
-    return true;
-  }
-
-  private tryToMergeWithKsmPage(item: number, pfn: Pfn, kpfn: Pfn): boolean {
-    const slot = this.slotOf(item);
-    const addr = this.items.address[item]!;
-    const vma = findMergeableVma(slot.mm, addr);
-    if (!vma) return false;
-    if (!this.tryToMergeOnePage(slot.mm, addr, pfn, kpfn)) return false;
-    this.removeRmapItemFromTree(item);
-    this.items.anonVma[item] = vma.anonVma!.id;
-    return true;
-  }
-
-  private tryToMergeTwoPages(item: number, pfn: Pfn, tree: number, treePfn: Pfn): boolean {
-    if (!this.tryToMergeWithKsmPage(item, pfn, NO_PFN)) return false;
-    if (this.tryToMergeWithKsmPage(tree, treePfn, pfn)) return true;
-    this.breakCow(item);
-    return false;
-  }
-
-  private breakCow(item: number): void {
-    const slot = this.slotOf(item);
-    const addr = this.items.address[item]!;
-    const vma = findMergeableVma(slot.mm, addr);
-    if (vma) this.machine.unshare(slot.mm, vma, addr);
-  }
-
-  private slotOf(item: number): MmSlot {
-    return this.slots.byMmId(this.items.mm[item]!);
-  }
-
-  // ------------------------------------------------------------------ unstable tree
-
-  private treePfn: Pfn = NO_PFN;
-  private probePfn: Pfn = NO_PFN;
-  private probeNid = 0;
-
-  /** An unstable-tree node on the search path: its page now, compared with the probe. */
-  private readonly unstableVisit = (node: number): number => {
-    const it = this.items;
-    if (it.treeEpoch[node] === this.machine.epoch) {
-      // nothing outside KSM changed memory since the node went in: its page is where it
-      // was, with the same content, whose key was kept
-      const treePfn = it.treePfn[node]!;
-      if (treePfn === this.probePfn) return ABORT;
-      if (this.unstableProbe.keyed && it.keyed[node]) {
-        const ret = this.unstableProbe.compareKey(it.keyHi[node]!, it.keyLo[node]!);
-        if (ret !== 0) return ret;
-        if (!this.knobs.merge_across_nodes && this.machine.frames.nid[treePfn] !== this.probeNid)
-          return ABORT;
-        this.treePfn = treePfn;
-        return 0;
-      }
-    }
-    const treePfn =
-      it.treeEpoch[node] === this.machine.epoch ? it.treePfn[node]! : this.getMergeablePage(node);
-    if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
-    const f = this.machine.frames;
-    const ret = this.unstableProbe.compare(f.content[treePfn]!);
-    if (ret !== 0) return ret;
-    // a tree page migrated to another node is only merged with across nodes
-    if (!this.knobs.merge_across_nodes && f.nid[treePfn] !== this.probeNid) return ABORT;
-    this.treePfn = treePfn;
-    return 0;
-  };
-
-  /**
-   * `unstable_tree_search_insert`: an unstable item with `pfn`'s content (its page in
-   * {@link treePfn}), or NIL after inserting `item` (or giving up on a vanished tree page).
-   */
-  private unstableTreeSearchInsert(item: number, pfn: Pfn): number {
-    const it = this.items;
-    const nid = kpfnNid(this.knobs, this.machine.frames, pfn);
-    this.unstableProbe.set(this.machine.frames.content[pfn]!);
-    this.probePfn = pfn;
-    this.probeNid = nid;
-    const found = this.unstable.find(nid, this.unstableProbe.content, this.unstableVisit);
-    if (found !== NIL) return found === ABORTED ? NIL : found;
-    it.flags[item]! |= UNSTABLE_FLAG;
-    it.seqnr[item] = this.sysfs.seqnr & 0xff;
-    it.nid[item] = nid;
-    it.treePfn[item] = pfn;
-    // a page ksmd itself just unmapped (a THP split mapped it to the zero page) is not kept:
-    // each walk over the item looks for its page again, and gives up, as the kernel does
-    const slot = this.slotOf(item);
-    it.treeEpoch[item] = slot.mm.pt.pfn(it.address[item]!) === pfn ? this.machine.epoch : -1;
-    it.keyed[item] = this.unstableProbe.keyed ? 1 : 0;
-    it.keyHi[item] = this.unstableProbe.key[0]!;
-    it.keyLo[item] = this.unstableProbe.key[1]!;
-    this.unstable.insertHere(nid, item, this.unstableProbe.content);
-    this.sysfs.pagesUnshared++;
-    return NIL;
-  }
-
-  private getMergeablePage(item: number): Pfn {
-    const slot = this.slotOf(item);
-    const addr = this.items.address[item]!;
-    if (!findMergeableVma(slot.mm, addr)) return NO_PFN;
-    return this.machine.followAnonPage(slot.mm, addr);
-  }
-
-  /** `remove_rmap_item_from_tree`: drops the item's stable or unstable membership. */
-  private removeRmapItemFromTree(item: number): void {
-    const it = this.items;
-    const flags = it.flags[item]!;
-    if (flags & STABLE_FLAG) this.stable.removeItem(item);
-    else if (flags & UNSTABLE_FLAG) {
-      if (((this.sysfs.seqnr - it.seqnr[item]!) & 0xff) === 0) this.unstable.erase(it.nid[item]!, item);
-      this.sysfs.pagesUnshared--;
-      it.flags[item] = flags & ~UNSTABLE_FLAG;
-    }
   }
 
   // ------------------------------------------------------------------ unmerge

@@ -1,0 +1,133 @@
+import { ABORT, ABORTED, type ContentIndex, type CostCounters, NIL } from "@ksm/contracts";
+import { type Machine, NO_PFN, type Pfn } from "@ksm/mm";
+import { SearchProbe } from "./memcmp.js";
+import { findMergeableVma, type MmSlots } from "./mm-slot.js";
+import { type RmapItems, UNSTABLE_FLAG } from "./rmap-item.js";
+import { kpfnNid } from "./stable-tree.js";
+import type { KsmSysfs } from "./sysfs.js";
+
+/**
+ * What {@link UnstableTree.searchInsert} found. One object per tree, reused by every call
+ * (the hot path allocates nothing): read it before the next search.
+ */
+export interface UnstableMatch {
+  /** The unstable rmap_item with the probe's content; NIL when there was none (the probe went in) or the search gave up. */
+  item: number;
+  /** Its page now (valid when `item` is not NIL). */
+  pfn: Pfn;
+}
+
+/**
+ * The unstable tree (`root_unstable_tree`, one root per NUMA node): rmap_items of pages
+ * that kept their checksum over two visits but match no KSM page, by content. Their pages
+ * may change under it, so each walk looks at a node's page afresh unless nothing outside
+ * KSM touched memory since it went in; the tree is emptied at every full scan's start and
+ * an item's membership is only as old as its `seqnr`.
+ */
+export class UnstableTree {
+  private readonly probe: SearchProbe;
+  private readonly match: UnstableMatch = { item: NIL, pfn: NO_PFN };
+  /** The probe's frame and NUMA node during a search. */
+  private probePfn: Pfn = NO_PFN;
+  private probeNid = 0;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly items: RmapItems,
+    /** The index the tree is kept in. */
+    readonly index: ContentIndex,
+    private readonly nrNodes: number,
+    private readonly slots: MmSlots,
+    private readonly sysfs: KsmSysfs,
+    spent: CostCounters,
+  ) {
+    this.probe = new SearchProbe(machine.contents, spent);
+  }
+
+  /** An unstable-tree node on the search path: its page now, compared with the probe. */
+  private readonly visit = (node: number): number => {
+    const it = this.items;
+    const epoch = this.machine.epoch;
+    const mergeAcross = this.sysfs.knobs.merge_across_nodes;
+    if (it.treeEpoch[node] === epoch) {
+      // nothing outside KSM changed memory since the node went in: its page is where it
+      // was, with the same content, whose key was kept
+      const treePfn = it.treePfn[node]!;
+      if (treePfn === this.probePfn) return ABORT;
+      if (this.probe.keyed && it.keyed[node]) {
+        const ret = this.probe.compareKey(it.keyHi[node]!, it.keyLo[node]!);
+        if (ret !== 0) return ret;
+        if (!mergeAcross && this.machine.frames.nid[treePfn] !== this.probeNid) return ABORT;
+        this.match.pfn = treePfn;
+        return 0;
+      }
+    }
+    const treePfn = it.treeEpoch[node] === epoch ? it.treePfn[node]! : this.getMergeablePage(node);
+    if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
+    const f = this.machine.frames;
+    const ret = this.probe.compare(f.content[treePfn]!);
+    if (ret !== 0) return ret;
+    // a tree page migrated to another node is only merged with across nodes
+    if (!mergeAcross && f.nid[treePfn] !== this.probeNid) return ABORT;
+    this.match.pfn = treePfn;
+    return 0;
+  };
+
+  /**
+   * `unstable_tree_search_insert`: the unstable item with `pfn`'s content and its page, or
+   * (`item` NIL) none: then `item` went into the tree, unless the search gave up on a tree
+   * page that vanished or is `pfn` itself. Returns the reused {@link UnstableMatch}.
+   */
+  searchInsert(item: number, pfn: Pfn): UnstableMatch {
+    const it = this.items;
+    const match = this.match;
+    const nid = kpfnNid(this.sysfs.knobs, this.machine.frames, pfn);
+    this.probe.set(this.machine.frames.content[pfn]!);
+    this.probePfn = pfn;
+    this.probeNid = nid;
+    const found = this.index.find(nid, this.probe.content, this.visit);
+    if (found !== NIL) {
+      match.item = found === ABORTED ? NIL : found;
+      return match;
+    }
+    match.item = NIL;
+    it.flags[item]! |= UNSTABLE_FLAG;
+    it.seqnr[item] = this.sysfs.seqnr & 0xff;
+    it.nid[item] = nid;
+    it.treePfn[item] = pfn;
+    // a page ksmd itself just unmapped (a THP split mapped it to the zero page) is not kept:
+    // each walk over the item looks for its page again, and gives up, as the kernel does
+    const mm = this.slots.byMmId(it.mm[item]!).mm;
+    it.treeEpoch[item] = mm.pt.pfn(it.address[item]!) === pfn ? this.machine.epoch : -1;
+    it.keyed[item] = this.probe.keyed ? 1 : 0;
+    it.keyHi[item] = this.probe.key[0]!;
+    it.keyLo[item] = this.probe.key[1]!;
+    this.index.insertHere(nid, item, this.probe.content);
+    this.sysfs.pagesUnshared++;
+    return match;
+  }
+
+  /**
+   * The unstable half of `remove_rmap_item_from_tree`: `item` leaves the tree (it is only
+   * still linked when it went in during this full scan).
+   */
+  removeItem(item: number): void {
+    const it = this.items;
+    if (((this.sysfs.seqnr - it.seqnr[item]!) & 0xff) === 0) this.index.erase(it.nid[item]!, item);
+    this.sysfs.pagesUnshared--;
+    it.flags[item]! &= ~UNSTABLE_FLAG;
+  }
+
+  /** At each full scan's start: every root emptied, without visiting its nodes. */
+  reset(): void {
+    for (let r = 0; r < this.nrNodes; r++) this.index.reset(r);
+  }
+
+  /** `get_mergeable_page`: the item's page now, or NO_PFN when its VMA or page went away. */
+  private getMergeablePage(item: number): Pfn {
+    const mm = this.slots.byMmId(this.items.mm[item]!).mm;
+    const addr = this.items.address[item]!;
+    if (!findMergeableVma(mm, addr)) return NO_PFN;
+    return this.machine.followAnonPage(mm, addr);
+  }
+}
