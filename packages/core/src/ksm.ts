@@ -5,20 +5,16 @@ import {
   type KsmProfile,
   NIL,
   type ScanPolicy,
-  type SkipState,
-  smartScanSkip,
   zeroCost,
 } from "@ksm/contracts";
 import {
   type Advice,
-  EBUSY,
   type Errno,
   type KsmHooks,
   type Machine,
   MMF_VM_MERGE_ANY,
   MMF_VM_MERGEABLE,
   type Mm,
-  NO_PFN,
   type Pfn,
   VM_KSM_INCOMPATIBLE,
   VM_MERGEABLE,
@@ -26,24 +22,42 @@ import {
   vmaKsmCompatible,
 } from "@ksm/mm";
 import type { Rmap, RmapWalkControl } from "@ksm/rmap";
-import {
-  type AdvisorContext,
-  type CpuModel,
-  cpuTimeNs,
-  DEFAULT_CPU_MODEL,
-  scanTimeAdvisor,
-} from "./advisor.js";
+import { type CpuModel, DEFAULT_CPU_MODEL } from "./advisor.js";
+import { auditKsm } from "./audit.js";
 import { PageChecksums } from "./checksum.js";
 import type { KsmClock } from "./clock.js";
 import type { KnobName, Knobs } from "./knobs.js";
+import { Ksmd } from "./ksmd.js";
 import { Merge } from "./merge.js";
-import { type KsmStat, type MmSlot, MmSlots } from "./mm-slot.js";
+import { folioMigrateKsm, ksmCheckStableTree } from "./migrate.js";
+import { type KsmStat, MmSlots } from "./mm-slot.js";
 import { LINUX_6_18 } from "./profile.js";
 import { RmapItems } from "./rmap-item.js";
+import { KsmRmapWalker } from "./rmap-walk.js";
+import { type FullScanHooks, KsmScan } from "./scan-cursor.js";
+import { SmartScan } from "./smart-scan.js";
 import { StableNodes } from "./stable-node.js";
 import { StableTree } from "./stable-tree.js";
 import { type KnobEffects, type KsmCounters, KsmSysfs, RUN_MERGE, RUN_UNMERGE } from "./sysfs.js";
+import { Unmerge } from "./unmerge.js";
 import { UnstableTree } from "./unstable-tree.js";
+
+/*
+ * The Ksm facade: it builds one object per KSM concept, each in a file of its own named
+ * as in mm/ksm.c (see the module map in the package README), wires them, and answers the
+ * public API and the machine's KsmHooks by delegating.
+ *
+ * One return convention for each kind of answer, across every file:
+ * - an operation that can fail as the kernel's can returns an Errno: 0, or a negative
+ *   errno (writeKnob, remove_all_stable_nodes, PR_SET_MEMORY_MERGE);
+ * - a predicate or "did it happen" returns a boolean (try_to_merge_*, shouldSkip);
+ * - a lookup returns a Pfn (NO_PFN for none: stable_tree_search, ksm_get_folio) or an
+ *   integer handle (NIL for none: rmap_items, stable nodes);
+ * - an answer with several parts returns a result object owned by the concept and reused
+ *   by every call, so the hot path allocates nothing (chain() → ChainResult,
+ *   unstable search-insert → UnstableMatch, the scan cursor → ScanHit): read it before
+ *   the next call. Nothing is handed from one step to the next through fields.
+ */
 
 /** What the Ksm model is built from. */
 export interface KsmOptions {
@@ -67,128 +81,133 @@ export interface KsmOptions {
  * Linux 6.18 KSM: the mm_slot list and scan cursor, rmap_items, the stable tree with
  * chains and dups, the unstable tree, `cmp_and_merge_page`, smart scan, zero pages, the
  * knobs and every counter, driven by a simulated clock. Registers itself as the machine's
- * {@link KsmHooks}.
+ * {@link KsmHooks}. A thin facade over one object per concept (the fields below).
  */
 export class Ksm implements KsmHooks {
   readonly machine: Machine;
-  /** The knobs and counters of /sys/kernel/mm/ksm. */
-  readonly sysfs: KsmSysfs;
+  /** The knobs' current values (`sysfs.knobs`). */
   readonly knobs: Knobs;
   readonly items: RmapItems;
   readonly nodes: StableNodes;
   readonly profile: KsmProfile;
-  /** Simulated time, ms: ksmd's sleeps plus its modeled CPU time. */
-  get now(): number {
-    return this.clock.now;
-  }
-  /** Modeled ksmd CPU time so far, ns. */
-  get cpuNs(): number {
-    return this.clock.cpuNs;
-  }
+
+  /** The knobs and counters of /sys/kernel/mm/ksm. */
+  readonly sysfs: KsmSysfs;
+  /** The mm_slot list. */
+  readonly slots = new MmSlots();
+  /** The scan cursor (`ksm_scan`). */
+  readonly scan: KsmScan;
+  /** The stable tree, with its chains (`stable.chains`). */
+  readonly stable: StableTree;
+  /** The unstable tree. */
+  readonly unstable: UnstableTree;
+  /** `cmp_and_merge_page` and `try_to_merge_*`. */
+  readonly merge: Merge;
+  /** Unmerging: MADV_UNMERGEABLE, `run` = 2, `remove_all_stable_nodes`. */
+  readonly unmerge: Unmerge;
+  /** The ksmd thread: batches, the clock, the advisor. */
+  readonly ksmd: Ksmd;
+
   private readonly clock: KsmClock = { now: 0, cpuNs: 0 };
-  private readonly cpuModel: CpuModel;
-  private readonly advisor: AdvisorContext = { change: 0, scanTime: 0, cpuTime: 0 };
-  private scanStart = 0;
   /** What the simulation spent so far (see {@link cost}). */
   private readonly spent: CostCounters = zeroCost();
-
   private readonly scanPolicy: ScanPolicy | undefined;
-  private readonly stable: StableTree;
-  private readonly unstable: UnstableTree;
-  private readonly merge: Merge;
-  private readonly nrNodes: number;
-  private readonly slots = new MmSlots();
-  private readonly checksums: PageChecksums;
-
-  // the scan cursor (`ksm_scan`)
-  private cursor: MmSlot;
-  private cursorAddress = 0;
-  /** The item whose `next` link the cursor sits on; NIL for the slot's list head. */
-  private cursorLink = NIL;
+  private readonly rmapWalker: KsmRmapWalker;
 
   constructor(opts: KsmOptions) {
-    this.machine = opts.machine;
+    const machine = opts.machine;
+    this.machine = machine;
     this.scanPolicy = opts.scan;
-    this.cpuModel = opts.cpuModel ?? DEFAULT_CPU_MODEL;
     this.profile = opts.profile ?? LINUX_6_18;
-    this.nrNodes = Math.max(1, opts.nodes ?? 1);
-    const stableIndex = opts.index.create(this.nrNodes);
-    const unstableIndex = opts.index.create(this.nrNodes);
+    const nrNodes = Math.max(1, opts.nodes ?? 1);
+    const stableIndex = opts.index.create(nrNodes);
+    const unstableIndex = opts.index.create(nrNodes);
     this.items = new RmapItems(unstableIndex);
     this.nodes = new StableNodes(stableIndex);
     this.sysfs = new KsmSysfs(this.profile);
     this.knobs = this.sysfs.knobs;
+    const { items, nodes, slots, sysfs, profile, spent } = this;
     this.stable = new StableTree(
-      this.machine,
-      this.nodes,
-      this.items,
+      machine,
+      nodes,
+      items,
       stableIndex,
-      this.slots,
-      this.sysfs,
-      this.profile,
+      slots,
+      sysfs,
+      profile,
       this.clock,
-      this.spent,
+      spent,
     );
-    this.unstable = new UnstableTree(
-      this.machine,
-      this.items,
-      unstableIndex,
-      this.nrNodes,
-      this.slots,
-      this.sysfs,
-      this.spent,
-    );
-    this.checksums = new PageChecksums(opts.checksum, this.machine.contents, this.items, this.spent);
+    this.unstable = new UnstableTree(machine, items, unstableIndex, nrNodes, slots, sysfs, spent);
+    const checksums = new PageChecksums(opts.checksum, machine.contents, items, spent);
     this.merge = new Merge(
-      this.machine,
-      this.items,
-      this.nodes,
-      this.slots,
-      this.sysfs,
-      this.profile,
-      this.checksums,
+      machine,
+      items,
+      nodes,
+      slots,
+      sysfs,
+      profile,
+      checksums,
       this.stable,
       this.unstable,
-      this.spent,
+      spent,
     );
-    this.cursor = this.slots.head;
+    const smartScan = new SmartScan(machine.frames, items, sysfs, profile, opts.scan, this.merge);
+    this.scan = new KsmScan(machine, items, slots, sysfs, smartScan, opts.scan, this.fullScanHooks);
+    this.unmerge = new Unmerge(machine, nodes, slots, this.scan, this.stable, sysfs, nrNodes);
+    this.ksmd = new Ksmd(
+      sysfs,
+      this.clock,
+      opts.cpuModel ?? DEFAULT_CPU_MODEL,
+      slots,
+      this.scan,
+      this.merge,
+      spent,
+      () => this.cost(),
+    );
+    this.rmapWalker = new KsmRmapWalker(machine, nodes, items, spent);
     for (const [k, v] of Object.entries(this.profile.knobs)) if (v !== null) this.writeKnob(k as KnobName, v);
-    this.machine.hooks = this;
-    opts.rmap?.register({
-      handles: (pfn) => this.machine.frames.isKsm(pfn),
-      walk: (pfn, rwc) => this.rmapWalkKsm(pfn, rwc),
-    });
+    machine.hooks = this;
+    opts.rmap?.register(this.rmapWalker);
   }
 
-  /**
-   * `rmap_walk_ksm`: every mapping of a KSM page, through the rmap_items of its stable
-   * node: first the VMA of each item's own mm, then (search_new_forks) VMAs of other mms
-   * chained to the same anon_vma, which forked children since ksmd last passed.
-   */
+  /** What the scan cursor needs done at a full scan's edges, by the concepts that own it. */
+  private readonly fullScanHooks: FullScanHooks = {
+    startFullScan: () => {
+      this.ksmd.startFullScan();
+      this.items.reserve(this.machine.frames.allocated);
+      if (!this.knobs.merge_across_nodes) this.stable.pruneMigrateNodes();
+      this.unstable.reset();
+    },
+    endFullScan: () => {
+      if (this.stable.index.ordered === false) this.stable.chains.freeEmpty();
+    },
+    removeRmapItemFromTree: (item) => this.merge.removeRmapItemFromTree(item),
+  };
+
+  /** What a knob write does beyond storing the value, by the concepts that own it. */
+  private readonly knobEffects: KnobEffects = {
+    unmergeAll: () => this.unmerge.unmergeAndRemoveAllRmapItems(),
+    removeAllStableNodes: () => this.unmerge.removeAllStableNodes(),
+    resetAdvisor: () => this.ksmd.resetAdvisor(),
+  };
+
+  /** Simulated time, ms: ksmd's sleeps plus its modeled CPU time. */
+  get now(): number {
+    return this.clock.now;
+  }
+
+  /** Modeled ksmd CPU time so far, ns. */
+  get cpuNs(): number {
+    return this.clock.cpuNs;
+  }
+
+  /** `rmap_walk_ksm`: every mapping of a KSM page (see {@link KsmRmapWalker}). */
   rmapWalkKsm(pfn: Pfn, rwc: RmapWalkControl): void {
-    const m = this.machine;
-    const node = m.frames.ksmNode[pfn]!;
-    if (node === NIL) return;
-    this.spent.rmap_walks++;
-    const it = this.items;
-    for (let searchNewForks = 0; searchNewForks < 2; searchNewForks++) {
-      for (let item = this.nodes.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
-        const av = m.anonVmas.get(it.anonVma[item]!);
-        if (!av) continue;
-        const vpn = it.address[item]!;
-        for (const vma of av.vmas) {
-          if (vpn < vma.start || vpn >= vma.end) continue;
-          if ((vma.mmId === it.mm[item]) === (searchNewForks === 1)) continue;
-          const mm = m.mms.get(vma.mmId);
-          if (!mm || mm.pt.pfn(vpn) !== pfn) continue;
-          if (!rwc.rmapOne(pfn, { mm, vma, vpn })) return;
-          if (rwc.done?.(pfn)) return;
-        }
-      }
-    }
+    this.rmapWalker.walk(pfn, rwc);
   }
 
-  // ------------------------------------------------------------------ sysfs
+  // ------------------------------------------------------------------ sysfs and procfs
 
   /** The counters as /sys/kernel/mm/ksm shows them. */
   counters(): KsmCounters {
@@ -201,62 +220,22 @@ export class Ksm implements KsmHooks {
   }
 
   /**
-   * Checks KSM's invariants and returns what is wrong (empty when all hold). Counters are
-   * never negative and add up per mm; the dups of a chain hold one content; every live
-   * stable node's page is still marked as its KSM page, and — right after a full scan,
-   * when ksmd has revisited everything (`afterFullScan`) — every rmap_item on it maps it.
+   * Checks KSM's invariants and returns what is wrong (empty when all hold); see
+   * {@link auditKsm}. `afterFullScan`: ksmd has just revisited everything.
    */
   audit(afterFullScan: boolean): string[] {
-    const out: string[] = [];
-    const c = this.counters();
-    for (const [k, v] of Object.entries(c)) if (k !== "general_profit" && v < 0) out.push(`${k} is ${v}`);
-    let merging = 0;
-    let items = 0;
-    for (const slot of this.slots.values()) {
-      merging += slot.merging;
-      items += slot.rmapItems;
-    }
-    if (merging !== c.pages_shared + c.pages_sharing)
-      out.push(`mms merge ${merging}, counters say ${c.pages_shared + c.pages_sharing}`);
-    if (items !== this.items.count) out.push(`mms hold ${items} rmap_items, ${this.items.count} exist`);
-    const sn = this.nodes;
-    const f = this.machine.frames;
-    const it = this.items;
-    for (let node = 0; node < sn.hlist.length; node++) {
-      if (!sn.where[node]) continue;
-      if (sn.isChain(node)) {
-        let content = -1;
-        for (let d = sn.hlist[node]!; d !== NIL; d = sn.dupNext[d]!) {
-          const kp = sn.kpfn[d]!;
-          if (f.ksmNode[kp] !== d) continue;
-          if (content === -1) content = f.content[kp]!;
-          else if (f.content[kp] !== content) out.push(`chain ${node}: dups hold different contents`);
-        }
-        continue;
-      }
-      const kpfn = sn.kpfn[node]!;
-      if (f.ksmNode[kpfn] !== node) continue; // stale: cleaned when next walked over
-      if (!f.isKsm(kpfn)) out.push(`stable node ${node}: frame ${kpfn} is not a KSM page`);
-      if (!afterFullScan) continue;
-      for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
-        const mm = this.slots.byMmId(it.mm[item]!).mm;
-        if (mm.exiting) continue;
-        if (mm.pt.pfn(it.address[item]!) !== kpfn || !(mm.pt.bits(it.address[item]!) & 1))
-          out.push(`rmap_item ${item} of stable node ${node} does not map frame ${kpfn}`);
-      }
-    }
-    return out;
+    const { machine, slots, items, nodes } = this;
+    return auditKsm({ machine, slots, items, nodes, counters: this.counters() }, afterFullScan);
   }
 
   /** What the simulation spent since it started: the counters that make variants comparable. */
   cost(): CostCounters {
+    const stable = this.stable.index;
+    const unstable = this.unstable.index;
     return {
       ...this.spent,
-      tree_nodes_visited: this.stable.index.visited + this.unstable.index.visited,
-      bytes_hashed:
-        this.spent.bytes_hashed +
-        (this.stable.index.hashedBytes ?? 0) +
-        (this.unstable.index.hashedBytes ?? 0),
+      tree_nodes_visited: stable.visited + unstable.visited,
+      bytes_hashed: this.spent.bytes_hashed + (stable.hashedBytes ?? 0) + (unstable.hashedBytes ?? 0),
       cow_breaks: this.machine.vmstat.cow_ksm,
     };
   }
@@ -273,12 +252,6 @@ export class Ksm implements KsmHooks {
   writeKnob(name: KnobName, raw: unknown): Errno {
     return this.sysfs.writeKnob(name, raw, this.knobEffects);
   }
-
-  private readonly knobEffects: KnobEffects = {
-    unmergeAll: () => this.unmergeAndRemoveAllRmapItems(),
-    removeAllStableNodes: () => this.removeAllStableNodes(),
-    resetAdvisor: () => Object.assign(this.advisor, { change: 0, scanTime: 0, cpuTime: 0 }),
-  };
 
   /** Whether ksmd has work: `run` has the merge bit and some mm is registered. */
   shouldRun(): boolean {
@@ -307,285 +280,19 @@ export class Ksm implements KsmHooks {
    * of a full scan, then the sleep. Returns whether a full scan completed.
    */
   runBatch(): boolean {
-    const seq = this.sysfs.seqnr;
-    const before = this.cost();
-    let n = this.knobs.pages_to_scan;
-    while (n-- > 0) {
-      const item = this.scanGetNextRmapItem();
-      if (item === NIL) break;
-      this.merge.cmpAndMergePage(this.scanPfn, item);
-      this.sysfs.pagesScanned++;
-      this.spent.pages_scanned++;
-    }
-    const cpu = cpuTimeNs(this.cpuModel, before, this.cost());
-    this.clock.cpuNs += cpu;
-    this.clock.now += cpu / 1e6;
-    if (this.sysfs.seqnr !== seq && this.knobs.advisor_mode === "scan-time")
-      this.knobs.pages_to_scan = scanTimeAdvisor(
-        this.knobs,
-        this.advisor,
-        this.clock.now - this.scanStart,
-        this.clock.cpuNs,
-      );
-    this.clock.now += Math.max(1, this.knobs.sleep_millisecs);
-    return this.sysfs.seqnr !== seq;
+    return this.ksmd.runBatch();
   }
 
   /** Runs ksmd (as with `run` = 1) until `count` more full scans completed. */
   fullScans(count: number): void {
-    const target = this.sysfs.seqnr + count;
-    while (this.sysfs.seqnr < target && this.hasSlots) this.runBatch();
+    this.ksmd.fullScans(count);
   }
 
-  private scanPfn: Pfn = NO_PFN;
-
-  /** `scan_get_next_rmap_item`: the next page to look at, or NIL at the end of a full scan. */
-  private scanGetNextRmapItem(): number {
-    if (!this.slots.any) return NIL;
-    let slot = this.cursor;
-    if (slot === this.slots.head) {
-      this.scanStart = this.clock.now;
-      this.items.reserve(this.machine.frames.allocated);
-      if (!this.knobs.merge_across_nodes) this.stable.pruneMigrateNodes();
-      this.unstable.reset();
-      if (this.scanPolicy?.startFullScan) this.reorderSlots(this.scanPolicy);
-      slot = this.slots.head.next;
-      this.cursor = slot;
-      if (slot === this.slots.head) return NIL;
-      this.cursorAddress = 0;
-      this.cursorLink = NIL;
-    }
-    const m = this.machine;
-    for (;;) {
-      const mm = slot.mm;
-      if (!mm.exiting) {
-        for (let i = mm.firstVmaAfter(this.cursorAddress); i < mm.vmas.length; i++) {
-          const vma = mm.vmas[i]!;
-          if (!(vma.flags & VM_MERGEABLE)) continue;
-          if (this.cursorAddress < vma.start) this.cursorAddress = vma.start;
-          if (!vma.anonVma) this.cursorAddress = vma.end;
-          else if (
-            this.cursorAddress === vma.start &&
-            this.scanPolicy?.skipVma?.(mm.id, vma.start, this.sysfs.seqnr)
-          ) {
-            this.passOver(slot, vma.end);
-            this.cursorAddress = vma.end;
-          }
-          while (this.cursorAddress < vma.end) {
-            const addr = this.cursorAddress;
-            if (!mm.pt.leaf(addr, false)) {
-              // a hole in the page table: skip to the next leaf (the 6.18 range walk)
-              this.cursorAddress = Math.min(vma.end, (Math.floor(addr / 512) + 1) * 512);
-              continue;
-            }
-            const pfn = m.followAnonPage(mm, addr);
-            if (pfn !== NO_PFN) {
-              const item = this.getNextRmapItem(slot, addr);
-              this.cursorLink = item;
-              this.cursorAddress = addr + 1;
-              if (this.shouldSkipRmapItem(pfn, item)) continue;
-              this.scanPfn = pfn;
-              return item;
-            }
-            this.cursorAddress = addr + 1;
-          }
-        }
-      } else {
-        this.cursorAddress = 0;
-        this.cursorLink = NIL;
-      }
-      // nuke the rmap_items above the last mergeable page
-      this.removeTrailingRmapItems(slot, this.cursorLink);
-      const next = slot.next;
-      this.cursor = next;
-      if (this.cursorAddress === 0) {
-        // dropped: MMF_VM_MERGE_ANY stays (ksm_stat keeps saying so), and the next VMA the
-        // process maps registers it again (ksm_vma_flags)
-        this.slots.unlink(slot);
-        mm.flags &= ~MMF_VM_MERGEABLE;
-      }
-      if (next === this.slots.head) break;
-      slot = next;
-      this.cursorAddress = 0;
-      this.cursorLink = NIL;
-    }
-    if (this.stable.index.ordered === false) this.stable.chains.freeEmpty();
-    this.sysfs.seqnr++;
-    return NIL;
-  }
-
-  /** `get_next_rmap_item`: the item for `addr`, freeing every stale item below it. */
-  private getNextRmapItem(slot: MmSlot, addr: number): number {
-    const it = this.items;
-    for (;;) {
-      const cur = this.linkGet(slot, this.cursorLink);
-      if (cur === NIL) break;
-      if (it.address[cur] === addr) return cur;
-      if (it.address[cur]! > addr) break;
-      this.linkSet(slot, this.cursorLink, it.next[cur]!);
-      this.merge.removeRmapItemFromTree(cur);
-      this.freeRmapItem(slot, cur);
-    }
-    const item = it.alloc(slot.mm.id, addr);
-    slot.rmapItems++;
-    it.next[item] = this.linkGet(slot, this.cursorLink);
-    this.linkSet(slot, this.cursorLink, item);
-    return item;
-  }
-
-  private linkGet(slot: MmSlot, link: number): number {
-    return link === NIL ? slot.rmapList : this.items.next[link]!;
-  }
-
-  private linkSet(slot: MmSlot, link: number, value: number): void {
-    if (link === NIL) slot.rmapList = value;
-    else this.items.next[link] = value;
-  }
-
-  private removeTrailingRmapItems(slot: MmSlot, link: number): void {
-    for (;;) {
-      const cur = this.linkGet(slot, link);
-      if (cur === NIL) return;
-      this.linkSet(slot, link, this.items.next[cur]!);
-      this.merge.removeRmapItemFromTree(cur);
-      this.freeRmapItem(slot, cur);
-    }
-  }
-
-  private freeRmapItem(slot: MmSlot, item: number): void {
-    slot.rmapItems--;
-    this.items.free(item);
-  }
-
-  /**
-   * Leaves the items of a VMA the scan policy passes over as they are: the cursor link moves
-   * past them, so `get_next_rmap_item` does not take them for stale.
-   */
-  private passOver(slot: MmSlot, end: number): void {
-    for (;;) {
-      const cur = this.linkGet(slot, this.cursorLink);
-      if (cur === NIL || this.items.address[cur]! >= end) return;
-      this.cursorLink = cur;
-    }
-  }
-
-  private reorderSlots(policy: ScanPolicy): void {
-    const ids: number[] = [];
-    for (let s = this.slots.head.next; s !== this.slots.head; s = s.next) ids.push(s.mm.id);
-    policy.startFullScan!(this.sysfs.seqnr, ids);
-    this.slots.reorder(ids);
-  }
-
-  private readonly skipState: SkipState = { age: 0, remainingSkips: 0 };
-  /** The visit handed to a skip rule, reused (rules must not keep it). */
-  private readonly skipVisit = { item: 0, ksm: false };
-
-  /** Whether the scan passes over this page this time: the policy's say, or the kernel's smart scan. */
-  private shouldSkipRmapItem(pfn: Pfn, item: number): boolean {
-    const policy = this.scanPolicy;
-    if (policy?.skipPage) return this.skipWith(policy.skipPage, policy, pfn, item);
-    // a policy without skipPage leaves page skipping to the kernel's smart scan (the knob)
-    if (!this.knobs.smart_scan || !this.profile.behaviour.smartScan) return false;
-    return this.skipWith(smartScanSkip, undefined, pfn, item);
-  }
-
-  /** Runs a skip rule on the item's smart-scan counters; a skipped item leaves the unstable tree. */
-  private skipWith(
-    rule: NonNullable<ScanPolicy["skipPage"]>,
-    self: ScanPolicy | undefined,
-    pfn: Pfn,
-    item: number,
-  ): boolean {
-    const it = this.items;
-    const st = this.skipState;
-    const visit = this.skipVisit;
-    st.age = it.age[item]!;
-    st.remainingSkips = it.remainingSkips[item]!;
-    visit.item = item;
-    visit.ksm = this.machine.frames.isKsm(pfn);
-    const skip = rule.call(self, visit, st);
-    it.age[item] = st.age;
-    it.remainingSkips[item] = st.remainingSkips;
-    if (skip) {
-      this.sysfs.pagesSkipped++;
-      this.merge.removeRmapItemFromTree(item);
-    }
-    return skip;
-  }
-
-  // ------------------------------------------------------------------ unmerge
-
-  private unmergeKsmPages(mm: Mm, vma: Vma, start: number, end: number): void {
-    for (let addr = start; addr < end; addr++) {
-      if (mm.exiting) break;
-      if (mm.pt.bits(addr)) this.machine.unshare(mm, vma, addr);
-    }
-  }
-
-  /** `run` = 2: unmerge every page, free every rmap_item and stable node, full_scans = 0. */
-  private unmergeAndRemoveAllRmapItems(): void {
-    for (let slot = this.slots.head.next; slot !== this.slots.head; ) {
-      this.cursor = slot;
-      const mm = slot.mm;
-      if (!mm.exiting)
-        for (const vma of [...mm.vmas])
-          if (vma.flags & VM_MERGEABLE && vma.anonVma) this.unmergeKsmPages(mm, vma, vma.start, vma.end);
-      this.removeTrailingRmapItems(slot, NIL);
-      const next = slot.next;
-      if (mm.exiting) {
-        this.slots.unlink(slot);
-        mm.flags &= ~(MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY);
-      }
-      slot = next;
-    }
-    this.cursor = this.slots.head;
-    this.removeAllStableNodes();
-    this.sysfs.seqnr = 0;
-  }
-
-  /** Frees every stable node whose page is no longer mapped; EBUSY if some still are. */
-  private removeAllStableNodes(): Errno {
-    let err = 0;
-    for (let nid = 0; nid < this.nrNodes; nid++) {
-      for (let node = this.stable.index.any(nid); node !== NIL; node = this.stable.index.any(nid)) {
-        if (this.removeStableNodeChain(node)) {
-          err = EBUSY;
-          break;
-        }
-      }
-    }
-    for (const node of [...this.stable.migrateNodes]) if (this.removeStableNode(node)) err = EBUSY;
-    return err;
-  }
-
-  private removeStableNodeChain(node: number): boolean {
-    const sn = this.nodes;
-    if (!sn.isChain(node)) return this.removeStableNode(node) !== 0;
-    for (let dup = sn.hlist[node]!; dup !== NIL; ) {
-      const next = sn.dupNext[dup]!;
-      if (this.removeStableNode(dup)) return true;
-      dup = next;
-    }
-    this.stable.chains.free(node);
-    return false;
-  }
-
-  private removeStableNode(node: number): Errno {
-    const kpfn = this.stable.ksmGetFolio(node);
-    if (kpfn === NO_PFN) return 0;
-    const f = this.machine.frames;
-    if (f.mapcount[kpfn]! > 0) return EBUSY;
-    f.ksmNode[kpfn] = NIL;
-    this.machine.epoch++;
-    this.stable.removeNode(node);
-    return 0;
-  }
-
-  // ------------------------------------------------------------------ mm slots and hooks
+  // ------------------------------------------------------------------ KsmHooks
 
   /** `__ksm_enter`: registers `mm`, just behind the scan cursor (at the tail when unmerging). */
   private ksmEnter(mm: Mm): void {
-    this.slots.enter(mm, this.knobs.run & RUN_UNMERGE ? this.slots.head : this.cursor);
+    this.slots.enter(mm, this.knobs.run & RUN_UNMERGE ? this.slots.head : this.scan.cursor);
   }
 
   /** @internal KsmHooks: `ksm_madvise`. */
@@ -596,7 +303,7 @@ export class Ksm implements KsmHooks {
       return vma.flags | VM_MERGEABLE;
     }
     if (!(vma.flags & VM_MERGEABLE)) return vma.flags;
-    if (vma.anonVma) this.unmergeKsmPages(mm, vma, start, end);
+    if (vma.anonVma) this.unmerge.unmergeKsmPages(mm, vma, start, end);
     return vma.flags & ~VM_MERGEABLE;
   }
 
@@ -612,7 +319,7 @@ export class Ksm implements KsmHooks {
     if (!(mm.flags & MMF_VM_MERGE_ANY)) return 0;
     for (const vma of mm.vmas) {
       if (!(vma.flags & VM_MERGEABLE)) continue;
-      if (vma.anonVma) this.unmergeKsmPages(mm, vma, vma.start, vma.end);
+      if (vma.anonVma) this.unmerge.unmergeKsmPages(mm, vma, vma.start, vma.end);
       vma.flags &= ~VM_MERGEABLE;
     }
     mm.flags &= ~MMF_VM_MERGE_ANY;
@@ -637,7 +344,7 @@ export class Ksm implements KsmHooks {
 
   /** @internal KsmHooks: `__ksm_exit`. */
   exit(mm: Mm): void {
-    this.slots.exit(mm, this.cursor);
+    this.slots.exit(mm, this.scan.cursor);
   }
 
   /** @internal KsmHooks: `ksm_might_unmap_zero_page`. */
@@ -652,11 +359,7 @@ export class Ksm implements KsmHooks {
 
   /** @internal KsmHooks: `folio_migrate_ksm`: the stable node follows its page. */
   migrateKsm(oldPfn: Pfn, newPfn: Pfn): void {
-    const f = this.machine.frames;
-    const node = f.ksmNode[oldPfn]!;
-    f.ksmNode[newPfn] = node;
-    f.ksmNode[oldPfn] = NIL;
-    if (node !== NIL) this.nodes.kpfn[node] = newPfn;
+    folioMigrateKsm(this.machine.frames, this.nodes, oldPfn, newPfn);
   }
 
   /**
@@ -664,9 +367,6 @@ export class Ksm implements KsmHooks {
    * frame are pruned without touching their pages, and chains left without dups freed.
    */
   offlineFrames(offlined: (pfn: Pfn) => boolean): void {
-    const sn = this.nodes;
-    for (let node = 0; node < sn.hlist.length; node++)
-      if (sn.where[node] && !sn.isChain(node) && offlined(sn.kpfn[node]!)) this.stable.removeNode(node);
-    this.stable.chains.freeEmpty();
+    ksmCheckStableTree(this.nodes, this.stable, offlined);
   }
 }

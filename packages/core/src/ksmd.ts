@@ -1,0 +1,74 @@
+import { type CostCounters, NIL } from "@ksm/contracts";
+import { type AdvisorContext, type CpuModel, cpuTimeNs, scanTimeAdvisor } from "./advisor.js";
+import type { KsmClock } from "./clock.js";
+import type { Merge } from "./merge.js";
+import type { MmSlots } from "./mm-slot.js";
+import type { KsmScan } from "./scan-cursor.js";
+import type { KsmSysfs } from "./sysfs.js";
+
+/**
+ * The ksmd thread (`ksm_scan_thread`, `ksm_do_scan`): batches of `pages_to_scan` pages from
+ * the scan cursor through `cmp_and_merge_page`, each batch advancing the simulated clock by
+ * its modeled CPU time and then `sleep_millisecs`; the scan-time advisor retunes
+ * `pages_to_scan` at each full scan's end.
+ */
+export class Ksmd {
+  private readonly advisor: AdvisorContext = { change: 0, scanTime: 0, cpuTime: 0 };
+  /** When the full scan under way started, ms (the advisor's scan time). */
+  private scanStart = 0;
+
+  constructor(
+    private readonly sysfs: KsmSysfs,
+    private readonly clock: KsmClock,
+    private readonly cpuModel: CpuModel,
+    private readonly slots: MmSlots,
+    private readonly scan: KsmScan,
+    private readonly merge: Merge,
+    private readonly spent: CostCounters,
+    /** What the simulation spent so far (the CPU model's input). */
+    private readonly cost: () => CostCounters,
+  ) {}
+
+  /**
+   * One batch (`ksm_do_scan`): up to `pages_to_scan` pages, ending early at the end of a
+   * full scan, then the sleep. Returns whether a full scan completed.
+   */
+  runBatch(): boolean {
+    const c = this.sysfs;
+    const k = c.knobs;
+    const clock = this.clock;
+    const seq = c.seqnr;
+    const before = this.cost();
+    let n = k.pages_to_scan;
+    while (n-- > 0) {
+      const hit = this.scan.next();
+      if (hit.item === NIL) break;
+      this.merge.cmpAndMergePage(hit.pfn, hit.item);
+      c.pagesScanned++;
+      this.spent.pages_scanned++;
+    }
+    const cpu = cpuTimeNs(this.cpuModel, before, this.cost());
+    clock.cpuNs += cpu;
+    clock.now += cpu / 1e6;
+    if (c.seqnr !== seq && k.advisor_mode === "scan-time")
+      k.pages_to_scan = scanTimeAdvisor(k, this.advisor, clock.now - this.scanStart, clock.cpuNs);
+    clock.now += Math.max(1, k.sleep_millisecs);
+    return c.seqnr !== seq;
+  }
+
+  /** Runs batches until `count` more full scans completed (or no mm is left). */
+  fullScans(count: number): void {
+    const target = this.sysfs.seqnr + count;
+    while (this.sysfs.seqnr < target && this.slots.any) this.runBatch();
+  }
+
+  /** A full scan starts now (the advisor's scan time counts from here). */
+  startFullScan(): void {
+    this.scanStart = this.clock.now;
+  }
+
+  /** `advisor_mode` changed: the advisor starts afresh. */
+  resetAdvisor(): void {
+    Object.assign(this.advisor, { change: 0, scanTime: 0, cpuTime: 0 });
+  }
+}
