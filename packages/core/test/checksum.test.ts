@@ -1,0 +1,69 @@
+import { type ChecksumPolicy, NIL, zeroCost } from "@ksm/contracts";
+import { ContentStore, PAGE_SIZE, ZERO_CONTENT } from "@ksm/mm";
+import { rbtreeIndex } from "@ksm/policy-index";
+import { describe, expect, it } from "vitest";
+import { PageChecksums } from "../src/checksum.js";
+import { RmapItems } from "../src/rmap-item.js";
+import { checksum } from "./helpers.js";
+
+/** The helpers' checksum, counting how often it really hashes a page. */
+function counting(policy: ChecksumPolicy = checksum) {
+  const counted = { calls: 0 };
+  const wrapped: ChecksumPolicy = {
+    ...policy,
+    checksum(page) {
+      counted.calls++;
+      return policy.checksum(page);
+    },
+  };
+  return { wrapped, counted };
+}
+
+function setup(policy: ChecksumPolicy) {
+  const contents = new ContentStore();
+  const items = new RmapItems(rbtreeIndex.create(1));
+  const spent = zeroCost();
+  return { contents, items, spent, sums: new PageChecksums(policy, contents, items, spent) };
+}
+
+describe("PageChecksums", () => {
+  it("hashes each content once, but counts every calc_checksum as a page hashed", () => {
+    const { wrapped, counted } = counting();
+    const { contents, spent, sums } = setup(wrapped);
+    expect(counted.calls).toBe(1); // the zero page's, at construction
+    const a = contents.pattern(5n);
+    const u = contents.unique();
+    const first = [sums.of(a), sums.of(u)];
+    expect([sums.of(a), sums.of(u)]).toEqual(first);
+    expect(counted.calls).toBe(3);
+    expect(spent.checksums).toBe(5);
+    expect(spent.bytes_hashed).toBe(5 * PAGE_SIZE);
+    expect(sums.of(ZERO_CONTENT)).toBe(sums.zero);
+  });
+
+  it("passes a page through the volatility filter only once its checksum held over two visits", () => {
+    const { contents, items, sums } = setup(checksum);
+    const item = items.alloc(0, 0);
+    expect(item).not.toBe(NIL);
+    const a = contents.pattern(1n);
+    const b = contents.pattern(2n);
+    expect(sums.changed(item, a)).toBe(true);
+    expect(sums.changed(item, a)).toBe(false);
+    expect(sums.changed(item, b)).toBe(true);
+    expect(sums.changed(item, b)).toBe(false);
+    expect(items.oldchecksum[item]).toBe(sums.of(b));
+  });
+
+  it("lets everything through with a constant checksum, and then takes any page for a possible zero page", () => {
+    const { contents, items, sums } = setup({ name: "none", constant: true, checksum: () => 0 });
+    const item = items.alloc(0, 0);
+    expect(sums.changed(item, contents.pattern(3n))).toBe(false);
+    expect(sums.maybeZero(item)).toBe(true);
+    const real = setup(checksum);
+    const other = real.items.alloc(0, 0);
+    real.sums.changed(other, real.contents.pattern(3n));
+    expect(real.sums.maybeZero(other)).toBe(false);
+    real.sums.changed(other, ZERO_CONTENT);
+    expect(real.sums.maybeZero(other)).toBe(true);
+  });
+});
