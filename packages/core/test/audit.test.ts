@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { region, setup } from "./helpers.js";
+import { merged, region, setup } from "./helpers.js";
 
 describe("audit", () => {
   it("finds nothing wrong in a model ksmd has just scanned", () => {
@@ -21,10 +21,7 @@ describe("audit", () => {
   });
 
   it("after a full scan, reports an rmap_item of a stable node that does not map its page", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [1, 1]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([1, 1]);
     machine.write(mm, vma.start + 1, machine.contents.pattern(9n)); // COW: counters are lazy
     expect(ksm.audit(false)).toEqual([]);
     expect(ksm.audit(true)).toHaveLength(1);

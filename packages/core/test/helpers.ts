@@ -36,3 +36,12 @@ export function region(machine: Machine, mm: Mm, seeds: (number | null)[]) {
   machine.madvise(mm, vma.start, vma.end, "mergeable");
   return vma;
 }
+
+/** One mm with a mergeable region of `seeds` (see {@link region}), after two full scans: merged as far as it goes. */
+export function merged(seeds: (number | null)[], knobs: Record<string, number> = {}) {
+  const { machine, ksm } = setup(knobs);
+  const mm = machine.createMm();
+  const vma = region(machine, mm, seeds);
+  ksm.fullScans(2);
+  return { machine, ksm, mm, vma };
+}

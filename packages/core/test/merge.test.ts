@@ -1,7 +1,7 @@
 import { NIL } from "@ksm/contracts";
 import { ZERO_PFN } from "@ksm/mm";
 import { describe, expect, it } from "vitest";
-import { region, setup } from "./helpers.js";
+import { merged, region, setup } from "./helpers.js";
 
 describe("Merge (cmp_and_merge_page)", () => {
   it("only records the checksum at a page's first visit, puts it in the unstable tree at the second", () => {
@@ -50,10 +50,7 @@ describe("Merge (cmp_and_merge_page)", () => {
   });
 
   it("leaves a KSM page it already accounted for as it is", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    region(machine, mm, [6, 6]);
-    ksm.fullScans(2);
+    const { ksm } = merged([6, 6]);
     const before = { ...ksm.counters(), ...ksm.cost() };
     const hit = ksm.scan.next();
     ksm.merge.cmpAndMergePage(hit.pfn, hit.item);
@@ -61,10 +58,7 @@ describe("Merge (cmp_and_merge_page)", () => {
   });
 
   it("removes an item from whichever tree holds it", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    region(machine, mm, [6, 6, 8]);
-    ksm.fullScans(2);
+    const { ksm, mm } = merged([6, 6, 8]);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 1, pages_unshared: 1 });
     const items: number[] = [];
     for (let item = ksm.rmapList(mm); item !== NIL; item = ksm.items.next[item]!) items.push(item);

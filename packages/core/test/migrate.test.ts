@@ -3,14 +3,11 @@ import { Machine } from "@ksm/mm";
 import { rbtreeIndex } from "@ksm/policy-index";
 import { describe, expect, it } from "vitest";
 import { Ksm } from "../src/index.js";
-import { checksum, region, setup } from "./helpers.js";
+import { checksum, merged, region } from "./helpers.js";
 
 describe("migration and memory hot-remove", () => {
   it("moves the stable node with its KSM page to the new frame (folio_migrate_ksm)", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [4, 4]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([4, 4]);
     const kpfn = mm.pt.pfn(vma.start);
     const node = machine.frames.ksmNode[kpfn]!;
     const to = machine.migrate(kpfn, 0, [
@@ -52,10 +49,7 @@ describe("migration and memory hot-remove", () => {
   });
 
   it("prunes the stable nodes of offlined frames, leaving the others (ksm_check_stable_tree)", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [4, 4, 5, 5]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([4, 4, 5, 5]);
     const gone = mm.pt.pfn(vma.start);
     const kept = mm.pt.pfn(vma.start + 2);
     ksm.offlineFrames((pfn) => pfn === gone);

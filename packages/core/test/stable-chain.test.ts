@@ -3,7 +3,7 @@ import { type Machine, type Mm, NO_PFN, type Pfn } from "@ksm/mm";
 import { describe, expect, it } from "vitest";
 import type { Ksm } from "../src/index.js";
 import { IN_TREE } from "../src/stable-node.js";
-import { region, setup } from "./helpers.js";
+import { merged } from "./helpers.js";
 
 /** The stable-tree nodes that are chains. */
 function chainsOf(ksm: Ksm): number[] {
@@ -27,10 +27,7 @@ function byKsmPage(machine: Machine, mm: Mm, start: number, end: number): Map<Pf
 
 describe("StableChains", () => {
   it("resolves a regular node to itself, in the one result object every call reuses", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [4, 4]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([4, 4]);
     const kpfn = mm.pt.pfn(vma.start);
     const node = machine.frames.ksmNode[kpfn]!;
     const r = ksm.stable.chains.chain(node, true);
@@ -39,10 +36,10 @@ describe("StableChains", () => {
   });
 
   it("prunes a stale dup, and collapses the chain into the one dup left", () => {
-    const { machine, ksm } = setup({ max_page_sharing: 2, stable_node_chains_prune_millisecs: 0 });
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [9, 9, 9, 9]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([9, 9, 9, 9], {
+      max_page_sharing: 2,
+      stable_node_chains_prune_millisecs: 0,
+    });
     expect(ksm.counters()).toMatchObject({ stable_node_chains: 1, stable_node_dups: 2, pages_shared: 2 });
     const [chain] = chainsOf(ksm);
     const pages = [...byKsmPage(machine, mm, vma.start, vma.end)];
@@ -62,10 +59,10 @@ describe("StableChains", () => {
   });
 
   it("frees a chain none of whose dups is left, and says so with NO_PFN", () => {
-    const { machine, ksm } = setup({ max_page_sharing: 2, stable_node_chains_prune_millisecs: 0 });
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [9, 9, 9, 9]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([9, 9, 9, 9], {
+      max_page_sharing: 2,
+      stable_node_chains_prune_millisecs: 0,
+    });
     const [chain] = chainsOf(ksm);
     for (let a = vma.start; a < vma.end; a++) machine.write(mm, a, machine.contents.pattern(BigInt(100 + a)));
     const r = ksm.stable.chains.chain(chain!, true);
@@ -76,10 +73,7 @@ describe("StableChains", () => {
   });
 
   it("takes a node as a sharing candidate only while it has room under max_page_sharing", () => {
-    const { machine, ksm } = setup({ max_page_sharing: 3 });
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [5, 5]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([5, 5], { max_page_sharing: 3 });
     const node = machine.frames.ksmNode[mm.pt.pfn(vma.start)]!;
     const chains = ksm.stable.chains;
     expect(ksm.nodes.rmapHlistLen[node]).toBe(2);

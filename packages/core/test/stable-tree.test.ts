@@ -1,14 +1,11 @@
 import { NO_PFN } from "@ksm/mm";
 import { describe, expect, it } from "vitest";
 import { IN_TREE, IS_DUP } from "../src/stable-node.js";
-import { region, setup } from "./helpers.js";
+import { merged } from "./helpers.js";
 
 describe("StableTree", () => {
   it("finds the KSM page of a content, a KSM page itself, and nothing for another content", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [3, 3]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([3, 3]);
     const kpfn = mm.pt.pfn(vma.start);
     const other = machine.createMm();
     const copy = machine.mmap(other, 2);
@@ -20,10 +17,7 @@ describe("StableTree", () => {
   });
 
   it("inserts a second KSM page of a taken content as a dup, making the node a chain", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [3, 3]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([3, 3]);
     const first = machine.frames.ksmNode[mm.pt.pfn(vma.start)]!;
     const other = machine.createMm();
     const copy = machine.mmap(other, 1);
@@ -39,10 +33,7 @@ describe("StableTree", () => {
   });
 
   it("counts the first mapping appended as shared and the others as sharing, and undoes it on removal", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [6, 6, 6]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([6, 6, 6]);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 2 });
     const item = ksm.rmapList(mm);
     ksm.stable.removeItem(item);
@@ -55,10 +46,7 @@ describe("StableTree", () => {
   });
 
   it("finds a node stale once its page is gone, and removes it with its rmap_items", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [8, 8]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([8, 8]);
     const kpfn = mm.pt.pfn(vma.start);
     const node = machine.frames.ksmNode[kpfn]!;
     expect(ksm.stable.ksmGetFolio(node)).toBe(kpfn);

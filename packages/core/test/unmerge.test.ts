@@ -1,13 +1,10 @@
 import { EBUSY } from "@ksm/mm";
 import { describe, expect, it } from "vitest";
-import { region, setup } from "./helpers.js";
+import { merged, region, setup } from "./helpers.js";
 
 describe("Unmerge", () => {
   it("gives each page of a range a private copy again (MADV_UNMERGEABLE)", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [2, 2, 2]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([2, 2, 2]);
     const kpfn = mm.pt.pfn(vma.start);
     ksm.unmerge.unmergeKsmPages(mm, mm.findVma(vma.start)!, vma.start + 1, vma.end);
     const pfns = [0, 1, 2].map((i) => mm.pt.pfn(vma.start + i));
@@ -18,10 +15,7 @@ describe("Unmerge", () => {
   });
 
   it("keeps stable nodes whose page is mapped (EBUSY), and frees them once unmapped", () => {
-    const { machine, ksm } = setup();
-    const mm = machine.createMm();
-    const vma = region(machine, mm, [2, 2]);
-    ksm.fullScans(2);
+    const { machine, ksm, mm, vma } = merged([2, 2]);
     expect(ksm.unmerge.removeAllStableNodes()).toBe(EBUSY);
     expect(ksm.nodes.count).toBe(1);
     machine.madvise(mm, vma.start, vma.end, "unmergeable");
