@@ -53,6 +53,7 @@ import { UnstableTree } from "./unstable-tree.js";
  * - a predicate or "did it happen" returns a boolean (try_to_merge_*, shouldSkip);
  * - a lookup returns a Pfn (NO_PFN for none: stable_tree_search, ksm_get_folio) or an
  *   integer handle (NIL for none: rmap_items, stable nodes);
+ * - an order returns <0, 0 or >0, as memcmp does (memcmp_pages, a tree visitor);
  * - an answer with several parts returns a result object owned by the concept and reused
  *   by every call, so the hot path allocates nothing (chain() → ChainResult,
  *   unstable search-insert → UnstableMatch, the scan cursor → ScanHit): read it before
