@@ -52,11 +52,6 @@ export interface MmapOptions {
   readonly node?: number;
 }
 
-/** A VMA with the NUMA node its pages are allocated on. */
-interface NodeVma extends Vma {
-  node: number;
-}
-
 /**
  * The machine KSM runs on: physical frames, interned contents and every address space,
  * with the fault paths (anonymous, zero page, copy-on-write, unshare), fork, exit, munmap,
@@ -138,7 +133,7 @@ export class Machine {
       throw new RangeError(`mm ${mm.id}: page ${start} is mapped`);
     let flags = VM_READ | VM_WRITE | (opts.flags ?? 0);
     if (this.hooks) flags = this.hooks.vmaFlags(mm, flags);
-    const vma: NodeVma = {
+    const vma: Vma = {
       mmId: mm.id,
       start,
       end: start + pages,
@@ -375,7 +370,7 @@ export class Machine {
 
   /** @internal The node new pages of a VMA go to: its own, unless that node is offline. */
   nodeFor(vma: Vma): number {
-    const node = (vma as NodeVma).node ?? 0;
+    const node = vma.node;
     if (!this.offline.has(node)) return node;
     for (let n = 0; n < this.nodes; n++) if (!this.offline.has(n)) return n;
     return node;
@@ -410,8 +405,8 @@ export class Machine {
     child.flags = parent.flags & MMF_VM_MERGE_ANY;
     child.mmapTop = parent.mmapTop;
     const f = this.frames;
-    for (const pv of parent.vmas as NodeVma[]) {
-      const cv: NodeVma = { ...pv, mmId: child.id, anonVma: null, chain: [] };
+    for (const pv of parent.vmas) {
+      const cv: Vma = { ...pv, mmId: child.id, anonVma: null, chain: [] };
       if (pv.anonVma) {
         for (const av of pv.chain) {
           av.vmas.add(cv);
@@ -677,8 +672,8 @@ export class Machine {
     const vma = mm.findVma(vpn);
     if (!vma || vma.start === vpn) return;
     splitPmdAt(this, mm, vpn);
-    const tail: NodeVma = {
-      ...(vma as NodeVma),
+    const tail: Vma = {
+      ...vma,
       start: vpn,
       pgoff: linearPageIndex(vma, vpn),
       chain: [...vma.chain],
