@@ -6,4 +6,5 @@ export { MMF_VM_MERGE_ANY, MMF_VM_MERGEABLE, Mm } from "./mm.js";
 export * from "./page-table.js";
 export { splitmix64, splitmix64Halves, unsplitmix64 } from "./splitmix.js";
 export { NO_SLOT, SwapDevice } from "./swap.js";
+export { grown, type TypedColumn } from "./typed-store.js";
 export * from "./vma.js";
