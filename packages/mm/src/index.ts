@@ -1,3 +1,4 @@
+export type { AnonMapping } from "./anon-vma.js";
 export { type ContentId, ContentStore, PAGE_SIZE, type Poke, ZERO_CONTENT } from "./content.js";
 export * from "./frames.js";
 export * from "./hooks.js";
