@@ -1,6 +1,16 @@
-import { Machine, PG_KSM, PTE_DIRTY } from "@ksm/mm";
+import {
+  Machine,
+  NO_PFN,
+  PG_ANON,
+  PG_DIRTY,
+  PG_KSM,
+  PTE_DIRTY,
+  PTE_SPECIAL,
+  PTRS_PER_PTE,
+  ZERO_PFN,
+} from "@ksm/mm";
 import { describe, expect, it } from "vitest";
-import { setup, writable } from "./helpers.js";
+import { fakeHooks, setup, writable } from "./helpers.js";
 
 describe("KSM pages", () => {
   /** Two processes with one equal page each; the second's is merged into the first's. */
@@ -87,5 +97,48 @@ describe("KSM pages", () => {
     expect(m.writeProtect(mm, vma.start, pfn)).toBe(true);
     expect(writable(mm, vma.start)).toBe(false);
     expect(mm.pt.bits(vma.start) & PTE_DIRTY).toBe(0);
+  });
+});
+
+describe("what ksmd walks and maps", () => {
+  it("followAnonPage gives the anonymous frame at an address, and NO_PFN for nothing, the zero page or no leaf", () => {
+    const { m, mm, vma } = setup(3);
+    m.write(mm, vma.start, m.contents.unique());
+    m.read(mm, vma.start + 1); // the shared zero page
+    expect(m.followAnonPage(mm, vma.start)).toBe(mm.pt.pfn(vma.start));
+    expect(m.followAnonPage(mm, vma.start + 1)).toBe(NO_PFN);
+    expect(m.followAnonPage(mm, vma.start + 2)).toBe(NO_PFN);
+    expect(mm.pt.leaf(vma.start - PTRS_PER_PTE, false)).toBeUndefined(); // a leaf maps PTRS_PER_PTE pages
+    expect(m.followAnonPage(mm, vma.start - PTRS_PER_PTE)).toBe(NO_PFN);
+    const pfn = mm.pt.pfn(vma.start);
+    m.frames.flags[pfn]! &= ~PG_ANON; // not anonymous any more
+    expect(m.followAnonPage(mm, vma.start)).toBe(NO_PFN);
+  });
+
+  it("writeProtect keeps a dirty PTE's dirtiness in the page (PG_DIRTY), and fails where the frame is not mapped", () => {
+    const { m, mm, vma } = setup(2);
+    m.write(mm, vma.start, m.contents.unique());
+    const pfn = mm.pt.pfn(vma.start);
+    expect(m.writeProtect(mm, vma.start + 1, pfn)).toBe(false);
+    expect(m.writeProtect(mm, vma.start, pfn)).toBe(true);
+    expect(m.frames.flags[pfn]! & PG_DIRTY).toBe(PG_DIRTY);
+  });
+
+  it("replacePage with the zero page maps a KSM-placed zero page, counted in ksmZeroPages until unmapped", () => {
+    const { m, mm, vma } = setup(1);
+    let told = 0;
+    m.hooks = { ...fakeHooks(), zeroPageUnmapped: () => told++ };
+    m.write(mm, vma.start, m.contents.pattern(0n));
+    const pfn = mm.pt.pfn(vma.start);
+    m.writeProtect(mm, vma.start, pfn);
+    m.replacePage(mm, vma.start, pfn, ZERO_PFN);
+    expect(mm.pt.pfn(vma.start)).toBe(ZERO_PFN);
+    expect(mm.pt.bits(vma.start) & (PTE_SPECIAL | PTE_DIRTY)).toBe(PTE_SPECIAL | PTE_DIRTY);
+    expect(mm.ksmZeroPages).toBe(1);
+    expect(m.frames.isFree(pfn)).toBe(true);
+    expect(m.unshare(mm, vma, vma.start)).toBe(true); // break_ksm of a KSM-placed zero page
+    expect(mm.ksmZeroPages).toBe(0);
+    expect(told).toBe(1);
+    expect(mm.pt.pfn(vma.start)).not.toBe(ZERO_PFN);
   });
 });
