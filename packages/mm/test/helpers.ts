@@ -1,4 +1,14 @@
-import { type KsmHooks, Machine, type Mm, PTE_PRESENT, PTE_WRITE, VM_MERGEABLE } from "@ksm/mm";
+import {
+  type KsmHooks,
+  Machine,
+  type MachineOptions,
+  type Mm,
+  PG_KSM,
+  PTE_PRESENT,
+  PTE_WRITE,
+  VM_MERGEABLE,
+} from "@ksm/mm";
+import { expect } from "vitest";
 
 /** KSM hooks that only flip VM_MERGEABLE on madvise, and do nothing else. */
 export function fakeHooks(): KsmHooks {
@@ -24,3 +34,22 @@ export function setup(pages = 4, opts: { zeroPageOnRead?: boolean } = {}) {
 
 export const present = (mm: Mm, vpn: number) => (mm.pt.bits(vpn) & PTE_PRESENT) !== 0;
 export const writable = (mm: Mm, vpn: number) => (mm.pt.bits(vpn) & PTE_WRITE) !== 0;
+
+/** Two processes with one equal page each; the second's is merged into the first's (a KSM page). */
+export function merged(opts: MachineOptions = {}) {
+  const m = new Machine(opts);
+  const p = m.createMm();
+  const q = m.createMm();
+  const vp = m.mmap(p, 1);
+  const vq = m.mmap(q, 1);
+  const a = m.contents.pattern(20n);
+  m.write(p, vp.start, a);
+  m.write(q, vq.start, a);
+  const kpfn = p.pt.pfn(vp.start);
+  const other = q.pt.pfn(vq.start);
+  expect(m.writeProtect(p, vp.start, kpfn)).toBe(true);
+  m.frames.flags[kpfn]! |= PG_KSM;
+  expect(m.writeProtect(q, vq.start, other)).toBe(true);
+  m.replacePage(q, vq.start, other, kpfn);
+  return { m, p, q, vp, vq, a, kpfn, other };
+}

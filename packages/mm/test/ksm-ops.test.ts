@@ -1,37 +1,8 @@
-import {
-  Machine,
-  NO_PFN,
-  PG_ANON,
-  PG_DIRTY,
-  PG_KSM,
-  PTE_DIRTY,
-  PTE_SPECIAL,
-  PTRS_PER_PTE,
-  ZERO_PFN,
-} from "@ksm/mm";
+import { NO_PFN, PG_ANON, PG_DIRTY, PTE_DIRTY, PTE_SPECIAL, PTRS_PER_PTE, ZERO_PFN } from "@ksm/mm";
 import { describe, expect, it } from "vitest";
-import { fakeHooks, setup, writable } from "./helpers.js";
+import { fakeHooks, merged, setup, writable } from "./helpers.js";
 
 describe("KSM pages", () => {
-  /** Two processes with one equal page each; the second's is merged into the first's. */
-  function merged() {
-    const m = new Machine();
-    const p = m.createMm();
-    const q = m.createMm();
-    const vp = m.mmap(p, 1);
-    const vq = m.mmap(q, 1);
-    const a = m.contents.pattern(20n);
-    m.write(p, vp.start, a);
-    m.write(q, vq.start, a);
-    const kpfn = p.pt.pfn(vp.start);
-    const other = q.pt.pfn(vq.start);
-    expect(m.writeProtect(p, vp.start, kpfn)).toBe(true);
-    m.frames.flags[kpfn]! |= PG_KSM;
-    expect(m.writeProtect(q, vq.start, other)).toBe(true);
-    m.replacePage(q, vq.start, other, kpfn);
-    return { m, p, q, vp, vq, a, kpfn, other };
-  }
-
   it("replacePage shares the KSM frame and frees the replaced one", () => {
     const { m, p, q, vp, vq, kpfn, other } = merged();
     expect(q.pt.pfn(vq.start)).toBe(kpfn);

@@ -1,6 +1,6 @@
 import { Machine, NO_PFN, PG_KSM, PG_SWAPCACHE, PTE_PRESENT, PTE_SWAP, PTE_WRITE } from "@ksm/mm";
 import { describe, expect, it } from "vitest";
-import { fakeHooks } from "./helpers.js";
+import { fakeHooks, merged } from "./helpers.js";
 
 /** A machine with swap, one process and `pages` written pages of distinct contents. */
 function withSwap(pages = 2, swapPages = 8) {
@@ -101,19 +101,7 @@ describe("swap-in (do_swap_page)", () => {
   });
 
   it("a page another process brought in is copied for an unrelated one (ksm_swpin_copy)", () => {
-    const m = new Machine({ swapPages: 4 });
-    const p = m.createMm();
-    const q = m.createMm();
-    const vp = m.mmap(p, 1);
-    const vq = m.mmap(q, 1);
-    const a = m.contents.pattern(5n);
-    m.write(p, vp.start, a);
-    m.write(q, vq.start, a);
-    const kpfn = p.pt.pfn(vp.start);
-    m.writeProtect(p, vp.start, kpfn);
-    m.frames.flags[kpfn]! |= PG_KSM;
-    m.writeProtect(q, vq.start, q.pt.pfn(vq.start));
-    m.replacePage(q, vq.start, q.pt.pfn(vq.start), kpfn); // q and p share one KSM frame
+    const { m, p, q, vp, vq, a, kpfn } = merged({ swapPages: 4 }); // q and p share one KSM frame
     expect(
       m.swapOut(kpfn, [
         { mm: p, vpn: vp.start },
@@ -134,19 +122,8 @@ describe("swap-in (do_swap_page)", () => {
   ])(
     "a KSM page in the swap cache is reused only where KSM says so (ksmFolioReusable %s: %i copies)",
     (reusable, copies) => {
-      const m = new Machine({ swapPages: 4 });
-      const hooks = { ...fakeHooks(), ksmFolioReusable: () => reusable };
-      m.hooks = hooks;
-      const p = m.createMm();
-      const q = m.createMm();
-      const vp = m.mmap(p, 1);
-      const vq = m.mmap(q, 1);
-      const a = m.contents.pattern(6n);
-      m.write(p, vp.start, a);
-      m.write(q, vq.start, a);
-      const pp = p.pt.pfn(vp.start);
-      m.writeProtect(q, vq.start, q.pt.pfn(vq.start));
-      m.replacePage(q, vq.start, q.pt.pfn(vq.start), pp);
+      const { m, p, q, vp, vq, kpfn: pp } = merged({ swapPages: 4 });
+      m.hooks = { ...fakeHooks(), ksmFolioReusable: () => reusable };
       m.swapOut(pp, [
         { mm: p, vpn: vp.start },
         { mm: q, vpn: vq.start },
