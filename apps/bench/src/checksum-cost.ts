@@ -1,4 +1,5 @@
 import type { ChecksumCost, CostCounters } from "@ksm/contracts";
+import { PAGE_SIZE } from "@ksm/mm";
 import { CHECKSUM_COSTS } from "@ksm/policy-checksum";
 
 /** The checksum the cost model was calibrated with: the kernel's (Linux 6.18's) xxhash. */
@@ -17,6 +18,6 @@ export function referenceHashedBytes(
 ): number | undefined {
   if (cost.checksums === undefined || cost.bytes_hashed === undefined) return undefined;
   const c = checksum ?? REFERENCE_CHECKSUM;
-  const indexBytes = Math.max(0, cost.bytes_hashed - cost.checksums * 4096);
+  const indexBytes = Math.max(0, cost.bytes_hashed - cost.checksums * PAGE_SIZE);
   return (cost.checksums * c.bytesRead * c.nsPerByte) / REFERENCE_CHECKSUM.nsPerByte + indexBytes;
 }

@@ -1,8 +1,9 @@
+import { PAGE_SIZE } from "@ksm/mm";
 import type { CostCounters } from "./cost.js";
 import type { SeriesPoint } from "./series.js";
 
-/** Bytes in a page. */
-export const PAGE_SIZE = 4096;
+/** Bytes in a page: the memory model's (`@ksm/mm`), re-exported for the bench's own users. */
+export { PAGE_SIZE };
 
 /** The fractions of the final saving that "full scans to X %" are reported for. */
 export const SCAN_FRACTIONS = [0.5, 0.9, 0.99] as const;

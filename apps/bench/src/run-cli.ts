@@ -13,6 +13,7 @@ import {
   simulate,
   validateKnob,
 } from "@ksm/ksm-sim";
+import { PAGE_SIZE } from "@ksm/mm";
 import { parseScenario } from "@ksm/scenario";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
 import { type CellResult, type CellSpec, cellScenario } from "./cell.js";
@@ -241,7 +242,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
           ],
           rows.map((r) => [
             `2^${Math.log2(r.pages)} = ${r.pages.toLocaleString("en-US")}`,
-            `${((r.pages * 4096) / 2 ** 30).toFixed(2)} GiB`,
+            `${((r.pages * PAGE_SIZE) / 2 ** 30).toFixed(2)} GiB`,
             r.seconds.toFixed(2),
             r.maxRssMiB.toFixed(0),
             r.metadataBytesPerPage === null ? "–" : r.metadataBytesPerPage.toFixed(1),
@@ -493,7 +494,7 @@ function scaleText(
   c: Awaited<ReturnType<typeof checkScaleOnKernel>> | null,
 ): string {
   const lines = [
-    `scale ${s.guests} x ${s.pagesPerGuest} = ${s.pages.toLocaleString("en-US")} pages (${((s.pages * 4096) / 2 ** 30).toFixed(1)} GiB simulated)`,
+    `scale ${s.guests} x ${s.pagesPerGuest} = ${s.pages.toLocaleString("en-US")} pages (${((s.pages * PAGE_SIZE) / 2 ** 30).toFixed(1)} GiB simulated)`,
     `wall time:      ${s.seconds.toFixed(2)} s (target 60 s: ${s.seconds <= 60 ? "met" : "NOT met"}); other processes took ${s.otherCpuSeconds.toFixed(2)} s of CPU meanwhile${s.busyBefore ? ` [machine busy before the run: ${s.busyBefore}]` : ""}`,
     `peak RSS:       ${(s.maxRssBytes / 2 ** 20).toFixed(0)} MiB (target 1024 MiB: ${s.maxRssBytes <= 2 ** 30 ? "met" : "NOT met"})`,
     `metadata:       ${s.metadataBytesPerPage === null ? "–" : s.metadataBytesPerPage.toFixed(1)} bytes per page (heap + array buffers held once settled)`,

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { type CaptureHeader, type PageRun, readCapture, type VmaInfo } from "@ksm/capture";
+import { CAPTURE_PAGE_SIZE, type CaptureHeader, type PageRun, readCapture, type VmaInfo } from "@ksm/capture";
 import type { ContentSpec, FillSpec, ProcessSpec, RegionSpec, Step } from "@ksm/scenario";
 
 /** A VMA of the first snapshot and the scenario regions it became (none: not simulated). */
@@ -120,18 +120,18 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
           v.unmergeable ??
           (p.ksmOn && !v.vmFlags.includes("mg") ? "not VM_MERGEABLE (KSM is on in the process)" : null);
         if (excluded !== null || keys.length === 0) {
-          const name = `${v.path || "anon"}@${(v.start * 4096).toString(16)}`;
+          const name = `${v.path || "anon"}@${(v.start * CAPTURE_PAGE_SIZE).toString(16)}`;
           vmas.push({ process: p.name, name, regions: [], vma: v, excluded });
           continue;
         }
-        const vmaName = `${v.path || "anon"}@${(v.start * 4096).toString(16)}`;
+        const vmaName = `${v.path || "anon"}@${(v.start * CAPTURE_PAGE_SIZE).toString(16)}`;
         const runs: RegionState[] = [];
         for (const [k, spec] of pages) {
           let r = runs.at(-1);
           if (!r || r.from + r.pages.length !== k) {
             r = {
               process: p.name,
-              name: `${v.path || "anon"}@${((v.start + k) * 4096).toString(16)}`,
+              name: `${v.path || "anon"}@${((v.start + k) * CAPTURE_PAGE_SIZE).toString(16)}`,
               from: k,
               pages: [],
             };

@@ -1,4 +1,5 @@
 import { PAGE_REASONS, PageExplainer, type PageReason } from "@ksm/core";
+import { PAGE_SIZE } from "@ksm/mm";
 import { toJsonLine } from "./records.js";
 import { buildSimulation, PolicyError } from "./registry.js";
 import type { CliIo } from "./run-cli.js";
@@ -77,7 +78,7 @@ export async function explainCommand(args: string[], io: CliIo): Promise<number>
           if (reason === null) continue;
           counts[reason]++;
           if (!json) continue;
-          const at = Number.isNaN(base) ? {} : { address: `0x${(base + i * 4096).toString(16)}` };
+          const at = Number.isNaN(base) ? {} : { address: `0x${(base + i * PAGE_SIZE).toString(16)}` };
           pages.push(toJsonLine({ process: name, region, page: i, reason, ...at }));
         }
       }

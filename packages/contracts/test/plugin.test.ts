@@ -117,8 +117,67 @@ describe("definePlugin", () => {
       /policies\.tree\[1\]\.name "sample" is defined twice/,
     ],
     [{ name: "p", policies: {}, profiles: [{ name: "x" }] }, /profiles\[0\] must be a KsmProfile/],
+    [{ name: "p", policies: {}, profiles: {} }, /profiles must be an array of kernel profiles/],
+    [{ name: "p" }, /policies must be an object of axes \(checksum, tree, scan, reclaim\)/],
+    [{ name: "p", policies: { tree: {} } }, /policies\.tree must be an array of factories/],
+    [{ name: "p", policies: { scan: [42] } }, /policies\.scan\[0\] must be a factory \{ name, description/],
+    [
+      { name: "p", policies: { reclaim: [{ name: "x", description: 3, create() {} }] } },
+      /policies\.reclaim\[0\]\.description must be a string/,
+    ],
+    [
+      { name: "p", policies: { reclaim: [{ name: "x", description: "d", create() {}, params: 1 }] } },
+      /policies\.reclaim\[0\]\.params must be an object of parameter specs/,
+    ],
+    [
+      {
+        name: "p",
+        policies: {
+          checksum: [
+            { name: "x", description: "d", create() {}, params: { n: { type: "float", default: 0 } } },
+          ],
+        },
+      },
+      /policies\.checksum\[0\]\.params\.n: type must be integer, number, boolean or string/,
+    ],
+    [
+      {
+        name: "p",
+        policies: {
+          checksum: [
+            { name: "x", description: "d", create() {}, params: { n: { type: "integer", default: 0 } } },
+          ],
+        },
+      },
+      /policies\.checksum\[0\]\.params\.n: needs a description/,
+    ],
   ])("rejects a malformed plugin, naming the path: %#", (value, message) => {
     expect(() => checkPlugin(value, "./my-plugin.js")).toThrow(PluginError);
     expect(() => checkPlugin(value, "./my-plugin.js")).toThrow(message);
+  });
+});
+
+describe("what a plugin error says", () => {
+  it("starts with where the plugin came from, and definePlugin names the plugin", () => {
+    expect(() => checkPlugin({ name: "" }, "./my-plugin.js")).toThrow(/^\.\/my-plugin\.js: name must be/);
+    expect(() => definePlugin({ name: "mine", policies: { colour: [] } } as never)).toThrow(
+      /^plugin mine: policies\.colour is not a policy axis; expected one of checksum, tree, scan, reclaim$/,
+    );
+  });
+
+  it("is a PluginError, not the ParamError of the parameter check inside it", () => {
+    const bad = {
+      name: "p",
+      policies: { scan: [{ name: "x", description: "d", create() {}, params: { n: {} } }] },
+    };
+    let error: unknown;
+    try {
+      checkPlugin(bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(PluginError);
+    expect(error).not.toBeInstanceOf(ParamError);
+    expect((error as Error).message).toMatch(/^plugin: policies\.scan\[0\]\.params\.n:/);
   });
 });

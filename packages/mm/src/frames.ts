@@ -1,4 +1,5 @@
 import { type ContentId, ZERO_CONTENT } from "./content.js";
+import { grown } from "./typed-store.js";
 
 /** A page frame number: an integer handle into {@link FrameTable}. */
 export type Pfn = number;
@@ -163,11 +164,7 @@ export class FrameTable {
   }
 
   private pushFree(pfn: Pfn): void {
-    if (this.freeCount === this.free.length) {
-      const f = new Int32Array(Math.max(64, this.free.length * 2));
-      f.set(this.free);
-      this.free = f;
-    }
+    if (this.freeCount === this.free.length) this.free = grown(this.free, Math.max(64, this.free.length * 2));
     this.free[this.freeCount++] = pfn;
   }
 
@@ -182,23 +179,15 @@ export class FrameTable {
   }
 
   private grow(n: number): void {
-    const g = <T extends Uint32Array | Int32Array | Uint8Array | Float64Array>(
-      a: T,
-      ctor: new (n: number) => T,
-    ) => {
-      const b = new ctor(n);
-      b.set(a);
-      return b;
-    };
-    this.content = g(this.content, Uint32Array);
-    this.refcount = g(this.refcount, Int32Array);
-    this.mapcount = g(this.mapcount, Int32Array);
-    this.flags = g(this.flags, Uint8Array);
-    this.nid = g(this.nid, Uint8Array);
-    this.anonVma = g(this.anonVma, Int32Array);
-    this.index = g(this.index, Int32Array);
-    this.ksmNode = g(this.ksmNode, Int32Array);
-    this.swapSlot = g(this.swapSlot, Int32Array);
-    this.allocSeq = g(this.allocSeq, Uint32Array);
+    this.content = grown(this.content, n);
+    this.refcount = grown(this.refcount, n);
+    this.mapcount = grown(this.mapcount, n);
+    this.flags = grown(this.flags, n);
+    this.nid = grown(this.nid, n);
+    this.anonVma = grown(this.anonVma, n);
+    this.index = grown(this.index, n);
+    this.ksmNode = grown(this.ksmNode, n);
+    this.swapSlot = grown(this.swapSlot, n);
+    this.allocSeq = grown(this.allocSeq, n);
   }
 }

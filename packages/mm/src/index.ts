@@ -1,3 +1,4 @@
+export type { AnonMapping } from "./anon-vma.js";
 export { type ContentId, ContentStore, PAGE_SIZE, type Poke, ZERO_CONTENT } from "./content.js";
 export * from "./frames.js";
 export * from "./hooks.js";
@@ -6,4 +7,5 @@ export { MMF_VM_MERGE_ANY, MMF_VM_MERGEABLE, Mm } from "./mm.js";
 export * from "./page-table.js";
 export { splitmix64, splitmix64Halves, unsplitmix64 } from "./splitmix.js";
 export { NO_SLOT, SwapDevice } from "./swap.js";
+export { grown, type TypedColumn } from "./typed-store.js";
 export * from "./vma.js";

@@ -1,7 +1,36 @@
 import { THP_PAGES } from "./frames.js";
+import { type Advice, EINVAL, type Errno } from "./hooks.js";
 import type { Machine } from "./machine.js";
 import type { Mm } from "./mm.js";
+import { splitVma, zapRange } from "./mmap.js";
 import { updateVmas, VM_HUGEPAGE, VM_NOHUGEPAGE } from "./vma.js";
+
+/**
+ * madvise(2) MADV_MERGEABLE / MADV_UNMERGEABLE of [start, end): KSM decides each VMA's new
+ * flags (`ksm_madvise`, which may also unmerge its pages); a VMA whose flags change is split
+ * at the ends of the range. Returns the first negative errno KSM gives, and EINVAL without
+ * KSM (a kernel built without CONFIG_KSM).
+ */
+export function madviseMergeable(m: Machine, mm: Mm, start: number, end: number, advice: Advice): Errno {
+  m.epoch++;
+  const hooks = m.hooks;
+  if (!hooks) return EINVAL;
+  if (end <= start) return 0;
+  for (let i = mm.firstVmaAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) {
+    const vma = mm.vmas[i]!;
+    const s = Math.max(start, vma.start);
+    const e = Math.min(end, vma.end);
+    const flags = hooks.madvise(mm, vma, s, e, advice);
+    if (flags < 0) return flags;
+    if (flags === vma.flags) continue;
+    splitVma(m, mm, s);
+    splitVma(m, mm, e);
+    const j = mm.firstVmaAfter(s);
+    mm.vmas[j]!.flags = flags;
+    i = j;
+  }
+  return 0;
+}
 
 /**
  * madvise(MADV_DONTNEED) of [start, end): every page mapped there is unmapped (a KSM-placed
@@ -15,7 +44,7 @@ export function dontneed(m: Machine, mm: Mm, start: number, end: number): void {
     const vma = mm.vmas[i]!;
     const s = Math.max(start, vma.start);
     const e = Math.min(end, vma.end);
-    m.zapRange(mm, s, e);
+    zapRange(m, mm, s, e);
     // PT_RECLAIM: a PTE page this zap covered whole and left empty is freed (pmd_none again,
     // so a later fault there may make a THP)
     for (let base = Math.ceil(s / THP_PAGES) * THP_PAGES; base + THP_PAGES <= e; base += THP_PAGES)

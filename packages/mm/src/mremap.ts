@@ -1,6 +1,7 @@
 import { THP_ORDER, THP_PAGES } from "./frames.js";
 import type { Machine } from "./machine.js";
 import type { Mm } from "./mm.js";
+import { splitVma } from "./mmap.js";
 import { splitPmd } from "./thp.js";
 import { VM_MERGEABLE } from "./vma.js";
 
@@ -13,8 +14,8 @@ import { VM_MERGEABLE } from "./vma.js";
  */
 export function mremap(m: Machine, mm: Mm, start: number, end: number, to: number): void {
   m.epoch++;
-  m.splitAt(mm, start);
-  m.splitAt(mm, end);
+  splitVma(m, mm, start);
+  splitVma(m, mm, end);
   const delta = to - start;
   const moving = mm.vmas.filter((v) => v.start >= start && v.end <= end);
   for (const vma of moving) {

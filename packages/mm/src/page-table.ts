@@ -11,8 +11,16 @@ export const PTE_SPECIAL = 16;
 export const PTE_SWAP = 32;
 
 const LEAF_SHIFT = 9;
-const LEAF_SIZE = 1 << LEAF_SHIFT;
+/**
+ * PTEs in one page-table page (a leaf): 512, so a leaf maps the 2 MiB a PMD entry covers
+ * (the same span as a THP). A walk that finds no leaf skips to the next multiple of it.
+ */
+export const PTRS_PER_PTE = 1 << LEAF_SHIFT;
+const LEAF_SIZE = PTRS_PER_PTE;
 const LEAF_MASK = LEAF_SIZE - 1;
+
+/** The virtual page number every address space maps downwards from (its first mmap ends here). */
+export const MMAP_BASE = 0x4000_0000;
 
 /** One page-table page: 512 PTEs, each a frame number and a byte of bits. */
 export interface PteLeaf {
@@ -35,7 +43,7 @@ export class PageTable {
   private count = 0;
 
   /** `top`: the virtual page number address spaces map downwards from. */
-  constructor(private readonly top = 0x4000_0000) {}
+  constructor(private readonly top = MMAP_BASE) {}
 
   /** The leaf holding `vpn`, or undefined if no leaf exists (and `create` is false). */
   leaf(vpn: number, create: boolean): PteLeaf | undefined {

@@ -1,3 +1,4 @@
+import { anonMappings, anonVmaPrepare } from "./anon-vma.js";
 import { ZERO_CONTENT } from "./content.js";
 import {
   NO_PFN,
@@ -27,7 +28,7 @@ export function thpFault(m: Machine, mm: Mm, vma: Vma, vpn: number): boolean {
   if (mm.pt.leaf(base, false)) return false;
   const f = m.frames;
   const head = f.allocThp(m.nodeFor(vma));
-  const av = m.anonVmaPrepare(vma).id;
+  const av = anonVmaPrepare(m, vma).id;
   for (let k = 0; k < THP_PAGES; k++) {
     const pfn = head + k;
     f.flags[pfn] = PG_ANON | PG_SWAPBACKED | PG_ANON_EXCLUSIVE | PG_DIRTY;
@@ -75,7 +76,7 @@ export function splitHugePage(m: Machine, pfn: Pfn): boolean {
   f.splitThp(head);
   for (let p = head; p < head + THP_PAGES; p++) {
     if (f.refcount[p] === 0 || f.content[p] !== ZERO_CONTENT) continue;
-    for (const { mm, vpn } of m.anonMappings(p)) {
+    for (const { mm, vpn } of anonMappings(m, p)) {
       mm.pt.set(vpn, ZERO_PFN, PTE_PRESENT | PTE_SPECIAL);
       f.mapcount[p]!--;
       f.put(p);

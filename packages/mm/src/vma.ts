@@ -46,6 +46,8 @@ export interface Vma {
   anonVma: AnonVma | null;
   /** Every anon_vma this VMA is chained to (its own and its ancestors'). */
   readonly chain: AnonVma[];
+  /** The NUMA node new pages of this VMA are allocated on (its memory policy; see `Machine.nodeFor`). */
+  readonly node: number;
 }
 
 /** `linear_page_index`: the index an anonymous page faulted at `vpn` of `vma` gets. */

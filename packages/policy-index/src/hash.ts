@@ -1,4 +1,5 @@
 import { ABORT, ABORTED, type ContentIndex, type ContentIndexFactory, NIL, RESTART } from "@ksm/contracts";
+import { PAGE_SIZE } from "@ksm/mm";
 
 const INITIAL_BITS = 6;
 
@@ -29,7 +30,7 @@ interface Table {
 export class HashIndex implements ContentIndex {
   readonly name = "hash";
   visited = 0;
-  /** Each lookup hashes the probe's page once (4096 bytes), as a content-hash index must. */
+  /** Each lookup hashes the probe's page once (`PAGE_SIZE` bytes), as a content-hash index must. */
   hashedBytes = 0;
   /** Buckets keep no memcmp order: searches never pass other contents' chains. */
   readonly ordered = false;
@@ -82,7 +83,7 @@ export class HashIndex implements ContentIndex {
   }
 
   find(r: number, key: number, visit: (node: number) => number): number {
-    this.hashedBytes += 4096;
+    this.hashedBytes += PAGE_SIZE;
     const t = this.tables[r]!;
     const k = key >>> 0;
     restart: for (;;) {
