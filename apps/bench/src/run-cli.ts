@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { KsmPlugin } from "@ksm/contracts";
+import { parseScenario } from "@ksm/scenario";
 import {
   buildSimulation,
   findProfile,
@@ -12,8 +13,7 @@ import {
   packageVersion,
   simulate,
   validateKnob,
-} from "@ksm/ksm-sim";
-import { parseScenario } from "@ksm/scenario";
+} from "@ksm/sim";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
 import { type CellResult, type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";

@@ -1,8 +1,6 @@
 import { PAGE_REASONS, PageExplainer, type PageReason } from "@ksm/core";
-import { toJsonLine } from "./records.js";
-import { buildSimulation, PolicyError } from "./registry.js";
+import { buildSimulation, PolicyError, simulate, toJsonLine } from "@ksm/sim";
 import type { CliIo } from "./run-cli.js";
-import { simulate } from "./simulate.js";
 import { UsageError } from "./usage-error.js";
 import { loadWorkload } from "./workload.js";
 

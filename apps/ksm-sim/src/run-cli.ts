@@ -1,15 +1,25 @@
 import { dirname, resolve } from "node:path";
 import { describeParam } from "@ksm/contracts";
+import {
+  BUILTIN_PLUGINS,
+  buildSimulation,
+  ignoredKnobsNote,
+  listPolicies,
+  loadPlugin,
+  loadPlugins,
+  PolicyError,
+  packageVersion,
+  type SimRecord,
+  StepError,
+  simulate,
+  timeline,
+  timelineKnobs,
+  toJsonLine,
+  validateKnob,
+} from "@ksm/sim";
 import { captureCommand } from "./capture-cli.js";
 import { explainCommand } from "./explain-cli.js";
-import { loadPlugin, loadPlugins } from "./load-plugin.js";
-import { ignoredKnobsNote } from "./prepare.js";
-import { packageVersion } from "./process.js";
-import { type SimRecord, toJsonLine } from "./records.js";
-import { BUILTIN_PLUGINS, buildSimulation, listPolicies, PolicyError } from "./registry.js";
-import { StepError, simulate, validateKnob } from "./simulate.js";
-import { formatRecord } from "./table.js";
-import { formatTimeline, timeline, timelineKnobs } from "./timeline.js";
+import { formatRecord, formatTimeline } from "./table.js";
 import { UsageError } from "./usage-error.js";
 import { prepareWorkload, readWorkload } from "./workload.js";
 

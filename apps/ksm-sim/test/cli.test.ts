@@ -99,6 +99,20 @@ describe("ksm-sim CLI", () => {
 });
 
 describe("ksm-sim CLI: profiles, policies and the swap steps", () => {
+  it("prints the policy listing as JSON", async () => {
+    const r = await cli("policies", "--json");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      profiles: ["linux-6.18", "linux-2.6.32"],
+      policies: {
+        checksum: ["xxhash", "jhash2", "crc32c", "none"],
+        tree: ["rbtree", "avl", "skiplist", "hash"],
+        scan: ["linear", "smart", "random", "adaptive"],
+        reclaim: ["lru", "clock", "fifo", "random"],
+      },
+    });
+  });
+
   it("ignores, saying so once by name, the knobs the chosen profile does not have", async () => {
     const file = scenarioFile({
       knobs: { use_zero_pages: 1, smart_scan: 0, pages_to_scan: 100 },
