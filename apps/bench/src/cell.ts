@@ -1,4 +1,5 @@
 import type { ChecksumCost, KsmPlugin, KsmProfile } from "@ksm/contracts";
+import type { Scenario } from "@ksm/scenario";
 import {
   buildSimulation,
   findProfile,
@@ -7,8 +8,7 @@ import {
   prepareScenario,
   type SimRecord,
   simulate,
-} from "@ksm/ksm-sim";
-import type { Scenario } from "@ksm/scenario";
+} from "@ksm/sim";
 import { bestSaving, bestSavingAtReports } from "./best-saving.js";
 import { referenceHashedBytes } from "./checksum-cost.js";
 import type { CostCounters } from "./cost.js";

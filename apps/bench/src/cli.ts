@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runAsProcess, useAnsi } from "@ksm/ksm-sim";
+import { runAsProcess, useAnsi } from "@ksm/sim";
 import { runBenchCli } from "./run-cli.js";
 
 runAsProcess("ksm-bench", () =>

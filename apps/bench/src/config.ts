@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { buildSimulation, findProfile, loadPlugins } from "@ksm/ksm-sim";
 import type { Scenario } from "@ksm/scenario";
+import { buildSimulation, findProfile, loadPlugins } from "@ksm/sim";
 import { type CellSpec, cellScenario } from "./cell.js";
 import type { CostModel } from "./cost-model.js";
 

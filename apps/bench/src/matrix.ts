@@ -1,4 +1,4 @@
-import type { PolicyListing } from "@ksm/ksm-sim";
+import type { PolicyListing } from "@ksm/sim";
 import { type CellResult, type CellSpec, cellKey, variantLabel } from "./cell.js";
 import { configKeys } from "./config.js";
 import type { CostModel } from "./cost-model.js";

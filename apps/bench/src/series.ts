@@ -1,4 +1,4 @@
-import type { ReportRecord, SimRecord } from "@ksm/ksm-sim";
+import type { ReportRecord, SimRecord } from "@ksm/sim";
 import { type CostCounters, recordCost } from "./cost.js";
 
 /** One report of a timeline: the counters that make the charts and the metrics. */

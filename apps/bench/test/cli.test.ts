@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
+import { validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
 import { parseSeeds, runBenchCli } from "../src/index.js";
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { listPolicies } from "@ksm/ksm-sim";
+import { listPolicies } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
 import {
   type CellResult,

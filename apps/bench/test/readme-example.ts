@@ -1,6 +1,6 @@
 // The example of README.md ("API"), from "begin" to "end"; readme.test.ts runs it and checks
 // that the README shows it verbatim (with "@ksm/bench" for "../src/index.js").
-import { listPolicies } from "@ksm/ksm-sim";
+import { listPolicies } from "@ksm/sim";
 import { planMatrix, runMatrix, summarise } from "../src/index.js";
 
 export async function example(): Promise<string[]> {

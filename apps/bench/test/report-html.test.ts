@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { listPolicies } from "@ksm/ksm-sim";
+import { listPolicies } from "@ksm/sim";
 import puppeteer from "puppeteer-core";
 import { describe, expect, it } from "vitest";
 import { planMatrix, reportFiles, runMatrix } from "../src/index.js";

@@ -1,5 +1,5 @@
-import { validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
+import { validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
 import {
   bestSaving,
@@ -129,7 +129,7 @@ describe("Rng", () => {
 
 describe("swap-pressure", () => {
   it("swaps far less when the guests merge (the simulator's swap steps)", async () => {
-    const { buildSimulation, simulate } = await import("@ksm/ksm-sim");
+    const { buildSimulation, simulate } = await import("@ksm/sim");
     const { getWorkload, resolveParams } = await import("../src/index.js");
     const run = async (name: string) => {
       const w = getWorkload(name);

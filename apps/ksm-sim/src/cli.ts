@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runAsProcess } from "./process.js";
+import { runAsProcess } from "@ksm/sim";
 import { runCli } from "./run-cli.js";
 
 runAsProcess("ksm-sim", () =>

@@ -1,9 +1,7 @@
 import { PAGE_REASONS, PageExplainer, type PageReason } from "@ksm/core";
 import { PAGE_SIZE } from "@ksm/mm";
-import { toJsonLine } from "./records.js";
-import { buildSimulation, PolicyError } from "./registry.js";
+import { buildSimulation, PolicyError, simulate, toJsonLine } from "@ksm/sim";
 import type { CliIo } from "./run-cli.js";
-import { simulate } from "./simulate.js";
 import { UsageError } from "./usage-error.js";
 import { loadWorkload } from "./workload.js";
 

@@ -1,3 +1,5 @@
+// the simulation API moved to @ksm/sim; re-exported for code that imported it from here
+export * from "@ksm/sim";
 export {
   type CapturedVma,
   type CaptureWorkload,
@@ -5,34 +7,4 @@ export {
   loadCapture,
   type TraceStep,
 } from "./capture-scenario.js";
-export { firstDifference } from "./compare.js";
-export { loadPlugin, loadPlugins } from "./load-plugin.js";
-export { ignoredKnobsNote, type PreparedScenario, prepareScenario } from "./prepare.js";
-export { packageVersion, runAsProcess, useAnsi } from "./process.js";
-export {
-  REPORTED_COUNTERS,
-  type ReportRecord,
-  type SimRecord,
-  toJsonLine,
-  type VerifyRecord,
-} from "./records.js";
-export {
-  BUILTIN_PLUGINS,
-  type BuiltSimulation,
-  buildSimulation,
-  findProfile,
-  listPolicies,
-  type PolicyChoice,
-  PolicyError,
-  type PolicyListing,
-  type ProfileListing,
-  type VariantListing,
-} from "./registry.js";
 export { type CliIo, runCli } from "./run-cli.js";
-export {
-  type SimulationOptions,
-  type SimulationState,
-  StepError,
-  simulate,
-  validateKnob,
-} from "./simulate.js";

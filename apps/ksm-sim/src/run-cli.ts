@@ -1,15 +1,25 @@
 import { dirname, resolve } from "node:path";
 import { describeParam } from "@ksm/contracts";
+import {
+  BUILTIN_PLUGINS,
+  buildSimulation,
+  ignoredKnobsNote,
+  listPolicies,
+  loadPlugin,
+  loadPlugins,
+  PolicyError,
+  packageVersion,
+  type SimRecord,
+  StepError,
+  simulate,
+  timeline,
+  timelineKnobs,
+  toJsonLine,
+  validateKnob,
+} from "@ksm/sim";
 import { captureCommand } from "./capture-cli.js";
 import { explainCommand } from "./explain-cli.js";
-import { loadPlugin, loadPlugins } from "./load-plugin.js";
-import { ignoredKnobsNote } from "./prepare.js";
-import { packageVersion } from "./process.js";
-import { type SimRecord, toJsonLine } from "./records.js";
-import { BUILTIN_PLUGINS, buildSimulation, listPolicies, PolicyError } from "./registry.js";
-import { StepError, simulate, validateKnob } from "./simulate.js";
-import { formatRecord } from "./table.js";
-import { formatTimeline, timeline, timelineKnobs } from "./timeline.js";
+import { formatRecord, formatTimeline } from "./table.js";
 import { UsageError } from "./usage-error.js";
 import { prepareWorkload, readWorkload } from "./workload.js";
 
@@ -28,7 +38,8 @@ Usage:
   ksm-sim explain FILE [--process P] [--at LABEL] [--json]
                                 why each page is or is not merged at a report
   ksm-sim policies [--json] [--plugin SPEC]...
-                                list kernel profiles and policy variants (with parameters)
+                                list kernel profiles and policy variants (with parameters;
+                                --json: one object, each parameter's type, default and range)
   ksm-sim --help                this text
   ksm-sim --version             the version
 
@@ -239,9 +250,18 @@ async function policies(args: string[], io: CliIo): Promise<number> {
   }
   const list = listPolicies(await policyStep(() => loadPlugins(specs)));
   if (args.includes("--json")) {
-    const names = (xs: readonly { name: string }[]) => xs.map((x) => x.name);
-    const byAxis = Object.fromEntries(Object.entries(list.policies).map(([axis, vs]) => [axis, names(vs)]));
-    io.out(`${JSON.stringify({ profiles: names(list.profiles), policies: byAxis })}\n`);
+    // each variant's parameters as its factory describes them: name, type, default,
+    // description and range (min/max, or choices)
+    const byAxis = Object.fromEntries(
+      Object.entries(list.policies).map(([axis, vs]) => [
+        axis,
+        vs.map((v) => ({
+          ...v,
+          params: Object.entries(v.params ?? {}).map(([name, spec]) => ({ name, ...spec })),
+        })),
+      ]),
+    );
+    io.out(`${JSON.stringify({ profiles: list.profiles, policies: byAxis })}\n`);
     return 0;
   }
   const lines = ["profiles:", ...list.profiles.map((p) => `  ${p.name.padEnd(14)} ${p.description}`)];

@@ -1,4 +1,4 @@
-import type { SimRecord } from "./records.js";
+import type { SimRecord, TimelineKnobs, TimelinePoint } from "@ksm/sim";
 
 /** A record as a readable block: the global counters, then one row per process. */
 export function formatRecord(r: SimRecord): string {
@@ -23,4 +23,39 @@ export function formatRecord(r: SimRecord): string {
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** The timeline as a table: one row per full scan. */
+export function formatTimeline(points: readonly TimelinePoint[], knobs: TimelineKnobs): string {
+  const head = [
+    "full scan",
+    "time s",
+    "ksmd CPU s",
+    "pages_shared",
+    "pages_sharing",
+    "ksm_zero_pages",
+    "saved MiB",
+  ];
+  const rows = points.map((p) => [
+    String(p.fullScans),
+    p.seconds.toFixed(2),
+    p.cpuSeconds.toFixed(3),
+    String(p.pagesShared),
+    String(p.pagesSharing),
+    String(p.ksmZeroPages),
+    p.savedMiB.toFixed(2),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padStart(w[i]!)).join("  ")}`;
+  const last = points.at(-1);
+  const summary = last
+    ? `  saved ${last.savedMiB.toFixed(2)} MiB after ${last.seconds.toFixed(2)} s of ksmd (${last.fullScans} full scans), ` +
+      `${last.cpuSeconds.toFixed(3)} s of ksmd CPU (${((100 * last.cpuSeconds) / Math.max(last.seconds, 1e-9)).toFixed(1)} %)`
+    : "  ksmd has nothing to scan";
+  return `${[
+    `[timeline] ksmd at pages_to_scan=${knobs.pagesToScan} sleep_millisecs=${knobs.sleepMillisecs}`,
+    line(head),
+    ...rows.map(line),
+    summary,
+  ].join("\n")}\n`;
 }

@@ -99,6 +99,40 @@ describe("ksm-sim CLI", () => {
 });
 
 describe("ksm-sim CLI: profiles, policies and the swap steps", () => {
+  it("prints the policy listing as JSON, each variant with its parameters as its factory describes them", async () => {
+    const r = await cli("policies", "--json");
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.out);
+    expect(list.profiles.map((p: { name: string }) => p.name)).toEqual(["linux-6.18", "linux-2.6.32"]);
+    expect(list.profiles[1].policies).toMatchObject({ checksum: "jhash2" });
+    const names = (vs: { name: string }[]) => vs.map((v) => v.name);
+    expect(Object.fromEntries(Object.entries(list.policies).map(([a, vs]) => [a, names(vs as [])]))).toEqual({
+      checksum: ["xxhash", "jhash2", "crc32c", "none"],
+      tree: ["rbtree", "avl", "skiplist", "hash"],
+      scan: ["linear", "smart", "random", "adaptive"],
+      reclaim: ["lru", "clock", "fifo", "random"],
+    });
+    const adaptive = list.policies.scan.find((v: { name: string }) => v.name === "adaptive");
+    expect(adaptive.plugin).toBe("@ksm/policy-scan");
+    expect(adaptive.params.map((p: { name: string }) => p.name)).toEqual([
+      "maxInterval",
+      "volatileShare",
+      "forgetAfter",
+    ]);
+    expect(adaptive.params[0]).toMatchObject({
+      name: "maxInterval",
+      type: "integer",
+      default: 8,
+      min: 1,
+      max: 1024,
+    });
+    expect(adaptive.params[1]).toMatchObject({ type: "number", default: 0.5, min: 0, max: 1 });
+    expect(adaptive.params[0].description).toContain("interval");
+    expect(list.policies.checksum[0].params).toEqual([]);
+    // the text listing shows the same parameters
+    expect((await cli("policies")).out).toContain(":maxInterval (integer 1..1024, default 8)");
+  });
+
   it("ignores, saying so once by name, the knobs the chosen profile does not have", async () => {
     const file = scenarioFile({
       knobs: { use_zero_pages: 1, smart_scan: 0, pages_to_scan: 100 },

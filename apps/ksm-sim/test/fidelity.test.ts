@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseScenario } from "@ksm/scenario";
+import { buildSimulation, firstDifference, type SimRecord, simulate, validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
-import { buildSimulation, firstDifference, type SimRecord, simulate, validateKnob } from "../src/index.js";
 
 // Kernel recordings kept in the repo: the shared examples (v1, and v2 in examples/v2), the
 // kernel's own KSM selftests as scenarios (examples/selftests), and random scenarios recorded

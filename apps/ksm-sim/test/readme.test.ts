@@ -18,6 +18,7 @@ const FILES = [
   "packages/mm/README.md",
   "packages/rmap/README.md",
   "packages/scenario/README.md",
+  "packages/sim/README.md",
   "packages/swap/README.md",
   "packages/policy-checksum/README.md",
   "packages/policy-index/README.md",

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DEFAULT_KNOBS } from "@ksm/core";
 import { parseScenario, type Scenario } from "@ksm/scenario";
+import { buildSimulation, type ReportRecord, type SimRecord, simulate, validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
-import { buildSimulation, type ReportRecord, type SimRecord, simulate, validateKnob } from "../src/index.js";
 
 // The kernel's KSM selftests (tools/testing/selftests/mm/ksm_functional_tests.c and
 // ksm_tests.c) ported to scenarios in examples/selftests (see its README). Each case checks the

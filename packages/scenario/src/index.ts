@@ -1,5 +1,16 @@
 export { expandContent } from "./contents.js";
 export { ScenarioError } from "./errors.js";
-export { type KnobValidator, parseScenario } from "./parse.js";
-export { type RunProcess, type RunRegion, ScenarioMemory, UNMAPPED } from "./runner.js";
+export { parseScenario } from "./parse.js";
+export { type RunProcess, type RunRegion, type StepRange, UNMAPPED } from "./run-process.js";
+export { ScenarioMemory } from "./runner.js";
+export type {
+  KnobValidator,
+  KsmStepDef,
+  MemoryHost,
+  MemoryStepDef,
+  StepDef,
+  StepHost,
+  StepOf,
+} from "./steps/define.js";
+export { runStep, STEPS } from "./steps/index.js";
 export type * from "./types.js";

@@ -10,3 +10,12 @@ export interface LiveRegion {
   readonly pages: number;
   prot: Uint8Array | null;
 }
+
+/** What the parser tracks while it walks the steps: the live processes and their regions by name. */
+export type Live = Map<string, Map<string, LiveRegion>>;
+
+/** The region's per-page states, made explicit (every page mapped read-write) on first need. */
+export function pageStates(r: LiveRegion): Uint8Array {
+  r.prot ??= new Uint8Array(r.pages).fill(PROT_CODES.readwrite);
+  return r.prot;
+}

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
-import { buildSimulation, firstDifference, type SimRecord, simulate, validateKnob } from "@ksm/ksm-sim";
 import { parseScenario } from "@ksm/scenario";
+import { buildSimulation, firstDifference, type SimRecord, simulate, validateKnob } from "@ksm/sim";
 import type { CostCounters } from "../cost.js";
 import {
   type Calibration,

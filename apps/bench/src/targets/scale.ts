@@ -1,7 +1,7 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { buildSimulation, firstDifference, type ReportRecord, simulate, validateKnob } from "@ksm/ksm-sim";
 import { parseScenario, type Scenario } from "@ksm/scenario";
+import { buildSimulation, firstDifference, type ReportRecord, simulate, validateKnob } from "@ksm/sim";
 import { recordCost } from "../cost.js";
 import { oracleUnavailable, runOracle } from "../kernel/oracle.js";
 import { clockTicks, machineBusyTicks } from "../kernel/procfs.js";

@@ -1,5 +1,5 @@
-import { buildSimulation, firstDifference, type ReportRecord, simulate, validateKnob } from "@ksm/ksm-sim";
 import { parseScenario, type Scenario } from "@ksm/scenario";
+import { buildSimulation, firstDifference, type ReportRecord, simulate, validateKnob } from "@ksm/sim";
 import { oracleUnavailable, runOracle } from "../kernel/oracle.js";
 import { clockTicks, machineBusyTicks } from "../kernel/procfs.js";
 import { speedDup } from "../workloads/index.js";

@@ -1,8 +1,14 @@
 import { DEFAULT_KNOBS } from "@ksm/core";
 import { PAGE_SIZE } from "@ksm/mm";
-import { type Scenario, ScenarioMemory } from "@ksm/scenario";
-import type { TraceStep } from "./capture-scenario.js";
+import { type Scenario, ScenarioMemory, type Step } from "@ksm/scenario";
 import { type SimulationOptions, simulate } from "./simulate.js";
+
+/** Memory steps that land when the simulated clock reaches `atMs` (a capture's later snapshots). */
+export interface TimedSteps {
+  /** After ksmd starts, ms. */
+  readonly atMs: number;
+  readonly steps: readonly Step[];
+}
 
 /** The state after one full scan of ksmd running as configured. */
 export interface TimelinePoint {
@@ -42,7 +48,7 @@ export function timeline(
   scenario: Scenario,
   sim: SimulationOptions,
   knobs: TimelineKnobs,
-  trace: readonly TraceStep[] = [],
+  trace: readonly TimedSteps[] = [],
 ): TimelinePoint[] {
   const points: TimelinePoint[] = [];
   const start: Scenario = { ...scenario, steps: [{ op: "report", label: "start" }] };
@@ -89,39 +95,4 @@ export function timelineKnobs(scenario: Scenario, flags: Partial<TimelineKnobs>)
     pagesToScan: flags.pagesToScan ?? Number(k.pages_to_scan ?? DEFAULT_KNOBS.pages_to_scan),
     sleepMillisecs: flags.sleepMillisecs ?? Number(k.sleep_millisecs ?? DEFAULT_KNOBS.sleep_millisecs),
   };
-}
-
-/** The timeline as a table: one row per full scan. */
-export function formatTimeline(points: readonly TimelinePoint[], knobs: TimelineKnobs): string {
-  const head = [
-    "full scan",
-    "time s",
-    "ksmd CPU s",
-    "pages_shared",
-    "pages_sharing",
-    "ksm_zero_pages",
-    "saved MiB",
-  ];
-  const rows = points.map((p) => [
-    String(p.fullScans),
-    p.seconds.toFixed(2),
-    p.cpuSeconds.toFixed(3),
-    String(p.pagesShared),
-    String(p.pagesSharing),
-    String(p.ksmZeroPages),
-    p.savedMiB.toFixed(2),
-  ]);
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => c.padStart(w[i]!)).join("  ")}`;
-  const last = points.at(-1);
-  const summary = last
-    ? `  saved ${last.savedMiB.toFixed(2)} MiB after ${last.seconds.toFixed(2)} s of ksmd (${last.fullScans} full scans), ` +
-      `${last.cpuSeconds.toFixed(3)} s of ksmd CPU (${((100 * last.cpuSeconds) / Math.max(last.seconds, 1e-9)).toFixed(1)} %)`
-    : "  ksmd has nothing to scan";
-  return `${[
-    `[timeline] ksmd at pages_to_scan=${knobs.pagesToScan} sleep_millisecs=${knobs.sleepMillisecs}`,
-    line(head),
-    ...rows.map(line),
-    summary,
-  ].join("\n")}\n`;
 }

@@ -10,7 +10,6 @@ import {
   listPolicies,
   PolicyError,
   type ReportRecord,
-  runCli,
   type SimRecord,
   simulate,
   validateKnob,
@@ -363,20 +362,6 @@ describe("the registry", () => {
     });
     for (const v of [...list.profiles, ...Object.values(list.policies).flat()])
       expect(v.description.length).toBeGreaterThan(20);
-  });
-
-  it("prints the listing as JSON", async () => {
-    let out = "";
-    expect(await runCli(["policies", "--json"], { out: (t) => (out += t), err: () => {} })).toBe(0);
-    expect(JSON.parse(out)).toEqual({
-      profiles: ["linux-6.18", "linux-2.6.32"],
-      policies: {
-        checksum: ["xxhash", "jhash2", "crc32c", "none"],
-        tree: ["rbtree", "avl", "skiplist", "hash"],
-        scan: ["linear", "smart", "random", "adaptive"],
-        reclaim: ["lru", "clock", "fifo", "random"],
-      },
-    });
   });
 
   it.each([

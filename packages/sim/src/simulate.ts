@@ -9,7 +9,7 @@ import { DEFAULT_KNOBS, isKnobName, type KnobName, Ksm, parseKnob } from "@ksm/c
 import { Machine } from "@ksm/mm";
 import { lruReclaim } from "@ksm/policy-reclaim";
 import { Rmap } from "@ksm/rmap";
-import { type Scenario, ScenarioMemory, type Step } from "@ksm/scenario";
+import { runStep, type Scenario, ScenarioMemory, type Step, type StepHost } from "@ksm/scenario";
 import { migrateRange, offlineNode, reclaimUntilFree, swapOutRange } from "@ksm/swap";
 import { REPORTED_COUNTERS, type ReportRecord, type SimRecord, V2_REPORTED_COUNTERS } from "./records.js";
 
@@ -134,70 +134,54 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     };
   };
 
+  const host: StepHost<SimRecord> = {
+    memory,
+    scan,
+    batches: (count) => runBatches(count, Number.POSITIVE_INFINITY),
+    settle(maxFullScans) {
+      let prev = "";
+      let same = 0;
+      for (let n = 0; n < maxFullScans; n++) {
+        scan(1);
+        const c = ksm.counters();
+        const key = `${c.pages_shared},${c.pages_sharing},${c.pages_unshared},${c.ksm_zero_pages}`;
+        same = key === prev ? same + 1 : 0;
+        prev = key;
+        if (same >= 2) break;
+      }
+    },
+    *report(label) {
+      opts.onReport?.(label, { machine, ksm, memory });
+      yield report(label);
+    },
+    knob(knobName, value, i) {
+      const name = knobName as KnobName;
+      // v2: ksmd's sleeps are the oracle's, and it keeps run at 1 (after run = 2 unmerged)
+      if (v2 && name === "sleep_millisecs") return;
+      const err = ksm.writeKnob(name, value);
+      if (err) throw new StepError(i, `writing ${value} to ${name} failed with ${errnoName(err)}`);
+      if (v2 && name === "run") ksm.writeKnob("run", 1);
+    },
+    *verify(label, i) {
+      const bad = memory.verify();
+      yield { label, verify: { badPages: bad } };
+      if (bad) throw new StepError(i, `${bad} pages lost their content`);
+    },
+    *measure(step) {
+      yield measure(step, ksm, report, (n) => {
+        fullScans += n;
+      });
+    },
+    swapout: ({ proc, region, a, b }) =>
+      swapOutRange(machine, rmap, proc.mm, region.start + a, region.start + b),
+    migrate: ({ proc, region, a, b }, node) =>
+      migrateRange(machine, rmap, proc.mm, region.start + a, region.start + b, node),
+    pressure: (freePages) => reclaimUntilFree(machine, rmap, reclaim, freePages),
+    offline: (node) => offlineNode(machine, rmap, ksm, node),
+  };
   for (const [i, step] of scenario.steps.entries()) {
-    if (ScenarioMemory.isMemoryStep(step)) {
-      memory.step(step);
-      continue;
-    }
-    switch (step.op) {
-      case "swapout":
-      case "migrate": {
-        const { proc, region, a, b } = memory.locate(step.process, step.region, step.range);
-        if (step.op === "migrate")
-          migrateRange(machine, rmap, proc.mm, region.start + a, region.start + b, step.node);
-        else swapOutRange(machine, rmap, proc.mm, region.start + a, region.start + b);
-        break;
-      }
-      case "pressure":
-        reclaimUntilFree(machine, rmap, reclaim, step.freePages);
-        break;
-      case "offline":
-        offlineNode(machine, rmap, ksm, step.node);
-        break;
-      case "scan":
-        scan(step.fullScans ?? 1);
-        break;
-      case "batches":
-        runBatches(step.count ?? 1, Number.POSITIVE_INFINITY);
-        break;
-      case "settle": {
-        let prev = "";
-        let same = 0;
-        for (let n = 0; n < (step.maxFullScans ?? 30); n++) {
-          scan(1);
-          const c = ksm.counters();
-          const key = `${c.pages_shared},${c.pages_sharing},${c.pages_unshared},${c.ksm_zero_pages}`;
-          same = key === prev ? same + 1 : 0;
-          prev = key;
-          if (same >= 2) break;
-        }
-        break;
-      }
-      case "report":
-        opts.onReport?.(step.label ?? "report", { machine, ksm, memory });
-        yield report(step.label ?? "report");
-        break;
-      case "knob": {
-        const name = step.name as KnobName;
-        // v2: ksmd's sleeps are the oracle's, and it keeps run at 1 (after run = 2 unmerged)
-        if (v2 && name === "sleep_millisecs") break;
-        const err = ksm.writeKnob(name, step.value);
-        if (err) throw new StepError(i, `writing ${step.value} to ${name} failed with ${errnoName(err)}`);
-        if (v2 && name === "run") ksm.writeKnob("run", 1);
-        break;
-      }
-      case "verify": {
-        const bad = memory.verify();
-        yield { label: step.label ?? "verify", verify: { badPages: bad } };
-        if (bad) throw new StepError(i, `${bad} pages lost their content`);
-        break;
-      }
-      case "measure":
-        yield measure(step, ksm, report, (n) => {
-          fullScans += n;
-        });
-        break;
-    }
+    const records = runStep(step, host, i);
+    if (records) yield* records;
   }
 }
 
