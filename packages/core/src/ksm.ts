@@ -85,11 +85,15 @@ export interface KsmOptions {
  * {@link KsmHooks}. A thin facade over one object per concept (the fields below).
  */
 export class Ksm implements KsmHooks {
+  /** The machine KSM runs on (its `hooks` are this Ksm). */
   readonly machine: Machine;
   /** The knobs' current values (`sysfs.knobs`). */
   readonly knobs: Knobs;
+  /** Every rmap_item. */
   readonly items: RmapItems;
+  /** Every stable node, chains and dups included. */
   readonly nodes: StableNodes;
+  /** The kernel era followed. */
   readonly profile: KsmProfile;
 
   /** The knobs and counters of /sys/kernel/mm/ksm. */
