@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { KsmPlugin } from "@ksm/contracts";
+import { PAGE_SIZE } from "@ksm/mm";
 import { parseScenario } from "@ksm/scenario";
 import {
   buildSimulation,
@@ -14,7 +15,6 @@ import {
   simulate,
   validateKnob,
 } from "@ksm/sim";
-import { PAGE_SIZE } from "@ksm/mm";
 import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
 import { type CellResult, type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
