@@ -1,10 +1,6 @@
 import type { ChecksumPolicy, CostCounters } from "@ksm/contracts";
-import { type ContentId, type ContentStore, PAGE_SIZE, ZERO_CONTENT } from "@ksm/mm";
+import { type ContentId, type ContentStore, grown, PAGE_SIZE, UNIQUE_BASE, ZERO_CONTENT } from "@ksm/mm";
 import type { RmapItems } from "./rmap-item.js";
-import { grown } from "./soa.js";
-
-/** Content ids from here up are unique contents (the content store's numbering, not exported by @ksm/mm). */
-const UNIQUE_BASE = 0x8000_0000;
 
 /**
  * `calc_checksum` and the volatility filter of `cmp_and_merge_page`: a page must keep its

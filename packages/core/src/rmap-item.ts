@@ -1,5 +1,6 @@
 import { type ContentIndex, NIL } from "@ksm/contracts";
-import { grown, HandlePool } from "./soa.js";
+import { grown } from "@ksm/mm";
+import { HandlePool } from "./soa.js";
 
 /** rmap_item flag: listed from a stable node. */
 export const STABLE_FLAG = 1;

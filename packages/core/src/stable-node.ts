@@ -1,5 +1,6 @@
 import { type ContentIndex, NIL } from "@ksm/contracts";
-import { grown, HandlePool } from "./soa.js";
+import { grown } from "@ksm/mm";
+import { HandlePool } from "./soa.js";
 
 /** `rmap_hlist_len` of a chain head. */
 export const STABLE_NODE_CHAIN = -1024;

@@ -8,7 +8,7 @@ export type ContentId = number;
 export const ZERO_CONTENT: ContentId = 0;
 
 /** Contents from this handle up are "unique" pages, computed on the fly and never stored. */
-const UNIQUE_BASE = 0x8000_0000;
+export const UNIQUE_BASE = 0x8000_0000;
 /** Scenario v1: the oracle draws unique pages from pattern seeds 2^60 up. */
 const UNIQUE_SEED_BASE = 1n << 60n;
 const WORDS = PAGE_SIZE / 8;
