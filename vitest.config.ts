@@ -10,6 +10,7 @@ export default defineConfig({
       "packages/*/test/**/*.test.ts",
       "apps/*/test/**/*.test.ts",
       "examples/plugins/*/test/**/*.test.ts",
+      "test/**/*.test.ts",
     ],
     testTimeout: 60_000,
   },
