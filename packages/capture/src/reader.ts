@@ -1,5 +1,5 @@
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
-import { createGunzip } from "node:zlib";
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from "node:fs";
+import { createGunzip, gunzipSync } from "node:zlib";
 import {
   CAPTURE_PAGE_SIZE,
   CaptureError,
@@ -29,37 +29,78 @@ const MAX_RECORD_BYTES = 8 + MAX_RUN_PAGES * 16 + (1 << 20);
  */
 export async function* readCapture(path: string): AsyncGenerator<CaptureEvent> {
   checkPreamble(path);
-  const check = new Checker(path);
+  const records = new RecordSplitter(path);
   const gunzip = createReadStream(path, { start: PREAMBLE_BYTES }).pipe(createGunzip());
-  let pending: Buffer = Buffer.alloc(0);
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      let at = 0;
-      while (pending.length - at >= RECORD_HEADER_BYTES) {
-        const type = pending.readUInt8(at);
-        const length = pending.readUInt32LE(at + 1);
-        if (length > MAX_RECORD_BYTES) check.fail(`a record of at most ${MAX_RECORD_BYTES} bytes`, length);
-        if (pending.length - at < RECORD_HEADER_BYTES + length) break;
-        const payload = pending.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
-        yield check.record(type, payload);
-        check.offset += RECORD_HEADER_BYTES + length;
-        at += RECORD_HEADER_BYTES + length;
-      }
-      pending = pending.subarray(at);
-    }
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) yield* records.push(chunk);
   } catch (e) {
-    if (e instanceof CaptureError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new CaptureError(
-      `${path}: the compressed records are ${err.code === "Z_BUF_ERROR" ? "truncated" : "corrupt"} ` +
-        `after byte ${check.offset} of the decompressed records (zlib: ${err.message}); the file is not a complete capture.`,
-    );
+    throw records.zlibError(e);
   } finally {
     gunzip.destroy();
   }
-  if (pending.length > 0) check.fail("a whole record", `${pending.length} trailing bytes`);
-  check.finish();
+  records.finish();
+}
+
+/**
+ * {@link readCapture} without awaiting, for callers that cannot (a workload generator in a
+ * worker thread): the same events and the same checks and errors. It decompresses the whole
+ * file at once, so it holds the decompressed records in memory: for small captures.
+ */
+export function* readCaptureSync(path: string): Generator<CaptureEvent> {
+  checkPreamble(path);
+  const records = new RecordSplitter(path);
+  let body: Buffer;
+  try {
+    body = gunzipSync(readFileSync(path).subarray(PREAMBLE_BYTES));
+  } catch (e) {
+    throw records.zlibError(e);
+  }
+  yield* records.push(body);
+  records.finish();
+}
+
+/** Cuts decompressed bytes into records, checked in order by a {@link Checker}. */
+class RecordSplitter {
+  private readonly check: Checker;
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly path: string) {
+    this.check = new Checker(path);
+  }
+
+  /** The events of the whole records now buffered; keeps a partial one for the next chunk. */
+  *push(chunk: Buffer): Generator<CaptureEvent> {
+    const check = this.check;
+    const pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let at = 0;
+    while (pending.length - at >= RECORD_HEADER_BYTES) {
+      const type = pending.readUInt8(at);
+      const length = pending.readUInt32LE(at + 1);
+      if (length > MAX_RECORD_BYTES) check.fail(`a record of at most ${MAX_RECORD_BYTES} bytes`, length);
+      if (pending.length - at < RECORD_HEADER_BYTES + length) break;
+      const payload = pending.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
+      yield check.record(type, payload);
+      check.offset += RECORD_HEADER_BYTES + length;
+      at += RECORD_HEADER_BYTES + length;
+    }
+    this.pending = pending.subarray(at);
+  }
+
+  /** After the last chunk: no partial record left, and the end record seen. */
+  finish(): void {
+    if (this.pending.length > 0) this.check.fail("a whole record", `${this.pending.length} trailing bytes`);
+    this.check.finish();
+  }
+
+  /** The CaptureError for an error of zlib's (a cut or corrupt gzip stream); CaptureErrors pass. */
+  zlibError(e: unknown): CaptureError {
+    if (e instanceof CaptureError) return e;
+    const err = e as NodeJS.ErrnoException;
+    return new CaptureError(
+      `${this.path}: the compressed records are ${err.code === "Z_BUF_ERROR" ? "truncated" : "corrupt"} ` +
+        `after byte ${this.check.offset} of the decompressed records (zlib: ${err.message}); the file is not a complete capture.`,
+    );
+  }
 }
 
 function checkPreamble(path: string): void {
