@@ -9,15 +9,13 @@
 //
 // usage: node tools/live-check/ksmd-pace.mjs [--seconds S] [--json]
 // needs: Linux, root, /sys/kernel/mm/ksm, cc, `pnpm build` done.
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requireMachine } from "../common.mjs";
+import { holdKsmLock, requireMachine } from "../common.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KSM = "/sys/kernel/mm/ksm";
-const LOCK = "/tmp/ksm-oracle.lock";
 const SLEEPS = [1, 10, 20];
 const SLEEPER = "/bin/sleep";
 
@@ -30,14 +28,7 @@ if (!(seconds > 0 && seconds <= 60)) {
 }
 const json = args.includes("--json");
 
-// biome-ignore lint/suspicious/noUndeclaredEnvVars: set by this script when it runs itself again under flock
-if (!process.env.KSM_ORACLE_LOCKED) {
-  const r = spawnSync("flock", [LOCK, process.execPath, fileURLToPath(import.meta.url), ...args], {
-    stdio: "inherit",
-    env: { ...process.env, KSM_ORACLE_LOCKED: "1" },
-  });
-  process.exit(r.status ?? 1);
-}
+holdKsmLock(import.meta.url, args); // KSM is global: the rest runs under its lock
 
 requireMachine("ksmd-pace", [
   [process.platform === "linux", "needs Linux"],

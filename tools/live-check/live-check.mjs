@@ -8,16 +8,14 @@
 // usage: node tools/live-check/live-check.mjs [--processes N] [--contents full|hash] [--sleep MS] [--out FILE.cap] [--json]
 // --out keeps the capture, and what the kernel reached in FILE.kernel.json beside it.
 // needs: Linux, root, /sys/kernel/mm/ksm, cc, `pnpm build` done.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requireMachine, simulatorRecords } from "../common.mjs";
+import { holdKsmLock, requireMachine, simulatorRecords } from "../common.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KSM = "/sys/kernel/mm/ksm";
-const LOCK = "/tmp/ksm-oracle.lock";
 /** The knobs the check pins on the kernel and gives the simulator. */
 const PINNED = {
   pages_to_scan: 5000,
@@ -47,14 +45,7 @@ if (!Number.isInteger(PINNED.sleep_millisecs) || PINNED.sleep_millisecs < 0) {
   process.exit(2);
 }
 
-if (!process.env.KSM_ORACLE_LOCKED) {
-  // take the machine-wide KSM lock, then run for real
-  const r = spawnSync("flock", [LOCK, process.execPath, fileURLToPath(import.meta.url), ...args], {
-    stdio: "inherit",
-    env: { ...process.env, KSM_ORACLE_LOCKED: "1" },
-  });
-  process.exit(r.status ?? 1);
-}
+holdKsmLock(import.meta.url, args); // KSM is global: the rest runs under its lock
 
 requireMachine("live-check", [
   [process.platform === "linux", "needs Linux"],
