@@ -1,6 +1,24 @@
 // What the capture tools (live-check, capture-oracle) share.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The machine-wide lock every user of the real KSM takes (ksm_oracle.py's users, tools/difftest). */
+export const KSM_LOCK = "/tmp/ksm-oracle.lock";
+
+/**
+ * Returns at once inside {@link KSM_LOCK}; otherwise runs the script (`scriptUrl`, its
+ * `import.meta.url`) again under `flock KSM_LOCK` with `args` and exits with its status.
+ */
+export function holdKsmLock(scriptUrl, args) {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: set below, when the script runs itself again under flock
+  if (process.env.KSM_ORACLE_LOCKED) return;
+  const r = spawnSync("flock", [KSM_LOCK, process.execPath, fileURLToPath(scriptUrl), ...args], {
+    stdio: "inherit",
+    env: { ...process.env, KSM_ORACLE_LOCKED: "1" },
+  });
+  process.exit(r.status ?? 1);
+}
 
 /** Exits with 77 and `TAG: why` unless every [ok, why] check holds. */
 export function requireMachine(tag, checks) {

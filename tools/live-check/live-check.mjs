@@ -5,19 +5,17 @@
 // compared with what `ksm-sim run` predicts from the capture. KSM is global: the whole check
 // runs under `flock /tmp/ksm-oracle.lock` (the script takes it itself).
 //
-// usage: node tools/live-check/live-check.mjs [--processes N] [--contents full|hash] [--out FILE.cap] [--json]
+// usage: node tools/live-check/live-check.mjs [--processes N] [--contents full|hash] [--sleep MS] [--out FILE.cap] [--json]
 // --out keeps the capture, and what the kernel reached in FILE.kernel.json beside it.
 // needs: Linux, root, /sys/kernel/mm/ksm, cc, `pnpm build` done.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requireMachine, simulatorRecords } from "../common.mjs";
+import { holdKsmLock, requireMachine, simulatorRecords } from "../common.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KSM = "/sys/kernel/mm/ksm";
-const LOCK = "/tmp/ksm-oracle.lock";
 /** The knobs the check pins on the kernel and gives the simulator. */
 const PINNED = {
   pages_to_scan: 5000,
@@ -41,15 +39,13 @@ const count = Number(flag("--processes", "4"));
 const out = resolve(flag("--out", join(mkdtempSync(join(tmpdir(), "live-check-")), "live.cap")));
 const json = args.includes("--json");
 const contents = flag("--contents", "full");
-
-if (!process.env.KSM_ORACLE_LOCKED) {
-  // take the machine-wide KSM lock, then run for real
-  const r = spawnSync("flock", [LOCK, process.execPath, fileURLToPath(import.meta.url), ...args], {
-    stdio: "inherit",
-    env: { ...process.env, KSM_ORACLE_LOCKED: "1" },
-  });
-  process.exit(r.status ?? 1);
+PINNED.sleep_millisecs = Number(flag("--sleep", String(PINNED.sleep_millisecs)));
+if (!Number.isInteger(PINNED.sleep_millisecs) || PINNED.sleep_millisecs < 0) {
+  console.error(`live-check: --sleep expects whole milliseconds (0 or more), got ${flag("--sleep")}`);
+  process.exit(2);
 }
+
+holdKsmLock(import.meta.url, args); // KSM is global: the rest runs under its lock
 
 requireMachine("live-check", [
   [process.platform === "linux", "needs Linux"],
@@ -160,6 +156,7 @@ const result = {
   rows,
   mergingPagesPerProcess: { kernel: kernel.perProcess, predicted: predictedPerProcess },
   settledAt: { kernel: kernel.reached, predicted: predictedReached },
+  sleepMillisecs: PINNED.sleep_millisecs,
 };
 if (args.includes("--out"))
   // keep what the kernel reached beside the capture: a replay test checks the prediction against it
@@ -180,7 +177,9 @@ else {
     `  ksm_merging_pages per process: kernel ${kernel.perProcess.join(" ")}, predicted ${predictedPerProcess.join(" ")}`,
   );
   const at = (r) => (r ? `full scan ${r.fullScans}, ${r.seconds.toFixed(2)} s` : "never");
-  console.log(`  final counters reached: kernel ${at(kernel.reached)}; predicted ${at(predictedReached)}`);
+  console.log(
+    `  final counters reached (sleep_millisecs ${PINNED.sleep_millisecs}): kernel ${at(kernel.reached)}; predicted ${at(predictedReached)}`,
+  );
   console.log(ok ? "within 1 %" : "OUTSIDE 1 %");
 }
 process.exit(ok ? 0 : 1);

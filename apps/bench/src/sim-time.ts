@@ -1,4 +1,4 @@
-import { DEFAULT_KNOBS } from "@ksm/core";
+import { DEFAULT_KNOBS, ksmdSleepMs } from "@ksm/core";
 import type { Scenario } from "@ksm/scenario";
 import { type CostModel, estimateKsmdSeconds } from "./cost-model.js";
 import type { SeriesPoint } from "./series.js";
@@ -34,7 +34,8 @@ export function paceAtReports(scenario: Scenario): PaceKnobs[] {
 /**
  * Simulated seconds at each report, at the workload's knobs: ksmd scans `pages_to_scan`
  * pages a batch, a batch ending early at the end of a full scan, and sleeps
- * `sleep_millisecs` (at least 1 ms) after each, as the core's clock (`Ksm.now`) advances;
+ * `sleep_millisecs` rounded up to whole jiffies after each (`ksmdSleepMs`: 12 ms for 10 at
+ * HZ 250, none for 0), as the core's clock (`Ksm.now`) advances;
  * a full scan of N pages takes floor(N / pages_to_scan) + 1 batches (the batch that finds
  * the end of the scan ends it). The pages of each full scan
  * are the cost counters' pages_scanned between reports (else the rmap_items at the report),
@@ -59,7 +60,7 @@ export function simulatedSeconds(
     const dPages = total === undefined ? dScans * p.rmapItems : total - scanned;
     if (dScans > 0) {
       const perScan = Math.floor(dPages / dScans / Math.max(1, k.pages_to_scan)) + 1;
-      sleep += (dScans * perScan * Math.max(1, k.sleep_millisecs)) / 1000;
+      sleep += (dScans * perScan * ksmdSleepMs(k.sleep_millisecs)) / 1000;
     }
     scans = p.fullScans;
     if (total !== undefined) scanned = total;

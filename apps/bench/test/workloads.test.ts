@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadCaptureSync } from "@ksm/capture";
 import { parseScenario } from "@ksm/scenario";
-import { validateKnob } from "@ksm/sim";
+import { type ReportRecord, validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
 import {
   bestSaving,
@@ -7,6 +10,7 @@ import {
   expectScale,
   getWorkload,
   MATRIX_WORKLOADS,
+  PYTHON_IDLE_CAPTURE,
   Rng,
   resolveParams,
   speedDupTarget,
@@ -31,6 +35,7 @@ const SMALL: Record<string, Record<string, number>> = {
   scale: { guests: 4, pages: 64 },
   "swap-pressure": { guests: 2, pages: 128, rounds: 2 },
   "swap-pressure-noksm": { guests: 2, pages: 128, rounds: 2 },
+  "capture-python-idle": { scans: 2 },
 };
 
 const generate = (name: string, seed: number) => {
@@ -152,5 +157,51 @@ describe("swap-pressure", () => {
     const without = await run("swap-pressure-noksm");
     expect(without).toBeGreaterThan(0);
     expect(withKsm * 4).toBeLessThan(without);
+  });
+});
+
+describe("capture-python-idle", () => {
+  const root = join(import.meta.dirname, "../../..");
+  /** The settle of the kernel run recorded beside the capture (tools/capture-oracle). */
+  const recorded = JSON.parse(
+    readFileSync(join(root, "examples/captures/python-idle-4.kernel.json"), "utf8"),
+  ) as {
+    knobs: { use_zero_pages: number };
+    capturedPages: number;
+    rows: { counter: string; kernel: number }[];
+    mergingPagesPerProcess: { kernel: number[] };
+  };
+
+  it("loads the capture's pages as the scenario's memory", () => {
+    const w = getWorkload("capture-python-idle");
+    const s = parseScenario(JSON.parse(JSON.stringify(w.generate(w.defaults, 1))), validateKnob);
+    expect(s.processes.length).toBe(recorded.mergingPagesPerProcess.kernel.length);
+    // every captured page but those of VMAs KSM would not scan (no VM_MERGEABLE in a
+    // process already using KSM: exec's stack)
+    const capture = loadCaptureSync(join(root, PYTHON_IDLE_CAPTURE));
+    const unscanned = capture.vmas
+      .filter((v) => v.excluded !== null && v.vma.unmergeable === null)
+      .reduce((n, v) => n + v.vma.pages.anon, 0);
+    expect(unscanned).toBeGreaterThan(0);
+    const pages = s.processes.flatMap((p) => p.regions).reduce((n, r) => n + r.pages, 0);
+    expect(pages).toBe(recorded.capturedPages - unscanned);
+    expect(s.knobs.use_zero_pages).toBe(recorded.knobs.use_zero_pages);
+  });
+
+  it("settles at the kernel's recorded counters", async () => {
+    const { buildSimulation, simulate } = await import("@ksm/sim");
+    const w = getWorkload("capture-python-idle");
+    const scenario = parseScenario(JSON.parse(JSON.stringify(w.generate(w.defaults, 1))), validateKnob);
+    const reports = [...simulate(scenario, await buildSimulation())].filter(
+      (r): r is ReportRecord => "counters" in r,
+    );
+    expect(reports.length).toBe(w.defaults.scans);
+    const last = reports.at(-1)!;
+    const counters = last.counters as unknown as Record<string, number>;
+    for (const row of recorded.rows)
+      expect([row.counter, counters[row.counter]]).toEqual([row.counter, row.kernel]);
+    expect(Object.values(last.processes).map((p) => p.ksm_merging_pages)).toEqual(
+      recorded.mergingPagesPerProcess.kernel,
+    );
   });
 });

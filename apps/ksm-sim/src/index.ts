@@ -1,10 +1,11 @@
 // the simulation API moved to @ksm/sim; re-exported for code that imported it from here
-export * from "@ksm/sim";
+
 export {
   type CapturedVma,
   type CaptureWorkload,
   isCaptureFile,
   loadCapture,
   type TraceStep,
-} from "./capture-scenario.js";
+} from "@ksm/capture";
+export * from "@ksm/sim";
 export { type CliIo, runCli } from "./run-cli.js";

@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { CaptureError } from "@ksm/capture";
+import { CaptureError, type CaptureWorkload, isCaptureFile, loadCapture } from "@ksm/capture";
 import type { KsmPlugin } from "@ksm/contracts";
 import { type Scenario, ScenarioError } from "@ksm/scenario";
 import { findProfile, PolicyError, type PreparedScenario, prepareScenario } from "@ksm/sim";
-import { type CaptureWorkload, isCaptureFile, loadCapture } from "./capture-scenario.js";
 import { UsageError } from "./usage-error.js";
 
 /** What `run` and `explain` work on: a scenario, and the capture behind it if any. */

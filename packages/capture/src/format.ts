@@ -2,10 +2,25 @@ import type { SmapsVma } from "./vma-rules.js";
 
 /** First 8 bytes of every capture file. */
 export const MAGIC = "KSMCAPT\n";
-/** The format version this package writes and the newest it reads. */
-export const FORMAT_VERSION = 1;
-/** Bytes before the compressed records: magic, version (u32 LE), reserved (u32 LE, 0). */
+/**
+ * The format version this package writes and the newest it reads: 2, the records in frames
+ * each gzip-compressed or stored (README "File format"); it reads version 1 (one stream of
+ * gzip members) too.
+ */
+export const FORMAT_VERSION = 2;
+/** Bytes before the records: magic, version (u32 LE), reserved (u32 LE, 0). */
 export const PREAMBLE_BYTES = 16;
+/** Version 2 frame kinds: how a frame's body holds its records. */
+export const FRAME = {
+  /** One gzip member (RFC 1952), whose CRC-32 covers the records. */
+  gzip: 1,
+  /** The records as they are (incompressible ones: page contents that look random). */
+  stored: 2,
+} as const;
+/** Bytes of a version 2 frame's header: kind (u8), body length (u32 LE), CRC-32 (u32 LE; stored frames). */
+export const FRAME_HEADER_BYTES = 9;
+/** A frame longer than this, before or after decompression, is corrupt (a writer's are about 1 MiB). */
+export const MAX_FRAME_BYTES = 4 << 20;
 /** Bytes of a record's header: type (u8) and payload length (u32 LE). */
 export const RECORD_HEADER_BYTES = 5;
 /** The page size captures are taken with (x86-64, arm64 with 4 KiB pages). */

@@ -16,6 +16,14 @@ export {
 } from "./format.js";
 export { launchMergeable, MERGE_EXEC_SOURCE, mergeExecHelper } from "./launch.js";
 export { createPageHasher, HashIds, type PageHasher } from "./page-hash.js";
-export { readCapture } from "./reader.js";
+export { readCapture, readCaptureSync } from "./reader.js";
+export {
+  type CapturedVma,
+  type CaptureWorkload,
+  isCaptureFile,
+  loadCapture,
+  loadCaptureSync,
+  type TraceStep,
+} from "./scenario.js";
 export { KSM_INCOMPATIBLE_FLAGS, ksmIncompatibility, parseSmaps, type SmapsVma } from "./vma-rules.js";
 export { CaptureWriter } from "./writer.js";

@@ -1,5 +1,6 @@
-import { closeSync, createReadStream, openSync, readSync } from "node:fs";
-import { createGunzip } from "node:zlib";
+import { closeSync, createReadStream, openSync, readFileSync, readSync } from "node:fs";
+import { promisify } from "node:util";
+import { crc32, createGunzip, gunzip, gunzipSync } from "node:zlib";
 import {
   CAPTURE_PAGE_SIZE,
   CaptureError,
@@ -7,7 +8,10 @@ import {
   type CaptureHeader,
   type CaptureTotals,
   FORMAT_VERSION,
+  FRAME,
+  FRAME_HEADER_BYTES,
   MAGIC,
+  MAX_FRAME_BYTES,
   MAX_RUN_PAGES,
   PREAMBLE_BYTES,
   RECORD,
@@ -15,6 +19,7 @@ import {
   type VmaInfo,
 } from "./format.js";
 
+const gunzipAsync = promisify(gunzip);
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(RECORD).map(([k, v]) => [v, k]));
 /** A record longer than this is corrupt (the largest legitimate one is a full pages record). */
 const MAX_RECORD_BYTES = 8 + MAX_RUN_PAGES * 16 + (1 << 20);
@@ -23,46 +28,175 @@ const MAX_RECORD_BYTES = 8 + MAX_RUN_PAGES * 16 + (1 << 20);
  * Reads a capture file as a stream of events, one per record, checking everything as it
  * goes: the magic and version, record order (header, then snapshots of processes of VMAs
  * of pages), every field, page indices inside their VMA, content ids, and the end record's
- * totals. Memory: one record at a time. Throws {@link CaptureError} naming the file, the
- * byte offset in the decompressed records and what was expected there; a truncated file
- * (no end record, or a cut gzip stream) and a newer format version are errors too.
+ * totals. Memory: one frame (about 1 MiB) and one record at a time. Throws
+ * {@link CaptureError} naming the file, the byte offset in the decompressed records (or in
+ * the file, for a frame) and what was expected there; a truncated file (no end record, a
+ * cut frame or gzip stream), a frame that fails its CRC-32 and a newer format version are
+ * errors too. Reads versions 1 and 2.
  */
 export async function* readCapture(path: string): AsyncGenerator<CaptureEvent> {
-  checkPreamble(path);
-  const check = new Checker(path);
-  const gunzip = createReadStream(path, { start: PREAMBLE_BYTES }).pipe(createGunzip());
-  let pending: Buffer = Buffer.alloc(0);
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      let at = 0;
-      while (pending.length - at >= RECORD_HEADER_BYTES) {
-        const type = pending.readUInt8(at);
-        const length = pending.readUInt32LE(at + 1);
-        if (length > MAX_RECORD_BYTES) check.fail(`a record of at most ${MAX_RECORD_BYTES} bytes`, length);
-        if (pending.length - at < RECORD_HEADER_BYTES + length) break;
-        const payload = pending.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
-        yield check.record(type, payload);
-        check.offset += RECORD_HEADER_BYTES + length;
-        at += RECORD_HEADER_BYTES + length;
-      }
-      pending = pending.subarray(at);
+  const version = checkPreamble(path);
+  const records = new RecordSplitter(path);
+  if (version === 1) {
+    const gunzip = createReadStream(path, { start: PREAMBLE_BYTES }).pipe(createGunzip());
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) yield* records.push(chunk);
+    } catch (e) {
+      throw records.zlibError(e);
+    } finally {
+      gunzip.destroy();
     }
-  } catch (e) {
-    if (e instanceof CaptureError) throw e;
-    const err = e as NodeJS.ErrnoException;
-    throw new CaptureError(
-      `${path}: the compressed records are ${err.code === "Z_BUF_ERROR" ? "truncated" : "corrupt"} ` +
-        `after byte ${check.offset} of the decompressed records (zlib: ${err.message}); the file is not a complete capture.`,
-    );
-  } finally {
-    gunzip.destroy();
+  } else {
+    for (const f of readFrames(path))
+      yield* records.push(f.kind === FRAME.stored ? f.body : await inflate(path, f, gunzipAsync));
   }
-  if (pending.length > 0) check.fail("a whole record", `${pending.length} trailing bytes`);
-  check.finish();
+  records.finish();
 }
 
-function checkPreamble(path: string): void {
+/**
+ * {@link readCapture} without awaiting, for callers that cannot (a workload generator in a
+ * worker thread): the same events and the same checks and errors. A version 2 file is read
+ * frame by frame, as readCapture does; a version 1 file is decompressed whole (its gzip
+ * members are not delimited), so its records are all in memory at once.
+ */
+export function* readCaptureSync(path: string): Generator<CaptureEvent> {
+  const version = checkPreamble(path);
+  const records = new RecordSplitter(path);
+  if (version === 1) {
+    let body: Buffer;
+    try {
+      body = gunzipSync(readFileSync(path).subarray(PREAMBLE_BYTES));
+    } catch (e) {
+      throw records.zlibError(e);
+    }
+    yield* records.push(body);
+  } else {
+    for (const f of readFrames(path))
+      yield* records.push(f.kind === FRAME.stored ? f.body : inflate(path, f, gunzipSync));
+  }
+  records.finish();
+}
+
+/** A version 2 frame as read: its kind, its body (stored ones checked against their CRC-32), its file offset. */
+interface Frame {
+  readonly kind: number;
+  readonly body: Buffer;
+  readonly at: number;
+}
+
+/** The frames of a version 2 file, in order, each checked: kind, length, whole, CRC-32 (stored). */
+function* readFrames(path: string): Generator<Frame> {
+  const fd = openSync(path, "r");
+  try {
+    yield* framesOf(path, fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function* framesOf(path: string, fd: number): Generator<Frame> {
+  const header = Buffer.alloc(FRAME_HEADER_BYTES);
+  for (let at = PREAMBLE_BYTES; ; ) {
+    const got = readSync(fd, header, 0, FRAME_HEADER_BYTES, at);
+    if (got === 0) return;
+    if (got < FRAME_HEADER_BYTES)
+      throw new CaptureError(
+        `${path} is truncated: it ends inside the frame header at file offset ${at} (${got} of ${FRAME_HEADER_BYTES} bytes); the file is not a complete capture.`,
+      );
+    const kind = header.readUInt8(0);
+    const length = header.readUInt32LE(1);
+    if (kind !== FRAME.gzip && kind !== FRAME.stored)
+      throw new CaptureError(
+        `${path}: at file offset ${at}: expected a frame of kind ${FRAME.gzip} (gzip) or ${FRAME.stored} (stored), got ${kind}. The file is corrupt; nothing was run.`,
+      );
+    if (length > MAX_FRAME_BYTES)
+      throw new CaptureError(
+        `${path}: at file offset ${at}: expected a frame of at most ${MAX_FRAME_BYTES} bytes, got ${length}. The file is corrupt; nothing was run.`,
+      );
+    const body = Buffer.allocUnsafe(length);
+    const n = length === 0 ? 0 : readSync(fd, body, 0, length, at + FRAME_HEADER_BYTES);
+    if (n < length)
+      throw new CaptureError(
+        `${path} is truncated: the frame at file offset ${at} holds ${length} bytes, the file ends after ${n} of them; the file is not a complete capture.`,
+      );
+    if (kind === FRAME.stored && crc32(body) !== header.readUInt32LE(5))
+      throw new CaptureError(
+        `${path}: the stored frame at file offset ${at} fails its CRC-32 (${length} bytes); the file is corrupt, nothing was run.`,
+      );
+    yield { kind, body, at };
+    at += FRAME_HEADER_BYTES + length;
+  }
+}
+
+/**
+ * A gzip frame's records, through `gunzip` (zlib's sync call, or its thread-pool one
+ * promisified), at most MAX_FRAME_BYTES of them; zlib's errors become a CaptureError with
+ * the frame's file offset.
+ */
+function inflate<R extends Buffer | Promise<Buffer>>(
+  path: string,
+  f: Frame,
+  gunzip: (body: Buffer, opts: { maxOutputLength: number }) => R,
+): R {
+  const fail = (e: unknown): never => {
+    throw new CaptureError(
+      `${path}: the gzip frame at file offset ${f.at} is corrupt (zlib: ${(e as Error).message}); the file is not a complete capture.`,
+    );
+  };
+  try {
+    const out = gunzip(f.body, { maxOutputLength: MAX_FRAME_BYTES });
+    return (out instanceof Promise ? out.catch(fail) : out) as R;
+  } catch (e) {
+    return fail(e);
+  }
+}
+
+/** Cuts decompressed bytes into records, checked in order by a {@link Checker}. */
+class RecordSplitter {
+  private readonly check: Checker;
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly path: string) {
+    this.check = new Checker(path);
+  }
+
+  /** The events of the whole records now buffered; keeps a partial one for the next chunk. */
+  *push(chunk: Buffer): Generator<CaptureEvent> {
+    const check = this.check;
+    const pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let at = 0;
+    while (pending.length - at >= RECORD_HEADER_BYTES) {
+      const type = pending.readUInt8(at);
+      const length = pending.readUInt32LE(at + 1);
+      if (length > MAX_RECORD_BYTES) check.fail(`a record of at most ${MAX_RECORD_BYTES} bytes`, length);
+      if (pending.length - at < RECORD_HEADER_BYTES + length) break;
+      const payload = pending.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + length);
+      yield check.record(type, payload);
+      check.offset += RECORD_HEADER_BYTES + length;
+      at += RECORD_HEADER_BYTES + length;
+    }
+    this.pending = pending.subarray(at);
+  }
+
+  /** After the last chunk: no partial record left, and the end record seen. */
+  finish(): void {
+    if (this.pending.length > 0) this.check.fail("a whole record", `${this.pending.length} trailing bytes`);
+    this.check.finish();
+  }
+
+  /** The CaptureError for an error of zlib's (a cut or corrupt gzip stream); CaptureErrors pass. */
+  zlibError(e: unknown): CaptureError {
+    if (e instanceof CaptureError) return e;
+    const err = e as NodeJS.ErrnoException;
+    return new CaptureError(
+      `${this.path}: the compressed records are ${err.code === "Z_BUF_ERROR" ? "truncated" : "corrupt"} ` +
+        `after byte ${this.check.offset} of the decompressed records (zlib: ${err.message}); the file is not a complete capture.`,
+    );
+  }
+}
+
+/** Checks the magic and version; returns the version (1 to FORMAT_VERSION). */
+function checkPreamble(path: string): number {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -81,6 +215,7 @@ function checkPreamble(path: string): void {
     throw new CaptureError(
       `${path}: capture format version ${version} at offset 8, this ksm-sim reads versions 1 to ${FORMAT_VERSION}; use a newer ksm-sim.`,
     );
+  return version;
 }
 
 /** Checks records in order and turns them into events. */

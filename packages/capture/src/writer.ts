@@ -1,42 +1,55 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync, writev } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { constants, gzip } from "node:zlib";
+import { constants, crc32, gzip } from "node:zlib";
 import {
   CaptureError,
   type CaptureHeader,
   type CaptureTotals,
   FORMAT_VERSION,
+  FRAME,
+  FRAME_HEADER_BYTES,
   MAGIC,
   MAX_RUN_PAGES,
+  PREAMBLE_BYTES,
   type ProcessInfo,
   RECORD,
   RECORD_HEADER_BYTES,
   type SnapshotInfo,
   type VmaInfo,
 } from "./format.js";
+import { looksIncompressible } from "./incompressible.js";
 
-/** Records are gathered up to this size, then compressed as one gzip member. */
+/** Records are gathered up to this size, then written as one frame. */
 const CHUNK_BYTES = 1 << 20;
-/** Chunks compressed at once in zlib's thread pool before {@link CaptureWriter.ready} waits. */
+/** Frames compressed or written at once in the thread pool before {@link CaptureWriter.ready} waits. */
 const MAX_IN_FLIGHT = 4;
 const gzipChunk = promisify(gzip);
+const writevAt = promisify(writev);
 
 /**
  * Writes a capture file (format version {@link FORMAT_VERSION}) as a stream: records go
- * through 1 MiB buffers into gzip members, compressed in zlib's thread pool while the
- * capture reads on (at most 4 at once: await {@link ready} between reads) and appended in
- * order to a temporary file next to `path`, which {@link close} renames into place;
- * {@link abort} removes it. Nothing of a capture that failed is ever left at `path`.
+ * through 1 MiB buffers into frames, each a gzip member compressed in zlib's thread pool
+ * while the capture reads on, or, when its bytes look random (page contents gzip cannot
+ * shrink, {@link looksIncompressible}), stored with its CRC-32. Each frame is written at its
+ * own offset by the thread pool as soon as it and the sizes of the frames before it are
+ * known, so no frame waits for another's write (at most 4 frames in flight: await
+ * {@link ready} between reads). The file is a temporary one next to `path`, which
+ * {@link close} renames into place; {@link abort} removes it. Nothing of a capture that
+ * failed is ever left at `path`.
  */
 export class CaptureWriter {
   private readonly fd: number;
   private readonly temp: string;
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** Chunk buffers whose frame is done with them, for the next chunks (no fresh memory to fault in). */
+  private readonly spare: Buffer[] = [];
   private used = 0;
   private open = true;
-  /** Each flushed chunk's compression and write, oldest first; each waits for the one before. */
+  /** Each flushed chunk's compression and write, oldest first. */
   private readonly queue: Promise<void>[] = [];
+  /** The file offset after the last frame flushed, once its size is known. */
+  private end: Promise<number> = Promise.resolve(PREAMBLE_BYTES);
   private readonly totals = { snapshots: 0, processes: 0, vmas: 0, pages: 0, contents: 0 };
 
   constructor(
@@ -125,8 +138,10 @@ export class CaptureWriter {
   abort(): void {
     if (!this.open) return;
     this.open = false;
-    closeSync(this.fd);
     rmSync(this.temp, { force: true });
+    // writes may still be in the thread pool: close the descriptor after them, not under them
+    const fd = this.fd;
+    void Promise.allSettled(this.queue.splice(0)).then(() => closeSync(fd));
   }
 
   private json(type: number, value: unknown): void {
@@ -152,16 +167,43 @@ export class CaptureWriter {
 
   private flush(): void {
     if (this.used === 0) return;
-    const chunk = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(CHUNK_BYTES); // the old one is the compression's now
+    const whole = this.buf;
+    const chunk = whole.subarray(0, this.used);
+    this.buf = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES); // the old one is the frame's now
     this.used = 0;
-    const compressed = gzipChunk(chunk, { level: constants.Z_BEST_SPEED });
-    const before = this.queue.at(-1) ?? Promise.resolve();
-    const done = before.then(async () => {
-      const out = await compressed;
-      if (this.open) writeSync(this.fd, out); // not after an abort
+    // a chunk buffer goes back to the spares once its frame no longer needs it (an outsized
+    // one, made for one large record, does not)
+    const release = () => {
+      if (whole.length === CHUNK_BYTES) this.spare.push(whole);
+    };
+    const stored = looksIncompressible(chunk);
+    const frame = stored
+      ? Promise.resolve(frameOf(FRAME.stored, chunk, crc32(chunk)))
+      : gzipChunk(chunk, { level: constants.Z_BEST_SPEED }).then((out) => {
+          release();
+          return frameOf(FRAME.gzip, out, 0);
+        });
+    const at = this.end;
+    this.end = Promise.all([at, frame]).then(
+      ([offset, [, body]]) => offset + FRAME_HEADER_BYTES + body.length,
+    );
+    const done = Promise.all([at, frame]).then(async ([offset, parts]) => {
+      if (!this.open) return; // aborted meanwhile
+      const { bytesWritten } = await writevAt(this.fd, parts, offset);
+      if (bytesWritten !== FRAME_HEADER_BYTES + parts[1].length)
+        throw new CaptureError(`--out ${this.path}: short write (${bytesWritten} bytes) at offset ${offset}`);
+      if (stored) release();
     });
     done.catch(() => {}); // awaited by ready() or close(); an aborted capture drops it
     this.queue.push(done);
   }
+}
+
+/** A frame's header and body. */
+function frameOf(kind: number, body: Buffer, crc: number): [Buffer, Buffer] {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt8(kind, 0);
+  header.writeUInt32LE(body.length, 1);
+  header.writeUInt32LE(crc, 5);
+  return [header, body];
 }

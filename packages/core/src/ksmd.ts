@@ -1,6 +1,7 @@
 import { type CostCounters, NIL } from "@ksm/contracts";
 import { type AdvisorContext, type CpuModel, cpuTimeNs, scanTimeAdvisor } from "./advisor.js";
 import type { KsmClock } from "./clock.js";
+import { ksmdWakeMs } from "./ksmd-sleep.js";
 import type { Merge } from "./merge.js";
 import type { MmSlots } from "./mm-slot.js";
 import type { KsmScan } from "./scan-cursor.js";
@@ -9,7 +10,8 @@ import type { KsmSysfs } from "./sysfs.js";
 /**
  * The ksmd thread (`ksm_scan_thread`, `ksm_do_scan`): batches of `pages_to_scan` pages from
  * the scan cursor through `cmp_and_merge_page`, each batch advancing the simulated clock by
- * its modeled CPU time and then `sleep_millisecs`; the scan-time advisor retunes
+ * its modeled CPU time and then the sleep of `sleep_millisecs` in whole jiffies, to the
+ * tick it wakes on (`ksmdWakeMs`, ksmd-sleep.ts); the scan-time advisor retunes
  * `pages_to_scan` at each full scan's end.
  */
 export class Ksmd {
@@ -52,7 +54,7 @@ export class Ksmd {
     clock.now += cpu / 1e6;
     if (c.seqnr !== seq && k.advisor_mode === "scan-time")
       k.pages_to_scan = scanTimeAdvisor(k, this.advisor, clock.now - this.scanStart, clock.cpuNs);
-    clock.now += Math.max(1, k.sleep_millisecs);
+    clock.now = ksmdWakeMs(clock.now, k.sleep_millisecs);
     return c.seqnr !== seq;
   }
 

@@ -1,4 +1,5 @@
 import { CALIBRATION_WORKLOADS } from "./calibration.js";
+import { capturePythonIdle } from "./capture-python-idle.js";
 import { containerFleet } from "./container-fleet.js";
 import { nearDuplicate } from "./near-duplicate.js";
 import { swapPressure } from "./swap-pressure.js";
@@ -8,6 +9,7 @@ import { vmConsolidation } from "./vm-consolidation.js";
 import { zeroHeavy } from "./zero-heavy.js";
 
 export { CALIBRATION_WORKLOADS } from "./calibration.js";
+export { capturePythonIdle, PYTHON_IDLE_CAPTURE } from "./capture-python-idle.js";
 export { containerFleet } from "./container-fleet.js";
 export { nearDuplicate } from "./near-duplicate.js";
 export { swapPressure } from "./swap-pressure.js";
@@ -52,18 +54,20 @@ export const WORKLOADS: readonly Workload[] = [
   zeroHeavyUzp,
   swapPressure,
   swapPressureNoKsm,
+  capturePythonIdle,
   speedDup,
   scaleGuests,
   ...CALIBRATION_WORKLOADS,
 ];
 
-/** The workloads of the default matrix (timeline workloads: a report after every scan). */
+/** The workloads of the default matrix (timeline workloads: a report after every scan), one of them real memory. */
 export const MATRIX_WORKLOADS: readonly string[] = [
   "vm-consolidation",
   "container-fleet",
   "near-duplicate",
   "zero-heavy",
   "zero-heavy-uzp",
+  "capture-python-idle",
 ];
 
 /** A workload by name, or an error listing them all. */

@@ -1,6 +1,13 @@
 import { closeSync, openSync, readSync } from "node:fs";
-import { CAPTURE_PAGE_SIZE, type CaptureHeader, type PageRun, readCapture, type VmaInfo } from "@ksm/capture";
 import type { ContentSpec, FillSpec, ProcessSpec, RegionSpec, Step } from "@ksm/scenario";
+import {
+  CAPTURE_PAGE_SIZE,
+  type CaptureEvent,
+  type CaptureHeader,
+  type PageRun,
+  type VmaInfo,
+} from "./format.js";
+import { readCapture, readCaptureSync } from "./reader.js";
 
 /** A VMA of the first snapshot and the scenario regions it became (none: not simulated). */
 export interface CapturedVma {
@@ -72,6 +79,23 @@ interface RegionState {
 
 /** Reads a capture into a {@link CaptureWorkload}; throws CaptureError for a bad file. */
 export async function loadCapture(path: string): Promise<CaptureWorkload> {
+  const build = workloadBuilder();
+  for await (const e of readCapture(path)) build.add(e);
+  return build.finish();
+}
+
+/**
+ * {@link loadCapture} without awaiting (for a workload generator, which is synchronous and
+ * may run in a worker thread), through {@link readCaptureSync}.
+ */
+export function loadCaptureSync(path: string): CaptureWorkload {
+  const build = workloadBuilder();
+  for (const e of readCaptureSync(path)) build.add(e);
+  return build.finish();
+}
+
+/** Turns a capture's events, in file order, into its {@link CaptureWorkload}. */
+function workloadBuilder(): { add(e: CaptureEvent): void; finish(): CaptureWorkload } {
   let header: CaptureHeader | undefined;
   const specs = new Map<number | string, ContentSpec>();
   const vmas: CapturedVma[] = [];
@@ -164,7 +188,7 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
     });
   };
 
-  for await (const e of readCapture(path)) {
+  const add = (e: CaptureEvent): void => {
     switch (e.kind) {
       case "header":
         header = e.header;
@@ -242,14 +266,17 @@ export async function loadCapture(path: string): Promise<CaptureWorkload> {
         if (snapshot === 0) buildFirst();
         break;
     }
-  }
+  };
 
-  const steps: Step[] = [];
-  if (trace.length > 0) {
-    steps.push({ op: "scan", fullScans: 1 }, { op: "report", label: "snapshot-0" });
-    for (const t of trace)
-      steps.push(...t.steps, { op: "scan", fullScans: 1 }, { op: "report", label: t.label });
-  }
-  steps.push({ op: "settle" }, { op: "report", label: "settled" });
-  return { header: header!, processes, steps, vmas, vmaOfRegion, trace, dropped };
+  const finish = (): CaptureWorkload => {
+    const steps: Step[] = [];
+    if (trace.length > 0) {
+      steps.push({ op: "scan", fullScans: 1 }, { op: "report", label: "snapshot-0" });
+      for (const t of trace)
+        steps.push(...t.steps, { op: "scan", fullScans: 1 }, { op: "report", label: t.label });
+    }
+    steps.push({ op: "settle" }, { op: "report", label: "settled" });
+    return { header: header!, processes, steps, vmas, vmaOfRegion, trace, dropped };
+  };
+  return { add, finish };
 }

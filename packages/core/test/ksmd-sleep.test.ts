@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { KERNEL_HZ, ksmdSleepMs, ksmdWakeMs, msecsToJiffies } from "../src/index.js";
+import { region, setup } from "./helpers.js";
+
+describe("ksmd's sleep in jiffies", () => {
+  it("rounds sleep_millisecs up to whole jiffies (msecs_to_jiffies)", () => {
+    expect(KERNEL_HZ).toBe(250);
+    expect([0, 1, 4, 5, 10, 20, 21, 1000].map((ms) => msecsToJiffies(ms))).toEqual([
+      0, 1, 1, 2, 3, 5, 6, 250,
+    ]);
+    expect(msecsToJiffies(10, 1000)).toBe(10);
+    expect(msecsToJiffies(10, 100)).toBe(1);
+    expect(msecsToJiffies(1, 300)).toBe(1);
+    expect(ksmdSleepMs(10)).toBe(12);
+    expect(ksmdSleepMs(20)).toBe(20);
+    expect(ksmdSleepMs(1)).toBe(4);
+  });
+
+  it("wakes on the tick msecs_to_jiffies ticks after the one the sleep began in", () => {
+    // at HZ 250 ticks are 4 ms apart: 10 ms is 3 jiffies
+    expect(ksmdWakeMs(0, 10)).toBe(12);
+    expect(ksmdWakeMs(1.5, 10)).toBe(12); // the batch's CPU time inside the jiffy is hidden
+    expect(ksmdWakeMs(4, 10)).toBe(16);
+    expect(ksmdWakeMs(7.99, 20)).toBe(24);
+    expect(ksmdWakeMs(100, 1, 100)).toBe(110);
+    // sleep_millisecs 0: no wait at all
+    expect(ksmdWakeMs(3.25, 0)).toBe(3.25);
+  });
+
+  it("lands exactly on ticks however long the run (no drift from float ticks)", () => {
+    let now = 0;
+    for (let i = 0; i < 10_000; i++) now = ksmdWakeMs(now, 10, 300);
+    expect(now).toBeCloseTo((10_000 * 3 * 1000) / 300, 6);
+  });
+
+  it("paces ksmd's batches on the simulated clock", () => {
+    const { machine, ksm } = setup({ pages_to_scan: 1, sleep_millisecs: 10 });
+    region(machine, machine.createMm(), [1, 2, 3, 4]);
+    const wakes: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      ksm.ksmd.runBatch();
+      wakes.push(ksm.now);
+    }
+    expect(wakes).toEqual([12, 24, 36, 48]);
+  });
+});
