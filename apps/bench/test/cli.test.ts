@@ -35,6 +35,7 @@ describe("ksm-bench CLI", () => {
     expect((await cli("--help")).out).toContain("matrix");
     const list = await cli("list");
     expect(list.out).toContain("vm-consolidation");
+    expect(list.out).toContain("capture-python-idle");
     expect(list.out).toContain("checksum=xxhash");
     const withPlugin = await cli(
       "list",
