@@ -11,18 +11,20 @@ describe("ksmd's sleep in jiffies", () => {
     expect(msecsToJiffies(10, 1000)).toBe(10);
     expect(msecsToJiffies(10, 100)).toBe(1);
     expect(msecsToJiffies(1, 300)).toBe(1);
-    expect(ksmdSleepMs(10)).toBe(12);
-    expect(ksmdSleepMs(20)).toBe(20);
-    expect(ksmdSleepMs(1)).toBe(4);
+    // and the timer wheel's one tick more
+    expect(ksmdSleepMs(10)).toBe(16);
+    expect(ksmdSleepMs(20)).toBe(24);
+    expect(ksmdSleepMs(1)).toBe(8);
+    expect(ksmdSleepMs(0)).toBe(0);
   });
 
-  it("wakes on the tick msecs_to_jiffies ticks after the one the sleep began in", () => {
-    // at HZ 250 ticks are 4 ms apart: 10 ms is 3 jiffies
-    expect(ksmdWakeMs(0, 10)).toBe(12);
-    expect(ksmdWakeMs(1.5, 10)).toBe(12); // the batch's CPU time inside the jiffy is hidden
-    expect(ksmdWakeMs(4, 10)).toBe(16);
-    expect(ksmdWakeMs(7.99, 20)).toBe(24);
-    expect(ksmdWakeMs(100, 1, 100)).toBe(110);
+  it("wakes on the tick msecs_to_jiffies + 1 ticks after the one the sleep began in", () => {
+    // at HZ 250 ticks are 4 ms apart: 10 ms is 3 jiffies, the timer fires at the 4th tick
+    expect(ksmdWakeMs(0, 10)).toBe(16);
+    expect(ksmdWakeMs(1.5, 10)).toBe(16); // the batch's CPU time inside the jiffy is hidden
+    expect(ksmdWakeMs(4, 10)).toBe(20);
+    expect(ksmdWakeMs(7.99, 20)).toBe(28);
+    expect(ksmdWakeMs(100, 1, 100)).toBe(120);
     // sleep_millisecs 0: no wait at all
     expect(ksmdWakeMs(3.25, 0)).toBe(3.25);
   });
@@ -30,7 +32,7 @@ describe("ksmd's sleep in jiffies", () => {
   it("lands exactly on ticks however long the run (no drift from float ticks)", () => {
     let now = 0;
     for (let i = 0; i < 10_000; i++) now = ksmdWakeMs(now, 10, 300);
-    expect(now).toBeCloseTo((10_000 * 3 * 1000) / 300, 6);
+    expect(now).toBeCloseTo((10_000 * 4 * 1000) / 300, 6);
   });
 
   it("paces ksmd's batches on the simulated clock", () => {
@@ -41,6 +43,6 @@ describe("ksmd's sleep in jiffies", () => {
       ksm.ksmd.runBatch();
       wakes.push(ksm.now);
     }
-    expect(wakes).toEqual([12, 24, 36, 48]);
+    expect(wakes).toEqual([16, 32, 48, 64]);
   });
 });
