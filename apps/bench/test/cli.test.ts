@@ -36,6 +36,9 @@ describe("ksm-bench CLI", () => {
     const list = await cli("list");
     expect(list.out).toContain("vm-consolidation");
     expect(list.out).toContain("capture-python-idle");
+    const check = await cli("check", "capture-python-idle");
+    expect(check.code).toBe(2);
+    expect(check.err).toMatch(/captured contents, which the kernel oracle cannot write; .*capture-oracle/);
     expect(list.out).toContain("checksum=xxhash");
     const withPlugin = await cli(
       "list",
