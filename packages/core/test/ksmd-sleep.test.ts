@@ -1,6 +1,8 @@
+import { Machine } from "@ksm/mm";
+import { rbtreeIndex } from "@ksm/policy-index";
 import { describe, expect, it } from "vitest";
-import { KERNEL_HZ, ksmdSleepMs, ksmdWakeMs, msecsToJiffies } from "../src/index.js";
-import { region, setup } from "./helpers.js";
+import { KERNEL_HZ, Ksm, ksmdSleepMs, ksmdWakeMs, LINUX_6_18, msecsToJiffies } from "../src/index.js";
+import { checksum, region, setup } from "./helpers.js";
 
 describe("ksmd's sleep in jiffies", () => {
   it("rounds sleep_millisecs up to whole jiffies (msecs_to_jiffies)", () => {
@@ -44,5 +46,16 @@ describe("ksmd's sleep in jiffies", () => {
       wakes.push(ksm.now);
     }
     expect(wakes).toEqual([16, 32, 48, 64]);
+  });
+
+  it("counts the sleeps in the profile's jiffies", () => {
+    const machine = new Machine();
+    const ksm = new Ksm({ machine, checksum, index: rbtreeIndex, profile: { ...LINUX_6_18, hz: 1000 } });
+    for (const [k, v] of Object.entries({ smart_scan: 0, pages_to_scan: 1, sleep_millisecs: 10, run: 1 }))
+      ksm.writeKnob(k as never, v);
+    region(machine, machine.createMm(), [1, 2]);
+    ksm.ksmd.runBatch();
+    ksm.ksmd.runBatch();
+    expect(ksm.now).toBe(22); // 10 jiffies of 1 ms and one more, twice
   });
 });
