@@ -435,6 +435,17 @@ async function check(a: Args, io: BenchIo, log: (l: string) => void): Promise<nu
   const params = resolveParams(w, { ...paramFlags(a).get(""), ...paramFlags(a).get(w.name) });
   const seed = intFlag(a, "seed", 1);
   const scenario = parseScenario(JSON.parse(JSON.stringify(w.generate(params, seed))), validateKnob);
+  const captured = scenario.processes.some((p) =>
+    p.regions.some((r) =>
+      r.fill?.some(
+        (f) => typeof f.content === "object" && !("pattern" in f.content || "sequence" in f.content),
+      ),
+    ),
+  );
+  if (captured)
+    usage(
+      `check ${w.name}: its pages are captured contents, which the kernel oracle cannot write; compare it on the kernel with tools/capture-oracle/replay-check.mjs`,
+    );
   const why = oracleUnavailable();
   if (why) {
     io.err.write(`ksm-bench: check needs the kernel oracle: ${why}\n`);

@@ -34,8 +34,9 @@ export function paceAtReports(scenario: Scenario): PaceKnobs[] {
 /**
  * Simulated seconds at each report, at the workload's knobs: ksmd scans `pages_to_scan`
  * pages a batch, a batch ending early at the end of a full scan, and sleeps
- * `sleep_millisecs` rounded up to whole jiffies after each (`ksmdSleepMs`: 12 ms for 10 at
- * HZ 250, none for 0), as the core's clock (`Ksm.now`) advances;
+ * `sleep_millisecs` as whole jiffies and the timer wheel's one more after each
+ * (`ksmdSleepMs`: 16 ms for 10 and 24 for 20 at HZ 250, none for 0), as the core's clock
+ * (`Ksm.now`) advances;
  * a full scan of N pages takes floor(N / pages_to_scan) + 1 batches (the batch that finds
  * the end of the scan ends it). The pages of each full scan
  * are the cost counters' pages_scanned between reports (else the rmap_items at the report),

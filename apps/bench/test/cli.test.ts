@@ -35,6 +35,10 @@ describe("ksm-bench CLI", () => {
     expect((await cli("--help")).out).toContain("matrix");
     const list = await cli("list");
     expect(list.out).toContain("vm-consolidation");
+    expect(list.out).toContain("capture-python-idle");
+    const check = await cli("check", "capture-python-idle");
+    expect(check.code).toBe(2);
+    expect(check.err).toMatch(/captured contents, which the kernel oracle cannot write; .*capture-oracle/);
     expect(list.out).toContain("checksum=xxhash");
     const withPlugin = await cli(
       "list",

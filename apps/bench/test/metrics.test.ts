@@ -182,17 +182,17 @@ describe("simulated time at the workload's knobs", () => {
 
   it("counts a batch per pages_to_scan pages of each full scan, and its sleep", () => {
     // scan 1: 250 pages = 3 batches; scans 2-3: 200 pages each = 3 batches each (the batch
-    // that finds the end of the scan); 20 ms each
+    // that finds the end of the scan); 20 ms is 5 jiffies and the timer wheel's one more, 24 ms each
     const s = simulatedSeconds([at(1, 250), at(3, 650)], [pace, pace], null);
-    expect(s[0]).toBeCloseTo(0.06, 12);
-    expect(s[1]).toBeCloseTo(0.06 + 2 * 0.06, 12);
+    expect(s[0]).toBeCloseTo(0.072, 12);
+    expect(s[1]).toBeCloseTo(0.072 + 2 * 0.072, 12);
     const slow = simulatedSeconds([at(1, 250)], [{ ...pace, sleep_millisecs: 200 }], null);
-    expect(slow[0]).toBeCloseTo(0.6, 12);
+    expect(slow[0]).toBeCloseTo(3 * 0.204, 12);
   });
 
   it("adds the cost model's CPU, and gives up under the scan-time advisor", () => {
     const model = { features: ["pages_scanned" as const], nsPer: { pages_scanned: 1e6 } };
-    expect(simulatedSeconds([at(1, 250)], [pace], model)[0]).toBeCloseTo(0.06 + 0.25, 12);
+    expect(simulatedSeconds([at(1, 250)], [pace], model)[0]).toBeCloseTo(0.072 + 0.25, 12);
     expect(simulatedSeconds([at(1, 250)], [{ ...pace, advisor_mode: "scan-time" }], null)).toEqual([null]);
   });
 

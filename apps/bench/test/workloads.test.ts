@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCaptureSync } from "@ksm/capture";
 import { parseScenario } from "@ksm/scenario";
@@ -160,8 +162,11 @@ describe("swap-pressure", () => {
   });
 });
 
+const ROOT = join(import.meta.dirname, "../../..");
+const BENCH = join(ROOT, "apps/bench/dist/cli.js");
+
 describe("capture-python-idle", () => {
-  const root = join(import.meta.dirname, "../../..");
+  const root = ROOT;
   /** The settle of the kernel run recorded beside the capture (tools/capture-oracle). */
   const recorded = JSON.parse(
     readFileSync(join(root, "examples/captures/python-idle-4.kernel.json"), "utf8"),
@@ -204,4 +209,41 @@ describe("capture-python-idle", () => {
       recorded.mergingPagesPerProcess.kernel,
     );
   });
+
+  it.skipIf(!existsSync(BENCH))(
+    `runs in the matrix on worker threads, its seeds one configuration${existsSync(BENCH) ? "" : " (skipped: run pnpm build first, the test uses apps/bench/dist)"}`,
+    () => {
+      const out = mkdtempSync(join(tmpdir(), "bench-capture-"));
+      const args = [
+        "matrix",
+        "--workloads",
+        "capture-python-idle",
+        "--seeds",
+        "1-2",
+        "--profiles",
+        "linux-6.18",
+      ];
+      execFileSync("node", [BENCH, ...args, "--axes", "checksum", "--workers", "2", "--out", out], {
+        stdio: "pipe",
+      });
+      const { cells } = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as {
+        cells: {
+          variant: string;
+          spec: { seed: number };
+          error: string | null;
+          configKey: string;
+          series: { savedPages: number }[];
+        }[];
+      };
+      const defaults = cells.filter((c) => c.variant === "default");
+      expect(defaults.map((c) => c.spec.seed)).toEqual([1, 2]);
+      expect(defaults[0]!.configKey).toBe(defaults[1]!.configKey);
+      for (const c of cells) expect([c.variant, c.error]).toEqual([c.variant, null]);
+      // pages_sharing + ksm_zero_pages of the kernel's settle
+      const saved = recorded.rows
+        .filter((r) => r.counter !== "pages_shared")
+        .reduce((n, r) => n + r.kernel, 0);
+      expect(defaults[0]!.series.at(-1)!.savedPages).toBe(saved);
+    },
+  );
 });

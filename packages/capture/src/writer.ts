@@ -187,6 +187,7 @@ export class CaptureWriter {
     this.end = Promise.all([at, frame]).then(
       ([offset, [, body]]) => offset + FRAME_HEADER_BYTES + body.length,
     );
+    this.end.catch(() => {}); // a failed compression fails this frame's write (awaited), not the process
     const done = Promise.all([at, frame]).then(async ([offset, parts]) => {
       if (!this.open) return; // aborted meanwhile
       const { bytesWritten } = await writevAt(this.fd, parts, offset);

@@ -12,6 +12,11 @@ export interface KsmProfile {
   /** Knob values the era starts with, and knobs it does not have (`null`). */
   readonly knobs: Readonly<Record<string, number | null>>;
   readonly behaviour: KsmBehaviour;
+  /**
+   * CONFIG_HZ of the kernel's build: ksmd sleeps in its jiffies (`msecs_to_jiffies`), so
+   * it sets how long a `sleep_millisecs` lasts. Default 250 (`KERNEL_HZ` of @ksm/core).
+   */
+  readonly hz?: number;
 }
 
 /** Behaviours that differ between kernel versions. */

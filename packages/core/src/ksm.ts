@@ -28,6 +28,7 @@ import { PageChecksums } from "./checksum.js";
 import type { KsmClock } from "./clock.js";
 import type { KnobName, Knobs } from "./knobs.js";
 import { Ksmd } from "./ksmd.js";
+import { KERNEL_HZ } from "./ksmd-sleep.js";
 import { Merge } from "./merge.js";
 import { folioMigrateKsm, ksmCheckStableTree } from "./migrate.js";
 import { type KsmStat, MmSlots } from "./mm-slot.js";
@@ -169,6 +170,7 @@ export class Ksm implements KsmHooks {
       this.merge,
       spent,
       () => this.cost(),
+      this.profile.hz ?? KERNEL_HZ,
     );
     this.rmapWalker = new KsmRmapWalker(machine, nodes, items, spent);
     for (const [k, v] of Object.entries(this.profile.knobs)) if (v !== null) this.writeKnob(k as KnobName, v);

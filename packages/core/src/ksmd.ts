@@ -29,6 +29,8 @@ export class Ksmd {
     private readonly spent: CostCounters,
     /** What the simulation spent so far (the CPU model's input). */
     private readonly cost: () => CostCounters,
+    /** The kernel's CONFIG_HZ, which ksmd's sleeps are counted in. */
+    private readonly hz: number,
   ) {}
 
   /**
@@ -54,7 +56,7 @@ export class Ksmd {
     clock.now += cpu / 1e6;
     if (c.seqnr !== seq && k.advisor_mode === "scan-time")
       k.pages_to_scan = scanTimeAdvisor(k, this.advisor, clock.now - this.scanStart, clock.cpuNs);
-    clock.now = ksmdWakeMs(clock.now, k.sleep_millisecs);
+    clock.now = ksmdWakeMs(clock.now, k.sleep_millisecs, this.hz);
     return c.seqnr !== seq;
   }
 

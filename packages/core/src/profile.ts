@@ -1,4 +1,5 @@
 import type { KsmProfile } from "@ksm/contracts";
+import { KERNEL_HZ } from "./ksmd-sleep.js";
 
 /** Linux 6.18: the kernel on this project's machines, and the model's default. */
 export const LINUX_6_18: KsmProfile = {
@@ -6,6 +7,7 @@ export const LINUX_6_18: KsmProfile = {
   description: "Linux 6.18 KSM (xxhash, chains, zero pages, smart scan, checksum before stable search)",
   policies: { checksum: "xxhash", tree: "rbtree" },
   knobs: {},
+  hz: KERNEL_HZ,
   behaviour: {
     stableSearchBeforeChecksum: false,
     chains: true,
