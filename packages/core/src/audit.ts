@@ -50,7 +50,7 @@ export function auditKsm(state: AuditedState, afterFullScan: boolean): string[] 
     if (f.ksmNode[kpfn] !== node) continue; // stale: cleaned when next walked over
     if (!f.isKsm(kpfn)) out.push(`stable node ${node}: frame ${kpfn} is not a KSM page`);
     if (!afterFullScan) continue;
-    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
+    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext(item)) {
       const mm = slots.byMmId(it.mm[item]!).mm;
       if (mm.exiting) continue;
       const addr = it.address[item]!;

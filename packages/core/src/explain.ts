@@ -87,7 +87,7 @@ export class PageExplainer {
       const c = f.content[kpfn]!;
       this.stableRoom.set(c, (this.stableRoom.get(c) ?? false) || sn.rmapHlistLen[node]! < limit);
       let last = NIL;
-      for (let it = sn.hlist[node]!; it !== NIL; it = ksm.items.hnext[it]!) last = it;
+      for (let it = sn.hlist[node]!; it !== NIL; it = ksm.items.hnext(it)) last = it;
       this.oldest.set(node, last);
     }
     this.smartScan = ksm.kernelScan && ksm.knobs.smart_scan !== 0 && ksm.profile.behaviour.smartScan;

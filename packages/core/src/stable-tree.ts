@@ -4,7 +4,7 @@ import type { KsmClock } from "./clock.js";
 import type { Knobs } from "./knobs.js";
 import { SearchProbe } from "./memcmp.js";
 import type { MmSlots } from "./mm-slot.js";
-import { type RmapItems, STABLE_FLAG } from "./rmap-item.js";
+import { HEAD, HNEXT, HPREV, LINK_WORDS, type RmapItems, STABLE_FLAG } from "./rmap-item.js";
 import { type ChainResult, type KsmFolioCheck, StableChains } from "./stable-chain.js";
 import { IN_TREE, IS_DUP, ON_MIGRATE_LIST, type StableNodes } from "./stable-node.js";
 import type { KsmSysfs } from "./sysfs.js";
@@ -73,8 +73,8 @@ export class StableTree implements KsmFolioCheck {
     const it = this.items;
     const sn = this.nodes;
     const c = this.sysfs;
-    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
-      if (it.hnext[item] !== NIL) c.pagesSharing--;
+    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext(item)) {
+      if (it.hnext(item) !== NIL) c.pagesSharing--;
       else c.pagesShared--;
       this.slots.byMmId(it.mm[item]!).merging--;
       sn.rmapHlistLen[node]!--;
@@ -193,14 +193,16 @@ export class StableTree implements KsmFolioCheck {
   append(item: number, node: number): void {
     const it = this.items;
     const sn = this.nodes;
+    const link = it.link;
+    const w = item * LINK_WORDS;
     sn.rmapHlistLen[node]!++;
-    it.head[item] = node;
+    link[w + HEAD] = node;
     it.flags[item]! |= STABLE_FLAG;
     const first = sn.hlist[node]!;
-    it.hprev[item] = NIL;
-    it.hnext[item] = first;
+    link[w + HPREV] = NIL;
+    link[w + HNEXT] = first;
     if (first !== NIL) {
-      it.hprev[first] = item;
+      link[first * LINK_WORDS + HPREV] = item;
       this.sysfs.pagesSharing++;
     } else this.sysfs.pagesShared++;
     sn.hlist[node] = item;
@@ -210,20 +212,22 @@ export class StableTree implements KsmFolioCheck {
   /** The stable half of `remove_rmap_item_from_tree`: `item` no longer maps its node's page. */
   removeItem(item: number): void {
     const it = this.items;
-    const node = it.head[item]!;
+    const link = it.link;
+    const w = item * LINK_WORDS;
+    const node = link[w + HEAD]!;
     if (this.ksmGetFolio(node) === NO_PFN) return;
     const sn = this.nodes;
-    const p = it.hprev[item]!;
-    const n = it.hnext[item]!;
+    const p = link[w + HPREV]!;
+    const n = link[w + HNEXT]!;
     if (p === NIL) sn.hlist[node] = n;
-    else it.hnext[p] = n;
-    if (n !== NIL) it.hprev[n] = p;
+    else link[p * LINK_WORDS + HNEXT] = n;
+    if (n !== NIL) link[n * LINK_WORDS + HPREV] = p;
     if (sn.hlist[node] !== NIL) this.sysfs.pagesSharing--;
     else this.sysfs.pagesShared--;
     this.slots.byMmId(it.mm[item]!).merging--;
     sn.rmapHlistLen[node]!--;
     if (sn.where[node] === IS_DUP) sn.fullEpoch[sn.chainOf[node]!] = -1;
-    it.head[item] = NIL;
+    link[w + HEAD] = NIL;
     it.flags[item]! &= ~STABLE_FLAG;
   }
 
