@@ -82,7 +82,13 @@ export async function runScale(guests: number, pages: number, breakdown = false)
   let fields: HeldField[] | undefined;
   const options = {
     ...(await buildSimulation({})),
-    ...(breakdown ? { onReport: (_: string, s: object) => void (fields = heldFields({ ...s })) } : {}),
+    ...(breakdown
+      ? {
+          onReport: (_: string, s: object) => {
+            fields = heldFields({ ...s });
+          },
+        }
+      : {}),
   };
   const gc = gcFunction();
   const before = heldBytes(gc);
