@@ -235,6 +235,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
             "pages",
             "simulated",
             "wall s",
+            "CPU s",
             "peak RSS MiB",
             "metadata B/page",
             "pages/s",
@@ -245,13 +246,14 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
             `2^${Math.log2(r.pages)} = ${r.pages.toLocaleString("en-US")}`,
             `${((r.pages * PAGE_SIZE) / 2 ** 30).toFixed(2)} GiB`,
             r.seconds.toFixed(2),
+            r.cpuSeconds.toFixed(2),
             r.maxRssMiB.toFixed(0),
             r.metadataBytesPerPage === null ? "–" : r.metadataBytesPerPage.toFixed(1),
             Math.round(r.pagesPerSecond).toLocaleString("en-US"),
             r.matchesExpectation ? "yes" : "NO",
             r.otherCpuSeconds.toFixed(2),
           ]),
-          "lrrrrrlr",
+          "lrrrrrrlr",
         ),
       );
       return 0;

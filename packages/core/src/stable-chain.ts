@@ -141,18 +141,18 @@ export class StableChains {
     if (!prune && sn.fullEpoch[node] === epoch) {
       // every dup valid and full since the last walk: it would settle on the first again
       r.dup = sn.hlist[node]!;
-      r.folio = sn.kpfn[r.dup]!;
+      r.folio = sn.kpfn(r.dup);
       return r;
     }
     if (!prune) {
       // the common case, without the walk: the first dup is valid, can take one more
       // mapping and is not the chain's last (so nothing moves or collapses)
       const first = sn.hlist[node]!;
-      if (first !== NIL && sn.dupNext[first] !== NIL && sn.validEpoch[first] === epoch) {
+      if (first !== NIL && sn.dupNext[first] !== NIL && sn.isValid(first, epoch)) {
         const len = sn.rmapHlistLen[first]!;
         if (len !== 0 && len < this.sharingLimit) {
           r.dup = first;
-          r.folio = sn.kpfn[first]!;
+          r.folio = sn.kpfn(first);
           return r;
         }
       }

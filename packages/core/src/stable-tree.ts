@@ -55,13 +55,13 @@ export class StableTree implements KsmFolioCheck {
    */
   ksmGetFolio(node: number): Pfn {
     const sn = this.nodes;
-    const kpfn = sn.kpfn[node]!;
+    const kpfn = sn.kpfn(node);
     const epoch = this.machine.epoch;
     // nothing outside KSM touched memory since the last check: the page is still ours
-    if (sn.validEpoch[node] === epoch) return kpfn;
+    if (sn.isValid(node, epoch)) return kpfn;
     const f = this.machine.frames;
     if (f.ksmNode[kpfn] === node && f.flags[kpfn]! & PG_KSM && f.refcount[kpfn]! > 0) {
-      sn.validEpoch[node] = epoch;
+      sn.markValid(node, epoch);
       return kpfn;
     }
     this.removeNode(node);
@@ -95,7 +95,7 @@ export class StableTree implements KsmFolioCheck {
   /** Whether a node's page moved off the NUMA node of its tree (only when merge_across_nodes is 0). */
   migrated(node: number): boolean {
     const sn = this.nodes;
-    return kpfnNid(this.sysfs.knobs, this.machine.frames, sn.kpfn[node]!) !== sn.nid[node];
+    return kpfnNid(this.sysfs.knobs, this.machine.frames, sn.kpfn(node)) !== sn.nid[node];
   }
 
   /** At each full scan's start: every node on `migrate_nodes` is checked, the stale ones freed. */
@@ -108,7 +108,7 @@ export class StableTree implements KsmFolioCheck {
     const c = this.chains.chain(node, this.prunePath);
     if (c.folio === NO_PFN) return RESTART;
     const sn = this.nodes;
-    if (this.probe.keyed && sn.keyed[c.dup]) return this.probe.compareKey(sn.keyHi[c.dup]!, sn.keyLo[c.dup]!);
+    if (this.probe.keyed && sn.keyed(c.dup)) return this.probe.compareKey(sn.keyHi(c.dup), sn.keyLo(c.dup));
     return this.probe.compare(this.machine.frames.content[c.folio]!);
   };
 
@@ -170,11 +170,9 @@ export class StableTree implements KsmFolioCheck {
     this.prunePath = false;
     const equal = this.index.find(nid, probe.content, this.visit);
     const node = sn.alloc();
-    sn.kpfn[node] = kpfn;
+    sn.setKpfn(node, kpfn);
     sn.nid[node] = nid;
-    sn.keyed[node] = probe.keyed ? 1 : 0;
-    sn.keyHi[node] = probe.key[0]!;
-    sn.keyLo[node] = probe.key[1]!;
+    sn.setKey(node, probe.keyed, probe.key[0]!, probe.key[1]!);
     if (equal === NIL) {
       sn.where[node] = IN_TREE;
       this.index.insertHere(nid, node, probe.content);
