@@ -1,7 +1,7 @@
 import { type ContentIndex, type KsmProfile, NIL } from "@ksm/contracts";
 import { type Machine, NO_PFN, type Pfn } from "@ksm/mm";
 import type { KsmClock } from "./clock.js";
-import { IN_TREE, IS_DUP, STABLE_NODE_CHAIN, type StableNodes } from "./stable-node.js";
+import { IN_TREE, IS_DUP, type StableNodes } from "./stable-node.js";
 import type { KsmSysfs } from "./sysfs.js";
 
 /**
@@ -91,7 +91,7 @@ export class StableChains {
     const sn = this.nodes;
     const chain = sn.alloc();
     sn.chainPruneTime[chain] = this.clock.now;
-    sn.rmapHlistLen[chain] = STABLE_NODE_CHAIN;
+    sn.makeChain(chain);
     sn.nid[chain] = sn.nid[dup]!;
     sn.where[chain] = IN_TREE;
     this.sysfs.chains++;

@@ -16,13 +16,21 @@ export const ON_MIGRATE_LIST = 3;
 export const PAGE_WORDS = 4;
 /** The node's KSM page (`kpfn`). */
 const KPFN = 0;
-/** 2 × the validity tag of the node's last keyhole check (see {@link StableNodes.isValid}), plus 1 when the key is valid. */
+/**
+ * The node's flags and validity: 4 × the tag of its last keyhole check (see
+ * {@link StableNodes.isValid}), plus {@link CHAIN_BIT} for a chain, plus {@link KEYED_BIT}
+ * when the key is valid.
+ */
 const VALID = 1;
+const KEYED_BIT = 1;
+/** Mirrors `rmap_hlist_len` = STABLE_NODE_CHAIN, so that a walk tells a chain from its record. */
+const CHAIN_BIT = 2;
+const FLAG_BITS = 2;
 /** The memcmp key of the node's content (a KSM page never changes), high and low half. */
 const KEY_HI = 2;
 const KEY_LO = 3;
-/** Validity tags stay below this (2 × tag + 1 fits 32 bits). */
-const TAG_LIMIT = 0x7fff_ffff;
+/** Validity tags stay below this (the tag and the flags fit 32 bits). */
+const TAG_LIMIT = 0x3fff_ffff;
 
 /**
  * Every `ksm_stable_node` as a struct of typed arrays: regular nodes and chains live in the
@@ -102,7 +110,7 @@ export class StableNodes {
 
   /** Whether the node's page passed the keyhole check at machine epoch `epoch` (the current one). */
   isValid(h: number, epoch: number): boolean {
-    return this.pageU[h * PAGE_WORDS + VALID]! >>> 1 === this.tag && this.tagEpoch === epoch;
+    return this.pageU[h * PAGE_WORDS + VALID]! >>> FLAG_BITS === this.tag && this.tagEpoch === epoch;
   }
 
   /** The node's page passed the keyhole check at machine epoch `epoch` (the current one). */
@@ -110,27 +118,27 @@ export class StableNodes {
     if (this.tagEpoch !== epoch) {
       if (this.tag === TAG_LIMIT) {
         // out of tags: every node checks again (only ever after 2^31 epochs)
-        for (let i = VALID; i < this.pageU.length; i += PAGE_WORDS) this.pageU[i]! &= 1;
+        for (let i = VALID; i < this.pageU.length; i += PAGE_WORDS) this.pageU[i]! &= KEYED_BIT | CHAIN_BIT;
         this.tag = 0;
       }
       this.tag++;
       this.tagEpoch = epoch;
     }
     const w = h * PAGE_WORDS + VALID;
-    this.pageU[w] = this.tag * 2 + (this.pageU[w]! & 1);
+    this.pageU[w] = this.tag * (1 << FLAG_BITS) + (this.pageU[w]! & (KEYED_BIT | CHAIN_BIT));
   }
 
   /** Records the memcmp key of the node's content (`keyed` false: it has none). */
   setKey(h: number, keyed: boolean, hi: number, lo: number): void {
     const w = h * PAGE_WORDS;
-    this.pageU[w + VALID] = (this.pageU[w + VALID]! & ~1) | (keyed ? 1 : 0);
+    this.pageU[w + VALID] = (this.pageU[w + VALID]! & ~KEYED_BIT) | (keyed ? KEYED_BIT : 0);
     this.pageU[w + KEY_HI] = hi;
     this.pageU[w + KEY_LO] = lo;
   }
 
   /** Whether the node has a memcmp key (its content is plain). */
   keyed(h: number): boolean {
-    return (this.pageU[h * PAGE_WORDS + VALID]! & 1) === 1;
+    return (this.pageU[h * PAGE_WORDS + VALID]! & KEYED_BIT) !== 0;
   }
 
   /** The key's high half (valid when {@link keyed}). */
@@ -143,8 +151,15 @@ export class StableNodes {
     return this.pageU[h * PAGE_WORDS + KEY_LO]!;
   }
 
+  /** Whether the node is a chain (`is_stable_node_chain`). */
   isChain(h: number): boolean {
-    return this.rmapHlistLen[h] === STABLE_NODE_CHAIN;
+    return (this.pageU[h * PAGE_WORDS + VALID]! & CHAIN_BIT) !== 0;
+  }
+
+  /** The node becomes a chain head (`rmap_hlist_len` = STABLE_NODE_CHAIN). */
+  makeChain(h: number): void {
+    this.rmapHlistLen[h] = STABLE_NODE_CHAIN;
+    this.pageU[h * PAGE_WORDS + VALID]! |= CHAIN_BIT;
   }
 
   private grow(n: number): void {
