@@ -47,6 +47,9 @@ export class UnstableTree {
   /** The current insertion tag (see above) and the machine epoch it stands for. */
   private tag = 0;
   private tagEpoch = -1;
+  /** During a search: the tag of items whose page is as it was (-1: none, memory changed), and merge_across_nodes. */
+  private liveTag = -1;
+  private mergeAcross = 1;
 
   constructor(
     private readonly machine: Machine,
@@ -65,9 +68,9 @@ export class UnstableTree {
   private readonly visit = (node: number): number => {
     const w = node * LINK_WORDS;
     const seen = this.items.linkU[w + TREE_SEEN]!;
-    const mergeAcross = this.sysfs.knobs.merge_across_nodes;
+    const mergeAcross = this.mergeAcross;
     let treePfn: Pfn;
-    if (seen >>> 1 === this.tag && this.tagEpoch === this.machine.epoch) {
+    if (seen >>> 1 === this.liveTag) {
       // nothing outside KSM changed memory since the node went in: its page is where it
       // was, with the same content, whose key was kept
       treePfn = this.items.link[w + TREE_PFN]!;
@@ -104,6 +107,9 @@ export class UnstableTree {
     this.probe.set(this.machine.frames.content[pfn]!);
     this.probePfn = pfn;
     this.probeNid = nid;
+    // a search changes no memory: the epoch stands still during it
+    this.liveTag = this.tagEpoch === this.machine.epoch ? this.tag : -1;
+    this.mergeAcross = this.sysfs.knobs.merge_across_nodes;
     const found = this.index.find(nid, this.probe.content, this.visit);
     if (found !== NIL) {
       match.item = found === ABORTED ? NIL : found;
