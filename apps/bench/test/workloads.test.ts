@@ -114,6 +114,17 @@ describe("workload generators", () => {
     // 16 copies of each image page; 16 x 512 zero pages = 32 full dups of 256
     expect(expectScale(16, 4096)).toEqual({ pages_shared: 2048 + 32, pages_sharing: 2048 * 15 + 32 * 255 });
     expect(expectScale(16, 262_144)).toEqual({ pages_shared: 133_120, pages_sharing: 2_488_320 });
+    // 2^26 pages (growth --to 26): 2,097,152 image pages x 16 copies; 8,388,608 zero pages in 32,768 dups
+    expect(expectScale(16, 4_194_304)).toEqual({
+      pages_shared: 2_097_152 + 32_768,
+      pages_sharing: 2_097_152 * 15 + 32_768 * 255,
+    });
+    expect(expectScale(64, 1_048_576)).toEqual({
+      pages_shared: 524_288 + 32_768,
+      pages_sharing: 524_288 * 63 + 32_768 * 255,
+    });
+    // more guests than max_page_sharing: each image page needs 2 KSM pages (256 + 44 mappings)
+    expect(expectScale(300, 8)).toEqual({ pages_shared: 4 * 2 + 2, pages_sharing: 4 * 298 + 298 });
   });
 
   it("calibration workloads pin smart_scan 0", () => {

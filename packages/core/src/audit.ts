@@ -39,18 +39,18 @@ export function auditKsm(state: AuditedState, afterFullScan: boolean): string[] 
     if (sn.isChain(node)) {
       let content = -1;
       for (let d = sn.hlist[node]!; d !== NIL; d = sn.dupNext[d]!) {
-        const kp = sn.kpfn[d]!;
+        const kp = sn.kpfn(d);
         if (f.ksmNode[kp] !== d) continue;
         if (content === -1) content = f.content[kp]!;
         else if (f.content[kp] !== content) out.push(`chain ${node}: dups hold different contents`);
       }
       continue;
     }
-    const kpfn = sn.kpfn[node]!;
+    const kpfn = sn.kpfn(node);
     if (f.ksmNode[kpfn] !== node) continue; // stale: cleaned when next walked over
     if (!f.isKsm(kpfn)) out.push(`stable node ${node}: frame ${kpfn} is not a KSM page`);
     if (!afterFullScan) continue;
-    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
+    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext(item)) {
       const mm = slots.byMmId(it.mm[item]!).mm;
       if (mm.exiting) continue;
       const addr = it.address[item]!;

@@ -82,12 +82,12 @@ export class PageExplainer {
     const limit = ksm.profile.behaviour.chains ? ksm.knobs.max_page_sharing : Number.POSITIVE_INFINITY;
     for (let node = 0; node < sn.hlist.length; node++) {
       if (!sn.where[node] || sn.isChain(node)) continue;
-      const kpfn = sn.kpfn[node]!;
+      const kpfn = sn.kpfn(node);
       if (f.ksmNode[kpfn] !== node) continue; // stale
       const c = f.content[kpfn]!;
       this.stableRoom.set(c, (this.stableRoom.get(c) ?? false) || sn.rmapHlistLen[node]! < limit);
       let last = NIL;
-      for (let it = sn.hlist[node]!; it !== NIL; it = ksm.items.hnext[it]!) last = it;
+      for (let it = sn.hlist[node]!; it !== NIL; it = ksm.items.hnext(it)) last = it;
       this.oldest.set(node, last);
     }
     this.smartScan = ksm.kernelScan && ksm.knobs.smart_scan !== 0 && ksm.profile.behaviour.smartScan;

@@ -12,7 +12,7 @@ export function folioMigrateKsm(frames: FrameTable, nodes: StableNodes, oldPfn: 
   const node = frames.ksmNode[oldPfn]!;
   frames.ksmNode[newPfn] = node;
   frames.ksmNode[oldPfn] = NIL;
-  if (node !== NIL) nodes.kpfn[node] = newPfn;
+  if (node !== NIL) nodes.setKpfn(node, newPfn);
 }
 
 /**
@@ -25,6 +25,6 @@ export function ksmCheckStableTree(
   offlined: (pfn: Pfn) => boolean,
 ): void {
   for (let node = 0; node < nodes.hlist.length; node++)
-    if (nodes.where[node] && !nodes.isChain(node) && offlined(nodes.kpfn[node]!)) stable.removeNode(node);
+    if (nodes.where[node] && !nodes.isChain(node) && offlined(nodes.kpfn(node))) stable.removeNode(node);
   stable.chains.freeEmpty();
 }

@@ -8,9 +8,35 @@ export const STABLE_FLAG = 1;
 export const UNSTABLE_FLAG = 2;
 
 /**
+ * Words of an item's {@link RmapItems.link} record, the kernel's union in `ksm_rmap_item`:
+ * an item is listed from a stable node or is a node of the unstable tree, never both, so
+ * the two share the words. Word `item * LINK_WORDS + field`.
+ */
+export const LINK_WORDS = 4;
+/** Stable items (STABLE_FLAG): the stable node the item hangs off. */
+export const HEAD = 0;
+/** Stable items: neighbours in the node's hlist. */
+export const HPREV = 1;
+export const HNEXT = 2;
+/** Stable items: the anon_vma id taken when the item went stable. */
+export const ANON_VMA = 3;
+/** Unstable items (UNSTABLE_FLAG) of plain content: its memcmp key (see ContentStore.key), high and low half. */
+export const KEY_HI = 0;
+export const KEY_LO = 1;
+/** Unstable items: the frame seen at insertion. */
+export const TREE_PFN = 2;
+/**
+ * Unstable items: 2 × the unstable tree's tag of the machine epoch at insertion (0: none,
+ * the page was not where it was looked up; see UnstableTree), plus 1 when the key is valid.
+ */
+export const TREE_SEEN = 3;
+
+/**
  * Every `rmap_item` (one per scanned virtual page) as a struct of typed arrays indexed by
  * an integer handle. Items of one mm form a singly linked list sorted by address; items of
- * a stable node a doubly linked list; the unstable tree is a {@link ContentIndex} over item handles.
+ * a stable node a doubly linked list; the unstable tree is a {@link ContentIndex} over item
+ * handles. What only stable or only unstable items need shares one record ({@link link}),
+ * whose words sit together, so a tree walk reads one cache line per item.
  */
 export class RmapItems {
   /** Next item in the mm's address-sorted list. */
@@ -27,19 +53,10 @@ export class RmapItems {
   /** Smart scan: visits so far (saturating) and skips left. */
   age = new Uint8Array(0);
   remainingSkips = new Uint8Array(0);
-  /** Stable node the item hangs off (when STABLE_FLAG). */
-  head = new Int32Array(0);
-  hprev = new Int32Array(0);
-  hnext = new Int32Array(0);
-  /** anon_vma id taken when the item went stable. */
-  anonVma = new Int32Array(0);
-  /** Unstable items: the frame seen at insertion and the machine's epoch then. */
-  treePfn = new Int32Array(0);
-  treeEpoch = new Float64Array(0);
-  /** Unstable items of plain content: its memcmp key (see ContentStore.key); keyed 1. */
-  keyHi = new Uint32Array(0);
-  keyLo = new Uint32Array(0);
-  keyed = new Uint8Array(0);
+  /** The stable-or-unstable record, {@link LINK_WORDS} words an item (HEAD, HPREV, HNEXT, ANON_VMA or KEY_HI, KEY_LO, TREE_PFN, TREE_SEEN). */
+  link = new Int32Array(0);
+  /** {@link link}'s words unsigned (the keys). */
+  linkU = new Uint32Array(0);
   private readonly pool = new HandlePool();
 
   /** `unstable`: the unstable tree(s), one root per NUMA node, grown with the items. */
@@ -62,11 +79,17 @@ export class RmapItems {
     this.oldchecksum[h] = 0;
     this.age[h] = 0;
     this.remainingSkips[h] = 0;
-    this.head[h] = NIL;
-    this.hprev[h] = NIL;
-    this.hnext[h] = NIL;
-    this.anonVma[h] = NIL;
+    const w = h * LINK_WORDS;
+    this.link[w + HEAD] = NIL;
+    this.link[w + HPREV] = NIL;
+    this.link[w + HNEXT] = NIL;
+    this.link[w + ANON_VMA] = NIL;
     return h;
+  }
+
+  /** The next item of a stable node's hlist after `item`, or NIL. */
+  hnext(item: number): number {
+    return this.link[item * LINK_WORDS + HNEXT]!;
   }
 
   free(h: number): void {
@@ -88,15 +111,8 @@ export class RmapItems {
     this.oldchecksum = grown(this.oldchecksum, n);
     this.age = grown(this.age, n);
     this.remainingSkips = grown(this.remainingSkips, n);
-    this.head = grown(this.head, n);
-    this.hprev = grown(this.hprev, n);
-    this.hnext = grown(this.hnext, n);
-    this.anonVma = grown(this.anonVma, n);
-    this.treePfn = grown(this.treePfn, n);
-    this.treeEpoch = grown(this.treeEpoch, n);
-    this.keyHi = grown(this.keyHi, n);
-    this.keyLo = grown(this.keyLo, n);
-    this.keyed = grown(this.keyed, n);
+    this.link = grown(this.link, n * LINK_WORDS);
+    this.linkU = new Uint32Array(this.link.buffer);
     this.unstable.ensure(n);
   }
 }

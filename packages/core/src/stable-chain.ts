@@ -1,7 +1,7 @@
 import { type ContentIndex, type KsmProfile, NIL } from "@ksm/contracts";
 import { type Machine, NO_PFN, type Pfn } from "@ksm/mm";
 import type { KsmClock } from "./clock.js";
-import { IN_TREE, IS_DUP, STABLE_NODE_CHAIN, type StableNodes } from "./stable-node.js";
+import { IN_TREE, IS_DUP, type StableNodes } from "./stable-node.js";
 import type { KsmSysfs } from "./sysfs.js";
 
 /**
@@ -91,7 +91,7 @@ export class StableChains {
     const sn = this.nodes;
     const chain = sn.alloc();
     sn.chainPruneTime[chain] = this.clock.now;
-    sn.rmapHlistLen[chain] = STABLE_NODE_CHAIN;
+    sn.makeChain(chain);
     sn.nid[chain] = sn.nid[dup]!;
     sn.where[chain] = IN_TREE;
     this.sysfs.chains++;
@@ -141,18 +141,18 @@ export class StableChains {
     if (!prune && sn.fullEpoch[node] === epoch) {
       // every dup valid and full since the last walk: it would settle on the first again
       r.dup = sn.hlist[node]!;
-      r.folio = sn.kpfn[r.dup]!;
+      r.folio = sn.kpfn(r.dup);
       return r;
     }
     if (!prune) {
       // the common case, without the walk: the first dup is valid, can take one more
       // mapping and is not the chain's last (so nothing moves or collapses)
       const first = sn.hlist[node]!;
-      if (first !== NIL && sn.dupNext[first] !== NIL && sn.validEpoch[first] === epoch) {
+      if (first !== NIL && sn.dupNext[first] !== NIL && sn.isValid(first, epoch)) {
         const len = sn.rmapHlistLen[first]!;
         if (len !== 0 && len < this.sharingLimit) {
           r.dup = first;
-          r.folio = sn.kpfn[first]!;
+          r.folio = sn.kpfn(first);
           return r;
         }
       }

@@ -12,15 +12,46 @@ export const IS_DUP = 2;
 /** On `migrate_nodes`, waiting to be placed in its node's tree. */
 export const ON_MIGRATE_LIST = 3;
 
+/** Words of a node's {@link StableNodes.page} record. */
+export const PAGE_WORDS = 4;
+/** The node's KSM page (`kpfn`). */
+const KPFN = 0;
+/**
+ * The node's flags and validity: 4 × the tag of its last keyhole check (see
+ * {@link StableNodes.isValid}), plus {@link CHAIN_BIT} for a chain, plus {@link KEYED_BIT}
+ * when the key is valid.
+ */
+const VALID = 1;
+const KEYED_BIT = 1;
+/** Mirrors `rmap_hlist_len` = STABLE_NODE_CHAIN, so that a walk tells a chain from its record. */
+const CHAIN_BIT = 2;
+const FLAG_BITS = 2;
+/** The memcmp key of the node's content (a KSM page never changes), high and low half. */
+const KEY_HI = 2;
+const KEY_LO = 3;
+/** Validity tags stay below this (the tag and the flags fit 32 bits). */
+const TAG_LIMIT = 0x3fff_ffff;
+
 /**
  * Every `ksm_stable_node` as a struct of typed arrays: regular nodes and chains live in the
- * stable tree(s); dups hang off a chain in a doubly linked list.
+ * stable tree(s); dups hang off a chain in a doubly linked list. What a tree search reads
+ * of each node it walks over (its page, whether that passed the keyhole check at this
+ * machine epoch, its key) sits in one record, one cache line.
  */
 export class StableNodes {
   /** First rmap_item (regular node or dup) or first dup (chain). */
   hlist = new Int32Array(0);
   rmapHlistLen = new Int32Array(0);
-  kpfn = new Int32Array(0);
+  /** {@link PAGE_WORDS} words a node: KPFN, VALID, KEY_HI, KEY_LO. */
+  private page = new Int32Array(0);
+  private pageU = new Uint32Array(0);
+  /**
+   * The validity tag: a node checked while `Machine.epoch` stood where it stood at the last
+   * check gets that check's tag, else the next one; the node is still valid exactly when its
+   * tag is the current one and the epoch has not moved since (epochs only grow).
+   */
+  private tag = 0;
+  private tagEpoch = -1;
   /** Chains: time of the last prune, ms. */
   chainPruneTime = new Float64Array(0);
   nid = new Uint8Array(0);
@@ -29,12 +60,6 @@ export class StableNodes {
   dupPrev = new Int32Array(0);
   dupNext = new Int32Array(0);
   chainOf = new Int32Array(0);
-  /** The memcmp key of the node's content (a KSM page never changes); keyed 1 when plain. */
-  keyHi = new Uint32Array(0);
-  keyLo = new Uint32Array(0);
-  keyed = new Uint8Array(0);
-  /** The machine epoch at which the node's page last passed the keyhole check. */
-  validEpoch = new Float64Array(0);
   /**
    * Chains: the machine epoch at which every dup was found valid and full (so a lookup
    * settles on the first dup without walking the others); -1 once a dup is added, dropped
@@ -55,15 +80,15 @@ export class StableNodes {
     const h = this.pool.alloc((n) => this.grow(n), this.hlist.length);
     this.hlist[h] = NIL;
     this.rmapHlistLen[h] = 0;
-    this.kpfn[h] = NIL;
+    const w = h * PAGE_WORDS;
+    this.page[w + KPFN] = NIL;
+    this.pageU[w + VALID] = 0;
     this.chainPruneTime[h] = 0;
     this.nid[h] = 0;
     this.where[h] = 0;
     this.dupPrev[h] = NIL;
     this.dupNext[h] = NIL;
     this.chainOf[h] = NIL;
-    this.keyed[h] = 0;
-    this.validEpoch[h] = -1;
     this.fullEpoch[h] = -1;
     return h;
   }
@@ -73,24 +98,81 @@ export class StableNodes {
     this.pool.release(h);
   }
 
+  /** The node's KSM page. */
+  kpfn(h: number): number {
+    return this.page[h * PAGE_WORDS + KPFN]!;
+  }
+
+  /** Sets the node's KSM page (at insertion, or when it migrates). */
+  setKpfn(h: number, pfn: number): void {
+    this.page[h * PAGE_WORDS + KPFN] = pfn;
+  }
+
+  /** Whether the node's page passed the keyhole check at machine epoch `epoch` (the current one). */
+  isValid(h: number, epoch: number): boolean {
+    return this.pageU[h * PAGE_WORDS + VALID]! >>> FLAG_BITS === this.tag && this.tagEpoch === epoch;
+  }
+
+  /** The node's page passed the keyhole check at machine epoch `epoch` (the current one). */
+  markValid(h: number, epoch: number): void {
+    if (this.tagEpoch !== epoch) {
+      if (this.tag === TAG_LIMIT) {
+        // out of tags: every node checks again (only ever after 2^31 epochs)
+        for (let i = VALID; i < this.pageU.length; i += PAGE_WORDS) this.pageU[i]! &= KEYED_BIT | CHAIN_BIT;
+        this.tag = 0;
+      }
+      this.tag++;
+      this.tagEpoch = epoch;
+    }
+    const w = h * PAGE_WORDS + VALID;
+    this.pageU[w] = this.tag * (1 << FLAG_BITS) + (this.pageU[w]! & (KEYED_BIT | CHAIN_BIT));
+  }
+
+  /** Records the memcmp key of the node's content (`keyed` false: it has none). */
+  setKey(h: number, keyed: boolean, hi: number, lo: number): void {
+    const w = h * PAGE_WORDS;
+    this.pageU[w + VALID] = (this.pageU[w + VALID]! & ~KEYED_BIT) | (keyed ? KEYED_BIT : 0);
+    this.pageU[w + KEY_HI] = hi;
+    this.pageU[w + KEY_LO] = lo;
+  }
+
+  /** Whether the node has a memcmp key (its content is plain). */
+  keyed(h: number): boolean {
+    return (this.pageU[h * PAGE_WORDS + VALID]! & KEYED_BIT) !== 0;
+  }
+
+  /** The key's high half (valid when {@link keyed}). */
+  keyHi(h: number): number {
+    return this.pageU[h * PAGE_WORDS + KEY_HI]!;
+  }
+
+  /** The key's low half. */
+  keyLo(h: number): number {
+    return this.pageU[h * PAGE_WORDS + KEY_LO]!;
+  }
+
+  /** Whether the node is a chain (`is_stable_node_chain`). */
   isChain(h: number): boolean {
-    return this.rmapHlistLen[h] === STABLE_NODE_CHAIN;
+    return (this.pageU[h * PAGE_WORDS + VALID]! & CHAIN_BIT) !== 0;
+  }
+
+  /** The node becomes a chain head (`rmap_hlist_len` = STABLE_NODE_CHAIN). */
+  makeChain(h: number): void {
+    this.rmapHlistLen[h] = STABLE_NODE_CHAIN;
+    this.pageU[h * PAGE_WORDS + VALID]! |= CHAIN_BIT;
   }
 
   private grow(n: number): void {
     this.hlist = grown(this.hlist, n);
     this.rmapHlistLen = grown(this.rmapHlistLen, n);
-    this.kpfn = grown(this.kpfn, n);
+    this.page = grown(this.page, n * PAGE_WORDS);
+    this.pageU = new Uint32Array(this.page.buffer);
     this.chainPruneTime = grown(this.chainPruneTime, n);
     this.nid = grown(this.nid, n);
     this.where = grown(this.where, n);
     this.dupPrev = grown(this.dupPrev, n);
     this.dupNext = grown(this.dupNext, n);
     this.chainOf = grown(this.chainOf, n);
-    this.keyHi = grown(this.keyHi, n);
-    this.keyLo = grown(this.keyLo, n);
-    this.keyed = grown(this.keyed, n);
-    this.validEpoch = grown(this.validEpoch, n);
     this.fullEpoch = grown(this.fullEpoch, n);
     this.tree.ensure(n);
   }

@@ -4,7 +4,7 @@ import type { KsmClock } from "./clock.js";
 import type { Knobs } from "./knobs.js";
 import { SearchProbe } from "./memcmp.js";
 import type { MmSlots } from "./mm-slot.js";
-import { type RmapItems, STABLE_FLAG } from "./rmap-item.js";
+import { HEAD, HNEXT, HPREV, LINK_WORDS, type RmapItems, STABLE_FLAG } from "./rmap-item.js";
 import { type ChainResult, type KsmFolioCheck, StableChains } from "./stable-chain.js";
 import { IN_TREE, IS_DUP, ON_MIGRATE_LIST, type StableNodes } from "./stable-node.js";
 import type { KsmSysfs } from "./sysfs.js";
@@ -55,13 +55,13 @@ export class StableTree implements KsmFolioCheck {
    */
   ksmGetFolio(node: number): Pfn {
     const sn = this.nodes;
-    const kpfn = sn.kpfn[node]!;
+    const kpfn = sn.kpfn(node);
     const epoch = this.machine.epoch;
     // nothing outside KSM touched memory since the last check: the page is still ours
-    if (sn.validEpoch[node] === epoch) return kpfn;
+    if (sn.isValid(node, epoch)) return kpfn;
     const f = this.machine.frames;
     if (f.ksmNode[kpfn] === node && f.flags[kpfn]! & PG_KSM && f.refcount[kpfn]! > 0) {
-      sn.validEpoch[node] = epoch;
+      sn.markValid(node, epoch);
       return kpfn;
     }
     this.removeNode(node);
@@ -73,8 +73,8 @@ export class StableTree implements KsmFolioCheck {
     const it = this.items;
     const sn = this.nodes;
     const c = this.sysfs;
-    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext[item]!) {
-      if (it.hnext[item] !== NIL) c.pagesSharing--;
+    for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext(item)) {
+      if (it.hnext(item) !== NIL) c.pagesSharing--;
       else c.pagesShared--;
       this.slots.byMmId(it.mm[item]!).merging--;
       sn.rmapHlistLen[node]!--;
@@ -95,7 +95,7 @@ export class StableTree implements KsmFolioCheck {
   /** Whether a node's page moved off the NUMA node of its tree (only when merge_across_nodes is 0). */
   migrated(node: number): boolean {
     const sn = this.nodes;
-    return kpfnNid(this.sysfs.knobs, this.machine.frames, sn.kpfn[node]!) !== sn.nid[node];
+    return kpfnNid(this.sysfs.knobs, this.machine.frames, sn.kpfn(node)) !== sn.nid[node];
   }
 
   /** At each full scan's start: every node on `migrate_nodes` is checked, the stale ones freed. */
@@ -108,7 +108,7 @@ export class StableTree implements KsmFolioCheck {
     const c = this.chains.chain(node, this.prunePath);
     if (c.folio === NO_PFN) return RESTART;
     const sn = this.nodes;
-    if (this.probe.keyed && sn.keyed[c.dup]) return this.probe.compareKey(sn.keyHi[c.dup]!, sn.keyLo[c.dup]!);
+    if (this.probe.keyed && sn.keyed(c.dup)) return this.probe.compareKey(sn.keyHi(c.dup), sn.keyLo(c.dup));
     return this.probe.compare(this.machine.frames.content[c.folio]!);
   };
 
@@ -170,11 +170,9 @@ export class StableTree implements KsmFolioCheck {
     this.prunePath = false;
     const equal = this.index.find(nid, probe.content, this.visit);
     const node = sn.alloc();
-    sn.kpfn[node] = kpfn;
+    sn.setKpfn(node, kpfn);
     sn.nid[node] = nid;
-    sn.keyed[node] = probe.keyed ? 1 : 0;
-    sn.keyHi[node] = probe.key[0]!;
-    sn.keyLo[node] = probe.key[1]!;
+    sn.setKey(node, probe.keyed, probe.key[0]!, probe.key[1]!);
     if (equal === NIL) {
       sn.where[node] = IN_TREE;
       this.index.insertHere(nid, node, probe.content);
@@ -193,14 +191,16 @@ export class StableTree implements KsmFolioCheck {
   append(item: number, node: number): void {
     const it = this.items;
     const sn = this.nodes;
+    const link = it.link;
+    const w = item * LINK_WORDS;
     sn.rmapHlistLen[node]!++;
-    it.head[item] = node;
+    link[w + HEAD] = node;
     it.flags[item]! |= STABLE_FLAG;
     const first = sn.hlist[node]!;
-    it.hprev[item] = NIL;
-    it.hnext[item] = first;
+    link[w + HPREV] = NIL;
+    link[w + HNEXT] = first;
     if (first !== NIL) {
-      it.hprev[first] = item;
+      link[first * LINK_WORDS + HPREV] = item;
       this.sysfs.pagesSharing++;
     } else this.sysfs.pagesShared++;
     sn.hlist[node] = item;
@@ -210,20 +210,22 @@ export class StableTree implements KsmFolioCheck {
   /** The stable half of `remove_rmap_item_from_tree`: `item` no longer maps its node's page. */
   removeItem(item: number): void {
     const it = this.items;
-    const node = it.head[item]!;
+    const link = it.link;
+    const w = item * LINK_WORDS;
+    const node = link[w + HEAD]!;
     if (this.ksmGetFolio(node) === NO_PFN) return;
     const sn = this.nodes;
-    const p = it.hprev[item]!;
-    const n = it.hnext[item]!;
+    const p = link[w + HPREV]!;
+    const n = link[w + HNEXT]!;
     if (p === NIL) sn.hlist[node] = n;
-    else it.hnext[p] = n;
-    if (n !== NIL) it.hprev[n] = p;
+    else link[p * LINK_WORDS + HNEXT] = n;
+    if (n !== NIL) link[n * LINK_WORDS + HPREV] = p;
     if (sn.hlist[node] !== NIL) this.sysfs.pagesSharing--;
     else this.sysfs.pagesShared--;
     this.slots.byMmId(it.mm[item]!).merging--;
     sn.rmapHlistLen[node]!--;
     if (sn.where[node] === IS_DUP) sn.fullEpoch[sn.chainOf[node]!] = -1;
-    it.head[item] = NIL;
+    link[w + HEAD] = NIL;
     it.flags[item]! &= ~STABLE_FLAG;
   }
 

@@ -2,7 +2,15 @@ import { ABORT, ABORTED, type ContentIndex, type CostCounters, NIL } from "@ksm/
 import { type Machine, NO_PFN, type Pfn } from "@ksm/mm";
 import { SearchProbe } from "./memcmp.js";
 import { findMergeableVma, type MmSlots } from "./mm-slot.js";
-import { type RmapItems, UNSTABLE_FLAG } from "./rmap-item.js";
+import {
+  KEY_HI,
+  KEY_LO,
+  LINK_WORDS,
+  type RmapItems,
+  TREE_PFN,
+  TREE_SEEN,
+  UNSTABLE_FLAG,
+} from "./rmap-item.js";
 import { kpfnNid } from "./stable-tree.js";
 import type { KsmSysfs } from "./sysfs.js";
 
@@ -23,6 +31,12 @@ export interface UnstableMatch {
  * may change under it, so each walk looks at a node's page afresh unless nothing outside
  * KSM touched memory since it went in; the tree is emptied at every full scan's start and
  * an item's membership is only as old as its `seqnr`.
+ *
+ * "Nothing touched memory since" is a tag, not the 64-bit machine epoch: each insertion
+ * made while `Machine.epoch` stands where it stood at the last one gets that insertion's
+ * tag, else the next tag; an item's page is as it was exactly when its tag is the current
+ * one and the epoch has not moved since (epochs only grow, so an old tag never comes back).
+ * Tags count from 1 again at each reset, so they stay below the insertions of one scan.
  */
 export class UnstableTree {
   private readonly probe: SearchProbe;
@@ -30,6 +44,12 @@ export class UnstableTree {
   /** The probe's frame and NUMA node during a search. */
   private probePfn: Pfn = NO_PFN;
   private probeNid = 0;
+  /** The current insertion tag (see above) and the machine epoch it stands for. */
+  private tag = 0;
+  private tagEpoch = -1;
+  /** During a search: the tag of items whose page is as it was (-1: none, memory changed), and merge_across_nodes. */
+  private liveTag = -1;
+  private mergeAcross = 1;
 
   constructor(
     private readonly machine: Machine,
@@ -46,24 +66,26 @@ export class UnstableTree {
 
   /** An unstable-tree node on the search path: its page now, compared with the probe. */
   private readonly visit = (node: number): number => {
-    const it = this.items;
-    const epoch = this.machine.epoch;
-    const mergeAcross = this.sysfs.knobs.merge_across_nodes;
-    if (it.treeEpoch[node] === epoch) {
+    const w = node * LINK_WORDS;
+    const seen = this.items.linkU[w + TREE_SEEN]!;
+    const mergeAcross = this.mergeAcross;
+    let treePfn: Pfn;
+    if (seen >>> 1 === this.liveTag) {
       // nothing outside KSM changed memory since the node went in: its page is where it
       // was, with the same content, whose key was kept
-      const treePfn = it.treePfn[node]!;
+      treePfn = this.items.link[w + TREE_PFN]!;
       if (treePfn === this.probePfn) return ABORT;
-      if (this.probe.keyed && it.keyed[node]) {
-        const ret = this.probe.compareKey(it.keyHi[node]!, it.keyLo[node]!);
+      if (this.probe.keyed && seen & 1) {
+        const ret = this.probe.compareKey(this.items.linkU[w + KEY_HI]!, this.items.linkU[w + KEY_LO]!);
         if (ret !== 0) return ret;
         if (!mergeAcross && this.machine.frames.nid[treePfn] !== this.probeNid) return ABORT;
         this.match.pfn = treePfn;
         return 0;
       }
+    } else {
+      treePfn = this.getMergeablePage(node);
+      if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
     }
-    const treePfn = it.treeEpoch[node] === epoch ? it.treePfn[node]! : this.getMergeablePage(node);
-    if (treePfn === NO_PFN || treePfn === this.probePfn) return ABORT;
     const f = this.machine.frames;
     const ret = this.probe.compare(f.content[treePfn]!);
     if (ret !== 0) return ret;
@@ -85,6 +107,9 @@ export class UnstableTree {
     this.probe.set(this.machine.frames.content[pfn]!);
     this.probePfn = pfn;
     this.probeNid = nid;
+    // a search changes no memory: the epoch stands still during it
+    this.liveTag = this.tagEpoch === this.machine.epoch ? this.tag : -1;
+    this.mergeAcross = this.sysfs.knobs.merge_across_nodes;
     const found = this.index.find(nid, this.probe.content, this.visit);
     if (found !== NIL) {
       match.item = found === ABORTED ? NIL : found;
@@ -94,14 +119,22 @@ export class UnstableTree {
     it.flags[item]! |= UNSTABLE_FLAG;
     it.seqnr[item] = this.sysfs.seqnr & 0xff;
     it.nid[item] = nid;
-    it.treePfn[item] = pfn;
+    const w = item * LINK_WORDS;
+    it.link[w + TREE_PFN] = pfn;
     // a page ksmd itself just unmapped (a THP split mapped it to the zero page) is not kept:
     // each walk over the item looks for its page again, and gives up, as the kernel does
     const mm = this.slots.byMmId(it.mm[item]!).mm;
-    it.treeEpoch[item] = mm.pt.pfn(it.address[item]!) === pfn ? this.machine.epoch : -1;
-    it.keyed[item] = this.probe.keyed ? 1 : 0;
-    it.keyHi[item] = this.probe.key[0]!;
-    it.keyLo[item] = this.probe.key[1]!;
+    let tag = 0;
+    if (mm.pt.pfn(it.address[item]!) === pfn) {
+      if (this.tagEpoch !== this.machine.epoch) {
+        this.tag++;
+        this.tagEpoch = this.machine.epoch;
+      }
+      tag = this.tag;
+    }
+    it.linkU[w + TREE_SEEN] = tag * 2 + (this.probe.keyed ? 1 : 0);
+    it.linkU[w + KEY_HI] = this.probe.key[0]!;
+    it.linkU[w + KEY_LO] = this.probe.key[1]!;
     this.index.insertHere(nid, item, this.probe.content);
     this.sysfs.pagesUnshared++;
     return match;
@@ -121,6 +154,8 @@ export class UnstableTree {
   /** At each full scan's start: every root emptied, without visiting its nodes. */
   reset(): void {
     for (let r = 0; r < this.nrNodes; r++) this.index.reset(r);
+    this.tag = 0;
+    this.tagEpoch = -1;
   }
 
   /** `get_mergeable_page`: the item's page now, or NO_PFN when its VMA or page went away. */

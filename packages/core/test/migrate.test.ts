@@ -17,7 +17,7 @@ describe("migration and memory hot-remove", () => {
     expect(to).not.toBe(kpfn);
     expect(machine.frames.ksmNode[to]).toBe(node);
     expect(machine.frames.ksmNode[kpfn]).toBe(NIL);
-    expect(ksm.nodes.kpfn[node]).toBe(to);
+    expect(ksm.nodes.kpfn(node)).toBe(to);
     expect(ksm.stable.ksmGetFolio(node)).toBe(to);
     ksm.fullScans(1);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 1 });

@@ -28,7 +28,10 @@ export const PG_RESERVED = 128;
 /**
  * Physical memory as a struct of typed arrays indexed by pfn: content, refcount, mapcount,
  * flags, NUMA node, the owning anon_vma and page index (for rmap), and the KSM stable node
- * handle that the kernel keeps in `folio->mapping`. Frame 0 is the shared zero page.
+ * handle that the kernel keeps in `folio->mapping`. Frame 0 is the shared zero page. Free
+ * frames are a stack linked through their `index` (a free frame has no page index), as the
+ * kernel's free lists run through the pages themselves; the few swap-cache frames keep
+ * their swap slot in a map.
  */
 export class FrameTable {
   content = new Uint32Array(0);
@@ -42,8 +45,6 @@ export class FrameTable {
   index = new Int32Array(0);
   /** KSM stable node handle (`folio->mapping` of a KSM folio); -1 for none. */
   ksmNode = new Int32Array(0);
-  /** The swap slot a swap-cache frame holds (PG_SWAPCACHE). */
-  swapSlot = new Int32Array(0);
   /** Allocation order (a counter at allocation), for FIFO-like reclaim. */
   allocSeq = new Uint32Array(0);
   private seq = 0;
@@ -53,8 +54,10 @@ export class FrameTable {
    * allocated, as the kernel frees a large folio only as a whole.
    */
   private readonly thpHeld = new Map<number, number>();
-  private free = new Int32Array(0);
-  private freeCount = 0;
+  /** The swap slot of each swap-cache frame (PG_SWAPCACHE). */
+  private readonly swapSlots = new Map<Pfn, number>();
+  /** Top of the free stack (linked through `index`), NO_PFN when empty. */
+  private freeTop: Pfn = NO_PFN;
   private used = 0;
   private inUse = 0;
 
@@ -80,8 +83,10 @@ export class FrameTable {
   /** Allocates a frame on NUMA node `nid` holding `content`, refcount 1, mapcount 0. */
   alloc(content: ContentId, nid = 0): Pfn {
     let pfn: Pfn;
-    if (this.freeCount > 0) pfn = this.free[--this.freeCount]!;
-    else {
+    if (this.freeTop !== NO_PFN) {
+      pfn = this.freeTop;
+      this.freeTop = this.index[pfn]!;
+    } else {
       if (this.used === this.content.length) this.grow(Math.ceil(this.used * 1.5));
       pfn = this.used++;
     }
@@ -99,7 +104,6 @@ export class FrameTable {
     this.anonVma[pfn] = -1;
     this.index[pfn] = 0;
     this.ksmNode[pfn] = -1;
-    this.swapSlot[pfn] = -1;
     this.allocSeq[pfn] = this.seq++;
   }
 
@@ -159,13 +163,25 @@ export class FrameTable {
   }
 
   private release(pfn: Pfn): void {
+    if (this.swapSlots.size !== 0) this.swapSlots.delete(pfn);
     this.pushFree(pfn);
     this.inUse--;
   }
 
   private pushFree(pfn: Pfn): void {
-    if (this.freeCount === this.free.length) this.free = grown(this.free, Math.max(64, this.free.length * 2));
-    this.free[this.freeCount++] = pfn;
+    this.index[pfn] = this.freeTop;
+    this.freeTop = pfn;
+  }
+
+  /** The swap slot the swap-cache frame `pfn` holds (-1 for none). */
+  swapSlot(pfn: Pfn): number {
+    return this.swapSlots.get(pfn) ?? -1;
+  }
+
+  /** Records the swap slot a frame entering the swap cache holds; -1: it leaves the cache. */
+  setSwapSlot(pfn: Pfn, slot: number): void {
+    if (slot === -1) this.swapSlots.delete(pfn);
+    else this.swapSlots.set(pfn, slot);
   }
 
   /** Whether `pfn` is a free frame. */
@@ -187,7 +203,6 @@ export class FrameTable {
     this.anonVma = grown(this.anonVma, n);
     this.index = grown(this.index, n);
     this.ksmNode = grown(this.ksmNode, n);
-    this.swapSlot = grown(this.swapSlot, n);
     this.allocSeq = grown(this.allocSeq, n);
   }
 }

@@ -33,9 +33,10 @@ export function migratePage(
   f.refcount[to] = swapped;
   if (ksm) m.hooks?.migrateKsm(pfn, to);
   if (swapped) {
-    const slot = f.swapSlot[pfn]!;
+    const slot = f.swapSlot(pfn);
     m.swap!.cache[slot] = to;
-    f.swapSlot[to] = slot;
+    f.setSwapSlot(to, slot);
+    f.setSwapSlot(pfn, -1);
     f.flags[pfn]! &= ~PG_SWAPCACHE;
     f.put(pfn);
   }

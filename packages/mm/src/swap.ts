@@ -105,7 +105,7 @@ export function swapIn(m: Machine, mm: Mm, vma: Vma, vpn: number): void {
   if (page === NO_PFN) {
     page = f.alloc(swap.content[slot]!, m.nodeFor(vma));
     f.flags[page] = PG_ANON | PG_SWAPBACKED | PG_SWAPCACHE;
-    f.swapSlot[page] = slot;
+    f.setSwapSlot(page, slot);
     swap.cache[slot] = page;
     m.vmstat.pswpin++;
   }
@@ -152,7 +152,7 @@ export function swapFree(m: Machine, slot: number): void {
   if (cached !== NO_PFN) {
     swap.cache[slot] = NO_PFN;
     m.frames.flags[cached]! &= ~PG_SWAPCACHE;
-    m.frames.swapSlot[cached] = -1;
+    m.frames.setSwapSlot(cached, -1);
     m.frames.put(cached);
   }
 }

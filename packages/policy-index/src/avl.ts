@@ -1,6 +1,6 @@
 import { type ContentIndexFactory, NIL } from "@ksm/contracts";
 import { BinaryTreeIndex } from "./binary-tree-index.js";
-import { LinkedTreeBase } from "./linked-tree.js";
+import { LEFT, LinkedTreeBase, PARENT, RIGHT, WORDS } from "./linked-tree.js";
 
 /**
  * An AVL tree over integer node handles, with parent links and heights in typed arrays. The
@@ -16,41 +16,42 @@ export class AvlTree extends LinkedTreeBase {
 
   /** Links `node` under `parent` (NIL: as root of `r`) and rebalances. */
   override insert(node: number, parent: number, asLeft: boolean, r = 0): void {
-    this.left[node] = NIL;
-    this.right[node] = NIL;
-    this.parent[node] = parent;
+    this.links[node * WORDS + LEFT] = NIL;
+    this.links[node * WORDS + RIGHT] = NIL;
+    this.links[node * WORDS + PARENT] = parent;
     this.height[node] = 1;
     if (parent === NIL) {
       this.roots[r] = node;
       return;
     }
-    if (asLeft) this.left[parent] = node;
-    else this.right[parent] = node;
+    if (asLeft) this.links[parent * WORDS + LEFT] = node;
+    else this.links[parent * WORDS + RIGHT] = node;
     this.rebalance(parent, r);
   }
 
   /** Unlinks `z` (a node with two children gives way to its in-order successor) and rebalances. */
   override erase(z: number, r = 0): void {
-    const L = this.left;
-    const R = this.right;
-    const P = this.parent;
     let from: number;
-    if (L[z] === NIL || R[z] === NIL) {
-      from = P[z]!;
-      this.transplant(z, L[z] === NIL ? R[z]! : L[z]!, r);
+    if (this.links[z * WORDS + LEFT] === NIL || this.links[z * WORDS + RIGHT] === NIL) {
+      from = this.links[z * WORDS + PARENT]!;
+      this.transplant(
+        z,
+        this.links[z * WORDS + LEFT] === NIL ? this.links[z * WORDS + RIGHT]! : this.links[z * WORDS + LEFT]!,
+        r,
+      );
     } else {
-      let y = R[z]!;
-      while (L[y] !== NIL) y = L[y]!;
-      if (P[y] === z) from = y;
+      let y = this.links[z * WORDS + RIGHT]!;
+      while (this.links[y * WORDS + LEFT] !== NIL) y = this.links[y * WORDS + LEFT]!;
+      if (this.links[y * WORDS + PARENT] === z) from = y;
       else {
-        from = P[y]!;
-        this.transplant(y, R[y]!, r);
-        R[y] = R[z]!;
-        P[R[y]!] = y;
+        from = this.links[y * WORDS + PARENT]!;
+        this.transplant(y, this.links[y * WORDS + RIGHT]!, r);
+        this.links[y * WORDS + RIGHT] = this.links[z * WORDS + RIGHT]!;
+        this.links[this.links[y * WORDS + RIGHT]! * WORDS + PARENT] = y;
       }
       this.transplant(z, y, r);
-      L[y] = L[z]!;
-      P[L[y]!] = y;
+      this.links[y * WORDS + LEFT] = this.links[z * WORDS + LEFT]!;
+      this.links[this.links[y * WORDS + LEFT]! * WORDS + PARENT] = y;
       this.height[y] = this.height[z]!;
     }
     if (from !== NIL) this.rebalance(from, r);
@@ -66,28 +67,31 @@ export class AvlTree extends LinkedTreeBase {
   }
 
   private fix(n: number): void {
-    this.height[n] = 1 + Math.max(this.h(this.left[n]!), this.h(this.right[n]!));
+    this.height[n] =
+      1 + Math.max(this.h(this.links[n * WORDS + LEFT]!), this.h(this.links[n * WORDS + RIGHT]!));
   }
 
   /** Walks up from `n`, restoring heights and balance; stops where a subtree's height held. */
   private rebalance(n: number, r: number): void {
     while (n !== NIL) {
       const before = this.height[n]!;
-      const l = this.left[n]!;
-      const rr = this.right[n]!;
+      const l = this.links[n * WORDS + LEFT]!;
+      const rr = this.links[n * WORDS + RIGHT]!;
       const bf = this.h(rr) - this.h(l);
       let top = n;
       if (bf > 1) {
-        if (this.h(this.right[rr]!) < this.h(this.left[rr]!)) this.rotateRight(rr, r);
+        if (this.h(this.links[rr * WORDS + RIGHT]!) < this.h(this.links[rr * WORDS + LEFT]!))
+          this.rotateRight(rr, r);
         top = this.rotateLeft(n, r);
       } else if (bf < -1) {
-        if (this.h(this.left[l]!) < this.h(this.right[l]!)) this.rotateLeft(l, r);
+        if (this.h(this.links[l * WORDS + LEFT]!) < this.h(this.links[l * WORDS + RIGHT]!))
+          this.rotateLeft(l, r);
         top = this.rotateRight(n, r);
       } else {
         this.fix(n);
         if (this.height[n] === before) return;
       }
-      n = this.parent[top]!;
+      n = this.links[top * WORDS + PARENT]!;
     }
   }
 }

@@ -3,8 +3,10 @@ import { ABORT, ABORTED, type ContentIndex, NIL, RESTART } from "@ksm/contracts"
 /** A binary search tree over integer handles with the links in typed arrays (red-black, AVL). */
 export interface LinkedTree {
   readonly roots: Int32Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
+  /** Left child of a node (NIL for none). */
+  leftOf(n: number): number;
+  /** Right child of a node (NIL for none). */
+  rightOf(n: number): number;
   ensure(n: number): void;
   /** Links `node` under `parent` (NIL: as root) and rebalances. */
   insert(node: number, parent: number, asLeft: boolean, r: number): void;
@@ -49,11 +51,11 @@ export class BinaryTreeIndex<T extends LinkedTree> implements ContentIndex {
         }
         if (ret === ABORT) return ABORTED;
         // the visit may have replaced the node: re-read the link we came through
-        cur = parent === NIL ? t.roots[r]! : asLeft ? t.left[parent]! : t.right[parent]!;
+        cur = parent === NIL ? t.roots[r]! : asLeft ? t.leftOf(parent) : t.rightOf(parent);
         if (ret === 0) return cur;
         parent = cur;
         asLeft = ret < 0;
-        cur = asLeft ? t.left[cur]! : t.right[cur]!;
+        cur = asLeft ? t.leftOf(cur) : t.rightOf(cur);
       }
       if (restart) continue;
       this.parent = parent;

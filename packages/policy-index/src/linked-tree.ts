@@ -1,16 +1,22 @@
 import { NIL } from "@ksm/contracts";
 import type { LinkedTree } from "./binary-tree-index.js";
 
+/** Words of a node in {@link LinkedTreeBase.links}: its left child, right child and parent. */
+export const WORDS = 3;
+export const LEFT = 0;
+export const RIGHT = 1;
+export const PARENT = 2;
+
 /**
- * What binary search trees over integer handles share: links in typed arrays, one byte of
- * balance per node (a red-black color, an AVL height), several roots in one node space, and
- * the structural operations (transplant, rotations, replace, in-order walk). Subclasses
- * supply the rebalancing of insert and erase.
+ * What binary search trees over integer handles share: links in one typed array (a node's
+ * left, right and parent side by side, so stepping onto a node reads one cache line), one
+ * byte of balance per node (a red-black color, an AVL height), several roots in one node
+ * space, and the structural operations (transplant, rotations, replace, in-order walk).
+ * Subclasses supply the rebalancing of insert and erase.
  */
 export abstract class LinkedTreeBase implements LinkedTree {
-  left = new Int32Array(0);
-  right = new Int32Array(0);
-  parent = new Int32Array(0);
+  /** {@link WORDS} words a node: LEFT, RIGHT, PARENT (NIL for none). */
+  links = new Int32Array(0);
   /** Per-node balance information: the color of a red-black node, the height of an AVL one. */
   balance = new Uint8Array(0);
   readonly roots: Int32Array;
@@ -25,19 +31,29 @@ export abstract class LinkedTreeBase implements LinkedTree {
 
   /** Makes room for handles below `n`. */
   ensure(n: number): void {
-    if (n <= this.left.length) return;
-    const size = Math.max(n, this.left.length * 2);
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
-    this.left = grow(this.left);
-    this.right = grow(this.right);
-    this.parent = grow(this.parent);
+    if (n <= this.balance.length) return;
+    const size = Math.max(n, this.balance.length * 2);
+    const links = new Int32Array(size * WORDS);
+    links.set(this.links);
+    this.links = links;
     const m = new Uint8Array(size);
     m.set(this.balance);
     this.balance = m;
+  }
+
+  /** Left child of `n` (NIL for none). */
+  leftOf(n: number): number {
+    return this.links[n * WORDS + LEFT]!;
+  }
+
+  /** Right child of `n` (NIL for none). */
+  rightOf(n: number): number {
+    return this.links[n * WORDS + RIGHT]!;
+  }
+
+  /** Parent of `n` (NIL for a root). */
+  parentOf(n: number): number {
+    return this.links[n * WORDS + PARENT]!;
   }
 
   /** Empties tree `r` without touching its nodes (KSM's unstable-tree reset). */
@@ -47,17 +63,17 @@ export abstract class LinkedTreeBase implements LinkedTree {
 
   /** `rb_replace_node`: `repl` takes `victim`'s place, balance and children. */
   replace(victim: number, repl: number, r = 0): void {
-    const p = this.parent[victim]!;
+    const p = this.links[victim * WORDS + PARENT]!;
     if (p === NIL) this.roots[r] = repl;
-    else if (this.left[p] === victim) this.left[p] = repl;
-    else this.right[p] = repl;
-    const l = this.left[victim]!;
-    const rr = this.right[victim]!;
-    if (l !== NIL) this.parent[l] = repl;
-    if (rr !== NIL) this.parent[rr] = repl;
-    this.left[repl] = l;
-    this.right[repl] = rr;
-    this.parent[repl] = p;
+    else if (this.links[p * WORDS + LEFT] === victim) this.links[p * WORDS + LEFT] = repl;
+    else this.links[p * WORDS + RIGHT] = repl;
+    const l = this.links[victim * WORDS + LEFT]!;
+    const rr = this.links[victim * WORDS + RIGHT]!;
+    if (l !== NIL) this.links[l * WORDS + PARENT] = repl;
+    if (rr !== NIL) this.links[rr * WORDS + PARENT] = repl;
+    this.links[repl * WORDS + LEFT] = l;
+    this.links[repl * WORDS + RIGHT] = rr;
+    this.links[repl * WORDS + PARENT] = p;
     this.balance[repl] = this.balance[victim]!;
   }
 
@@ -65,54 +81,55 @@ export abstract class LinkedTreeBase implements LinkedTree {
   first(r = 0): number {
     let n = this.roots[r]!;
     if (n === NIL) return NIL;
-    while (this.left[n] !== NIL) n = this.left[n]!;
+    while (this.links[n * WORDS + LEFT] !== NIL) n = this.links[n * WORDS + LEFT]!;
     return n;
   }
 
   /** In-order successor, or NIL. */
   next(n: number): number {
-    if (this.right[n] !== NIL) {
-      n = this.right[n]!;
-      while (this.left[n] !== NIL) n = this.left[n]!;
+    if (this.links[n * WORDS + RIGHT] !== NIL) {
+      n = this.links[n * WORDS + RIGHT]!;
+      while (this.links[n * WORDS + LEFT] !== NIL) n = this.links[n * WORDS + LEFT]!;
       return n;
     }
-    let p = this.parent[n]!;
-    while (p !== NIL && n === this.right[p]) {
+    let p = this.links[n * WORDS + PARENT]!;
+    while (p !== NIL && n === this.links[p * WORDS + RIGHT]) {
       n = p;
-      p = this.parent[p]!;
+      p = this.links[p * WORDS + PARENT]!;
     }
     return p;
   }
 
   /** Puts subtree `v` where `u` hangs. */
   protected transplant(u: number, v: number, r: number): void {
-    const p = this.parent[u]!;
+    const p = this.links[u * WORDS + PARENT]!;
     if (p === NIL) this.roots[r] = v;
-    else if (u === this.left[p]) this.left[p] = v;
-    else this.right[p] = v;
-    if (v !== NIL) this.parent[v] = p;
+    else if (u === this.links[p * WORDS + LEFT]) this.links[p * WORDS + LEFT] = v;
+    else this.links[p * WORDS + RIGHT] = v;
+    if (v !== NIL) this.links[v * WORDS + PARENT] = p;
   }
 
   /** Rotates `x` down to the left; returns the node that took its place. */
   protected rotateLeft(x: number, r: number): number {
-    const y = this.right[x]!;
-    this.right[x] = this.left[y]!;
-    if (this.left[y] !== NIL) this.parent[this.left[y]!] = x;
+    const y = this.links[x * WORDS + RIGHT]!;
+    this.links[x * WORDS + RIGHT] = this.links[y * WORDS + LEFT]!;
+    if (this.links[y * WORDS + LEFT] !== NIL) this.links[this.links[y * WORDS + LEFT]! * WORDS + PARENT] = x;
     this.transplant(x, y, r);
-    this.left[y] = x;
-    this.parent[x] = y;
+    this.links[y * WORDS + LEFT] = x;
+    this.links[x * WORDS + PARENT] = y;
     this.rotated(x, y);
     return y;
   }
 
   /** Rotates `x` down to the right; returns the node that took its place. */
   protected rotateRight(x: number, r: number): number {
-    const y = this.left[x]!;
-    this.left[x] = this.right[y]!;
-    if (this.right[y] !== NIL) this.parent[this.right[y]!] = x;
+    const y = this.links[x * WORDS + LEFT]!;
+    this.links[x * WORDS + LEFT] = this.links[y * WORDS + RIGHT]!;
+    if (this.links[y * WORDS + RIGHT] !== NIL)
+      this.links[this.links[y * WORDS + RIGHT]! * WORDS + PARENT] = x;
     this.transplant(x, y, r);
-    this.right[y] = x;
-    this.parent[x] = y;
+    this.links[y * WORDS + RIGHT] = x;
+    this.links[x * WORDS + PARENT] = y;
     this.rotated(x, y);
     return y;
   }

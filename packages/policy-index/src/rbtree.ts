@@ -1,6 +1,6 @@
 import { type ContentIndexFactory, NIL } from "@ksm/contracts";
 import { BinaryTreeIndex } from "./binary-tree-index.js";
-import { LinkedTreeBase } from "./linked-tree.js";
+import { LEFT, LinkedTreeBase, PARENT, RIGHT, WORDS } from "./linked-tree.js";
 
 const RED = 0;
 const BLACK = 1;
@@ -22,47 +22,44 @@ export class RbTree extends LinkedTreeBase {
 
   /** `rb_link_node` + `rb_insert_color`: puts `node` under `parent` (NIL: as root) and rebalances. */
   override insert(node: number, parent: number, asLeft: boolean, r = 0): void {
-    this.left[node] = NIL;
-    this.right[node] = NIL;
-    this.parent[node] = parent;
+    this.links[node * WORDS + LEFT] = NIL;
+    this.links[node * WORDS + RIGHT] = NIL;
+    this.links[node * WORDS + PARENT] = parent;
     this.color[node] = RED;
     if (parent === NIL) this.roots[r] = node;
-    else if (asLeft) this.left[parent] = node;
-    else this.right[parent] = node;
+    else if (asLeft) this.links[parent * WORDS + LEFT] = node;
+    else this.links[parent * WORDS + RIGHT] = node;
     this.insertFixup(node, r);
   }
 
   /** `rb_erase`. */
   override erase(z: number, r = 0): void {
-    const L = this.left;
-    const R = this.right;
-    const P = this.parent;
     let x: number;
     let xParent: number;
     let removedColor = this.color[z]!;
-    if (L[z] === NIL) {
-      x = R[z]!;
-      xParent = P[z]!;
+    if (this.links[z * WORDS + LEFT] === NIL) {
+      x = this.links[z * WORDS + RIGHT]!;
+      xParent = this.links[z * WORDS + PARENT]!;
       this.transplant(z, x, r);
-    } else if (R[z] === NIL) {
-      x = L[z]!;
-      xParent = P[z]!;
+    } else if (this.links[z * WORDS + RIGHT] === NIL) {
+      x = this.links[z * WORDS + LEFT]!;
+      xParent = this.links[z * WORDS + PARENT]!;
       this.transplant(z, x, r);
     } else {
-      let y = R[z]!;
-      while (L[y] !== NIL) y = L[y]!;
+      let y = this.links[z * WORDS + RIGHT]!;
+      while (this.links[y * WORDS + LEFT] !== NIL) y = this.links[y * WORDS + LEFT]!;
       removedColor = this.color[y]!;
-      x = R[y]!;
-      if (P[y] === z) xParent = y;
+      x = this.links[y * WORDS + RIGHT]!;
+      if (this.links[y * WORDS + PARENT] === z) xParent = y;
       else {
-        xParent = P[y]!;
+        xParent = this.links[y * WORDS + PARENT]!;
         this.transplant(y, x, r);
-        R[y] = R[z]!;
-        P[R[y]!] = y;
+        this.links[y * WORDS + RIGHT] = this.links[z * WORDS + RIGHT]!;
+        this.links[this.links[y * WORDS + RIGHT]! * WORDS + PARENT] = y;
       }
       this.transplant(z, y, r);
-      L[y] = L[z]!;
-      P[L[y]!] = y;
+      this.links[y * WORDS + LEFT] = this.links[z * WORDS + LEFT]!;
+      this.links[this.links[y * WORDS + LEFT]! * WORDS + PARENT] = y;
       this.color[y] = this.color[z]!;
     }
     if (removedColor === BLACK) this.eraseFixup(x, xParent, r);
@@ -74,11 +71,11 @@ export class RbTree extends LinkedTreeBase {
 
   private insertFixup(z: number, r: number): void {
     const C = this.color;
-    while (this.isRed(this.parent[z]!)) {
-      let p = this.parent[z]!;
-      const g = this.parent[p]!;
-      if (p === this.left[g]) {
-        const u = this.right[g]!;
+    while (this.isRed(this.links[z * WORDS + PARENT]!)) {
+      let p = this.links[z * WORDS + PARENT]!;
+      const g = this.links[p * WORDS + PARENT]!;
+      if (p === this.links[g * WORDS + LEFT]) {
+        const u = this.links[g * WORDS + RIGHT]!;
         if (this.isRed(u)) {
           C[p] = BLACK;
           C[u] = BLACK;
@@ -86,16 +83,16 @@ export class RbTree extends LinkedTreeBase {
           z = g;
           continue;
         }
-        if (z === this.right[p]) {
+        if (z === this.links[p * WORDS + RIGHT]) {
           this.rotateLeft(p, r);
           z = p;
-          p = this.parent[z]!;
+          p = this.links[z * WORDS + PARENT]!;
         }
         C[p] = BLACK;
         C[g] = RED;
         this.rotateRight(g, r);
       } else {
-        const u = this.left[g]!;
+        const u = this.links[g * WORDS + LEFT]!;
         if (this.isRed(u)) {
           C[p] = BLACK;
           C[u] = BLACK;
@@ -103,10 +100,10 @@ export class RbTree extends LinkedTreeBase {
           z = g;
           continue;
         }
-        if (z === this.left[p]) {
+        if (z === this.links[p * WORDS + LEFT]) {
           this.rotateRight(p, r);
           z = p;
-          p = this.parent[z]!;
+          p = this.links[z * WORDS + PARENT]!;
         }
         C[p] = BLACK;
         C[g] = RED;
@@ -119,53 +116,53 @@ export class RbTree extends LinkedTreeBase {
   private eraseFixup(x: number, p: number, r: number): void {
     const C = this.color;
     while (x !== this.roots[r] && !this.isRed(x)) {
-      if (x === this.left[p]) {
-        let w = this.right[p]!;
+      if (x === this.links[p * WORDS + LEFT]) {
+        let w = this.links[p * WORDS + RIGHT]!;
         if (this.isRed(w)) {
           C[w] = BLACK;
           C[p] = RED;
           this.rotateLeft(p, r);
-          w = this.right[p]!;
+          w = this.links[p * WORDS + RIGHT]!;
         }
-        if (!this.isRed(this.left[w]!) && !this.isRed(this.right[w]!)) {
+        if (!this.isRed(this.links[w * WORDS + LEFT]!) && !this.isRed(this.links[w * WORDS + RIGHT]!)) {
           C[w] = RED;
           x = p;
-          p = this.parent[x]!;
+          p = this.links[x * WORDS + PARENT]!;
         } else {
-          if (!this.isRed(this.right[w]!)) {
-            C[this.left[w]!] = BLACK;
+          if (!this.isRed(this.links[w * WORDS + RIGHT]!)) {
+            C[this.links[w * WORDS + LEFT]!] = BLACK;
             C[w] = RED;
             this.rotateRight(w, r);
-            w = this.right[p]!;
+            w = this.links[p * WORDS + RIGHT]!;
           }
           C[w] = C[p]!;
           C[p] = BLACK;
-          C[this.right[w]!] = BLACK;
+          C[this.links[w * WORDS + RIGHT]!] = BLACK;
           this.rotateLeft(p, r);
           x = this.roots[r]!;
         }
       } else {
-        let w = this.left[p]!;
+        let w = this.links[p * WORDS + LEFT]!;
         if (this.isRed(w)) {
           C[w] = BLACK;
           C[p] = RED;
           this.rotateRight(p, r);
-          w = this.left[p]!;
+          w = this.links[p * WORDS + LEFT]!;
         }
-        if (!this.isRed(this.right[w]!) && !this.isRed(this.left[w]!)) {
+        if (!this.isRed(this.links[w * WORDS + RIGHT]!) && !this.isRed(this.links[w * WORDS + LEFT]!)) {
           C[w] = RED;
           x = p;
-          p = this.parent[x]!;
+          p = this.links[x * WORDS + PARENT]!;
         } else {
-          if (!this.isRed(this.left[w]!)) {
-            C[this.right[w]!] = BLACK;
+          if (!this.isRed(this.links[w * WORDS + LEFT]!)) {
+            C[this.links[w * WORDS + RIGHT]!] = BLACK;
             C[w] = RED;
             this.rotateLeft(w, r);
-            w = this.left[p]!;
+            w = this.links[p * WORDS + LEFT]!;
           }
           C[w] = C[p]!;
           C[p] = BLACK;
-          C[this.left[w]!] = BLACK;
+          C[this.links[w * WORDS + LEFT]!] = BLACK;
           this.rotateRight(p, r);
           x = this.roots[r]!;
         }

@@ -215,10 +215,10 @@ function structure(index: ContentIndex, m: Model): void {
       const order: number[] = [];
       const walk = (n: number, parent: number): number => {
         if (n === NIL) return 0;
-        expect(t.parent[n]).toBe(parent);
-        const l = walk(t.left[n]!, n);
+        expect(t.parentOf(n)).toBe(parent);
+        const l = walk(t.leftOf(n), n);
         order.push(n);
-        const h = walk(t.right[n]!, n);
+        const h = walk(t.rightOf(n), n);
         expect(Math.abs(l - h)).toBeLessThanOrEqual(1);
         expect(t.height[n]).toBe(1 + Math.max(l, h));
         return 1 + Math.max(l, h);

@@ -8,18 +8,18 @@ function check(t: RbTree, key: number[]): number[] {
   const root = t.roots[0]!;
   if (root !== NIL) {
     expect(t.color[root]).toBe(1);
-    expect(t.parent[root]).toBe(NIL);
+    expect(t.parentOf(root)).toBe(NIL);
   }
   const blackHeight = (n: number): number => {
     if (n === NIL) return 1;
-    for (const c of [t.left[n]!, t.right[n]!]) {
+    for (const c of [t.leftOf(n), t.rightOf(n)]) {
       if (c !== NIL) {
-        expect(t.parent[c]).toBe(n);
+        expect(t.parentOf(c)).toBe(n);
         if (t.color[n] === 0) expect(t.color[c]).toBe(1);
       }
     }
-    const l = blackHeight(t.left[n]!);
-    expect(blackHeight(t.right[n]!)).toBe(l);
+    const l = blackHeight(t.leftOf(n));
+    expect(blackHeight(t.rightOf(n))).toBe(l);
     return l + t.color[n]!;
   };
   blackHeight(root);
@@ -35,7 +35,7 @@ function insert(t: RbTree, key: number[], node: number): void {
   while (cur !== NIL) {
     parent = cur;
     left = key[node]! < key[cur]!;
-    cur = left ? t.left[cur]! : t.right[cur]!;
+    cur = left ? t.leftOf(cur) : t.rightOf(cur);
   }
   t.insert(node, parent, left, 0);
 }

@@ -70,7 +70,7 @@ export class ScenarioMemory {
     const vma = this.v2
       ? m.mmapAt(proc.mm, this.nextSlotAddress(proc), r.pages, opts)
       : m.mmap(proc.mm, r.pages, opts);
-    const region: RunRegion = { start: vma.start, pages: r.pages, expected: new Array(r.pages).fill(0) };
+    const region: RunRegion = { start: vma.start, pages: r.pages, expected: new Uint32Array(r.pages) };
     proc.regions.set(r.name, region);
     // MADV_HUGEPAGE before the fill: each aligned 2 MiB is faulted in as one THP
     if (r.hugepage) m.hugepageMadvise(proc.mm, vma.start, vma.end, true);

@@ -63,6 +63,9 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     nodes: spec.nodes ?? 1,
     swapPages: spec.swapPages ?? 0,
     memoryPages: spec.memoryPages ?? total,
+    // every page of the scenario's processes gets a frame at setup: room for them at once
+    // (the zero page too), rather than growing (and copying) the frame table on the way
+    initialFrames: total + 1,
   });
   const rmap = new Rmap(machine);
   const ksm = new Ksm({

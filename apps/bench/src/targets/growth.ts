@@ -6,6 +6,8 @@ import type { ScaleRun } from "./scale.js";
 export interface GrowthRow {
   readonly pages: number;
   readonly seconds: number;
+  /** CPU time of the run's process, seconds. */
+  readonly cpuSeconds: number;
   readonly maxRssMiB: number;
   readonly metadataBytesPerPage: number | null;
   readonly pagesPerSecond: number;
@@ -14,9 +16,14 @@ export interface GrowthRow {
   readonly otherCpuSeconds: number;
 }
 
+/** `--max-old-space-size` of each size's process, MiB. */
+export const GROWTH_HEAP_MIB = 6144;
+
 /**
  * The growth table: the scale workload (16 guests) from 2^`from` to 2^`to` pages, each size
  * in a fresh Node process (`cli.js scale --no-kernel --json`) so that peak RSS is its own.
+ * The process may take a JS heap of {@link GROWTH_HEAP_MIB} (the model's per-page state is
+ * in typed arrays, outside it; at 2^26 pages its objects still take hundreds of MiB).
  */
 export function runGrowth(opts: {
   from: number;
@@ -43,7 +50,13 @@ export function runGrowth(opts: {
     ];
     const out = execFileSync(
       process.execPath,
-      [cli, ...args, "--quiet-wait", String(opts.quietWaitSeconds)],
+      [
+        `--max-old-space-size=${GROWTH_HEAP_MIB}`,
+        cli,
+        ...args,
+        "--quiet-wait",
+        String(opts.quietWaitSeconds),
+      ],
       {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
@@ -55,6 +68,7 @@ export function runGrowth(opts: {
     rows.push({
       pages,
       seconds: s.seconds,
+      cpuSeconds: s.cpuSeconds,
       maxRssMiB: s.maxRssBytes / 2 ** 20,
       metadataBytesPerPage: s.metadataBytesPerPage,
       pagesPerSecond: s.pagesPerSecond,

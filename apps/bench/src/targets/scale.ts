@@ -6,6 +6,7 @@ import { recordCost } from "../cost.js";
 import { oracleUnavailable, runOracle } from "../kernel/oracle.js";
 import { clockTicks, machineBusyTicks } from "../kernel/procfs.js";
 import { expectScale, type ScaleExpectation, scaleGuests } from "../workloads/index.js";
+import { type HeldField, heldFields } from "./breakdown.js";
 
 /** The scale target's measurement of the simulator. */
 export interface ScaleRun {
@@ -15,6 +16,8 @@ export interface ScaleRun {
   readonly pages: number;
   /** Wall time of the whole simulation (setup, settle, report), seconds. */
   readonly seconds: number;
+  /** CPU time (user + system) this process took for it, seconds (steadier than wall on a busy machine). */
+  readonly cpuSeconds: number;
   /** Peak resident set of this process (process.resourceUsage().maxRSS), bytes. */
   readonly maxRssBytes: number;
   /** Heap and array buffers held by the simulation once settled (after a GC), per mapped page. */
@@ -31,6 +34,8 @@ export interface ScaleRun {
   readonly matchesExpectation: boolean;
   /** CPU seconds other processes took during the run (a timing with much of it is disturbed). */
   readonly otherCpuSeconds: number;
+  /** With `breakdown`: the typed arrays of the settled simulation, field by field. */
+  readonly fields?: readonly HeldField[];
 }
 
 /** The scaled-down check on the real kernel. */
@@ -72,9 +77,19 @@ function heldBytes(gc: (() => void) | null): number {
  * report, minus what was held before it started), throughput, and the counters against
  * the kernel's (derived from its rules).
  */
-export async function runScale(guests: number, pages: number): Promise<ScaleRun> {
+export async function runScale(guests: number, pages: number, breakdown = false): Promise<ScaleRun> {
   const scenario = scaleScenario(guests, pages);
-  const options = await buildSimulation({});
+  let fields: HeldField[] | undefined;
+  const options = {
+    ...(await buildSimulation({})),
+    ...(breakdown
+      ? {
+          onReport: (_: string, s: object) => {
+            fields = heldFields({ ...s });
+          },
+        }
+      : {}),
+  };
   const gc = gcFunction();
   const before = heldBytes(gc);
   const busy0 = machineBusyTicks();
@@ -95,6 +110,7 @@ export async function runScale(guests: number, pages: number): Promise<ScaleRun>
   }
   const seconds = (performance.now() - t0 - gcMs) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6 - gcMs / 1000;
   const otherCpuSeconds = Math.max(
     0,
     (machineBusyTicks() - busy0) / clockTicks() - (cpu.user + cpu.system) / 1e6,
@@ -110,6 +126,7 @@ export async function runScale(guests: number, pages: number): Promise<ScaleRun>
     pagesPerGuest: pages,
     pages: total,
     seconds,
+    cpuSeconds,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     metadataBytesPerPage: held === null ? null : held / total,
     pagesPerSecond: total / seconds,
@@ -122,6 +139,7 @@ export async function runScale(guests: number, pages: number): Promise<ScaleRun>
       record.counters.pages_shared === expected.pages_shared &&
       record.counters.pages_sharing === expected.pages_sharing,
     otherCpuSeconds,
+    ...(fields ? { fields } : {}),
   };
 }
 
