@@ -64,10 +64,11 @@ export class ContentStore {
 
   private uniques = 0;
   private uniqueSeedsInterned = false;
-  /** Words of unique contents, computed once when handed out. */
-  private ulo = new Uint32Array(1024);
-  private uhi = new Uint32Array(1024);
+  /** The word of the content at hand (a unique content's is computed from its number). */
   private readonly w = new Uint32Array(2);
+  /** fillWord's last `out` and its 64-bit view. */
+  private fillOut: Uint8Array | null = null;
+  private fillView: Uint32Array | null = null;
   /** fromBytes: the page's words, to sort. */
   private readonly scratch = new BigUint64Array(WORDS);
   /** The exceptions of the content being interned. */
@@ -90,7 +91,7 @@ export class ContentStore {
     return this.count;
   }
 
-  /** Number of unique contents handed out. */
+  /** Number of unique contents handed out (each known by its number alone: nothing is stored for it). */
   get uniqueCount(): number {
     return this.uniques;
   }
@@ -144,7 +145,7 @@ export class ContentStore {
     // fewer than half the words changed: the pattern word stays the most frequent, the base
     if (words < WORDS / 2 && n <= SPARSE_MAX) return this.internSparse(lo, hi, n);
     const page = this.page;
-    fillWord(page, lo, hi);
+    this.fillWord(page, lo, hi);
     for (let i = 0; i < n; i++) page[this.offScratch[i]!] = this.valScratch[i]!;
     return this.fromBytes(page);
   }
@@ -154,17 +155,10 @@ export class ContentStore {
     for (;;) {
       if (this.uniques >= 0x7fff_ffff) throw new RangeError("out of unique page contents");
       const k = this.uniques++;
-      if (k === this.ulo.length) {
-        this.ulo = grown(this.ulo, k * 2);
-        this.uhi = grown(this.uhi, k * 2);
-      }
-      // seed 2^60 + k: lo = k, hi = 2^28 (k < 2^31)
-      splitmix64Halves(k, 0x1000_0000, this.w);
-      this.ulo[k] = this.w[0]!;
-      this.uhi[k] = this.w[1]!;
+      if (!this.uniqueSeedsInterned) return UNIQUE_BASE + k;
       // skip a seed whose page was already interned through pattern() (never in scenarios)
-      if (!this.uniqueSeedsInterned || this.findPlain(this.w[0]!, this.w[1]!) === EMPTY)
-        return UNIQUE_BASE + k;
+      this.uniqueWord(k);
+      if (this.findPlain(this.w[0]!, this.w[1]!) === EMPTY) return UNIQUE_BASE + k;
     }
   }
 
@@ -222,7 +216,8 @@ export class ContentStore {
   /** The 4096 bytes of a content (a fresh copy unless `out` is given). */
   bytes(id: ContentId, out: Uint8Array = new Uint8Array(PAGE_SIZE)): Uint8Array {
     if (id >= UNIQUE_BASE) {
-      fillWord(out, this.ulo[id - UNIQUE_BASE]!, this.uhi[id - UNIQUE_BASE]!);
+      this.uniqueWord(id - UNIQUE_BASE);
+      this.fillWord(out, this.w[0]!, this.w[1]!);
       return out;
     }
     const k = this.kind[id];
@@ -230,7 +225,7 @@ export class ContentStore {
       out.set(this.dense.get(id)!);
       return out;
     }
-    fillWord(out, this.lo[id]!, this.hi[id]!);
+    this.fillWord(out, this.lo[id]!, this.hi[id]!);
     if (k === SPARSE)
       for (let i = this.exStart[id]!, e = i + this.exCount[id]!; i < e; i++)
         out[this.exOff[i]!] = this.exVal[i]!;
@@ -252,10 +247,12 @@ export class ContentStore {
     const ka = ua ? PLAIN : this.kind[a]!;
     const kb = ub ? PLAIN : this.kind[b]!;
     if (ka === DENSE || kb === DENSE) return this.compareBytes(a, b);
-    const alo = ua ? this.ulo[a - UNIQUE_BASE]! : this.lo[a]!;
-    const ahi = ua ? this.uhi[a - UNIQUE_BASE]! : this.hi[a]!;
-    const blo = ub ? this.ulo[b - UNIQUE_BASE]! : this.lo[b]!;
-    const bhi = ub ? this.uhi[b - UNIQUE_BASE]! : this.hi[b]!;
+    if (ua) this.uniqueWord(a - UNIQUE_BASE);
+    const alo = ua ? this.w[0]! : this.lo[a]!;
+    const ahi = ua ? this.w[1]! : this.hi[a]!;
+    if (ub) this.uniqueWord(b - UNIQUE_BASE);
+    const blo = ub ? this.w[0]! : this.lo[b]!;
+    const bhi = ub ? this.w[1]! : this.hi[b]!;
     if (ka === PLAIN && kb === PLAIN) {
       let x = (alo ^ blo) >>> 0;
       let shiftBase = 0;
@@ -320,8 +317,9 @@ export class ContentStore {
   key(id: ContentId, out: Uint32Array): boolean {
     if (!this.isPlain(id)) return false;
     const u = id >= UNIQUE_BASE;
-    const lo = u ? this.ulo[id - UNIQUE_BASE]! : this.lo[id]!;
-    const hi = u ? this.uhi[id - UNIQUE_BASE]! : this.hi[id]!;
+    if (u) this.uniqueWord(id - UNIQUE_BASE);
+    const lo = u ? this.w[0]! : this.lo[id]!;
+    const hi = u ? this.w[1]! : this.hi[id]!;
     out[0] = bswap32(lo);
     out[1] = bswap32(hi);
     return true;
@@ -329,6 +327,31 @@ export class ContentStore {
 
   /** Offset of the first differing byte found by the last {@link compare} (PAGE_SIZE if equal). */
   lastCompareOffset = 0;
+
+  /** The word of unique content `k` (pattern seed 2^60 + k: lo = k, hi = 2^28) into `w`. */
+  private uniqueWord(k: number): void {
+    splitmix64Halves(k, 0x1000_0000, this.w);
+  }
+
+  /** The page of the little-endian word (lo, hi) repeated, written into `out`. */
+  private fillWord(out: Uint8Array, lo: number, hi: number): void {
+    if (LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
+      // the first 128 bytes through a 32-bit view (kept for the next call), then doubled natively
+      if (out !== this.fillOut) {
+        this.fillOut = out;
+        this.fillView = new Uint32Array(out.buffer, out.byteOffset, 32);
+      }
+      const v = this.fillView!;
+      for (let i = 0; i < 32; i += 2) {
+        v[i] = lo;
+        v[i + 1] = hi;
+      }
+      for (let n = 128; n < PAGE_SIZE; n *= 2) out.copyWithin(n, 0, n);
+      return;
+    }
+    for (let j = 0; j < 8; j++) out[j] = baseByte(lo, hi, j);
+    for (let n = 8; n < PAGE_SIZE; n *= 2) out.copyWithin(n, 0, n);
+  }
 
   /** compare() when either content keeps its bytes: `Buffer.compare`, then a bisection for the offset. */
   private compareBytes(a: ContentId, b: ContentId): number {
@@ -500,10 +523,4 @@ function insertionSort(a: Uint16Array, n: number): void {
 
 function bswap32(x: number): number {
   return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
-}
-
-/** The page of the little-endian word (lo, hi) repeated, written into `out`. */
-function fillWord(out: Uint8Array, lo: number, hi: number): void {
-  for (let j = 0; j < 8; j++) out[j] = baseByte(lo, hi, j);
-  for (let n = 8; n < PAGE_SIZE; n *= 2) out.copyWithin(n, 0, n);
 }

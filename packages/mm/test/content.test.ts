@@ -164,6 +164,22 @@ describe("ContentStore basics", () => {
     expect(out[5]).toBe(5);
   });
 
+  it("bytes() writes the same page into any `out`, aligned or not, one after another", () => {
+    const s = new ContentStore();
+    const ids = [s.unique(), s.pattern(3n, [[5, 5]]), s.pattern(4n), s.unique()];
+    const big = new Uint8Array(PAGE_SIZE * 3 + 16);
+    for (const id of ids) {
+      const want = s.bytes(id);
+      for (const at of [0, 1, 3, 4, 8, PAGE_SIZE + 4, 2 * PAGE_SIZE + 7]) {
+        big.fill(0xee);
+        const out = big.subarray(at, at + PAGE_SIZE);
+        expect(sameBytes(s.bytes(id, out), want)).toBe(true);
+        expect(big[at - 1] ?? 0xee).toBe(0xee);
+        expect(big[at + PAGE_SIZE] ?? 0xee).toBe(0xee);
+      }
+    }
+  });
+
   it("fromBytes rejects a buffer that is not one page", () => {
     const s = new ContentStore();
     expect(() => s.fromBytes(new Uint8Array(4095))).toThrow(RangeError);
