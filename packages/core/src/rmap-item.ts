@@ -36,7 +36,7 @@ export class RmapItems {
   /** Unstable items: the frame seen at insertion and the machine's epoch then. */
   treePfn = new Int32Array(0);
   treeEpoch = new Float64Array(0);
-  /** Unstable items of plain content: its memcmp key (see ContentStore.key); keyed 1. */
+  /** Unstable items: their content's memcmp key and its kind (`keyed`, as ContentStore.key returns it; 0: none). */
   keyHi = new Uint32Array(0);
   keyLo = new Uint32Array(0);
   keyed = new Uint8Array(0);

@@ -29,7 +29,7 @@ export class StableNodes {
   dupPrev = new Int32Array(0);
   dupNext = new Int32Array(0);
   chainOf = new Int32Array(0);
-  /** The memcmp key of the node's content (a KSM page never changes); keyed 1 when plain. */
+  /** The memcmp key of the node's content (a KSM page never changes) and its kind (`keyed`, as ContentStore.key returns it; 0: none). */
   keyHi = new Uint32Array(0);
   keyLo = new Uint32Array(0);
   keyed = new Uint8Array(0);

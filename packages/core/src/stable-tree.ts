@@ -2,7 +2,7 @@ import { type ContentIndex, type CostCounters, type KsmProfile, NIL, RESTART } f
 import { type FrameTable, type Machine, NO_PFN, type Pfn, PG_KSM } from "@ksm/mm";
 import type { KsmClock } from "./clock.js";
 import type { Knobs } from "./knobs.js";
-import { SearchProbe } from "./memcmp.js";
+import { KEY_TIE, SearchProbe } from "./memcmp.js";
 import type { MmSlots } from "./mm-slot.js";
 import { type RmapItems, STABLE_FLAG } from "./rmap-item.js";
 import { type ChainResult, type KsmFolioCheck, StableChains } from "./stable-chain.js";
@@ -108,7 +108,10 @@ export class StableTree implements KsmFolioCheck {
     const c = this.chains.chain(node, this.prunePath);
     if (c.folio === NO_PFN) return RESTART;
     const sn = this.nodes;
-    if (this.probe.keyed && sn.keyed[c.dup]) return this.probe.compareKey(sn.keyHi[c.dup]!, sn.keyLo[c.dup]!);
+    if (this.probe.keyed && sn.keyed[c.dup]) {
+      const ret = this.probe.compareKey(sn.keyHi[c.dup]!, sn.keyLo[c.dup]!, sn.keyed[c.dup]!);
+      if (ret !== KEY_TIE) return ret;
+    }
     return this.probe.compare(this.machine.frames.content[c.folio]!);
   };
 
@@ -172,7 +175,7 @@ export class StableTree implements KsmFolioCheck {
     const node = sn.alloc();
     sn.kpfn[node] = kpfn;
     sn.nid[node] = nid;
-    sn.keyed[node] = probe.keyed ? 1 : 0;
+    sn.keyed[node] = probe.keyed;
     sn.keyHi[node] = probe.key[0]!;
     sn.keyLo[node] = probe.key[1]!;
     if (equal === NIL) {

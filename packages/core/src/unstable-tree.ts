@@ -1,6 +1,6 @@
 import { ABORT, ABORTED, type ContentIndex, type CostCounters, NIL } from "@ksm/contracts";
 import { type Machine, NO_PFN, type Pfn } from "@ksm/mm";
-import { SearchProbe } from "./memcmp.js";
+import { KEY_TIE, SearchProbe } from "./memcmp.js";
 import { findMergeableVma, type MmSlots } from "./mm-slot.js";
 import { type RmapItems, UNSTABLE_FLAG } from "./rmap-item.js";
 import { kpfnNid } from "./stable-tree.js";
@@ -54,8 +54,11 @@ export class UnstableTree {
       // was, with the same content, whose key was kept
       const treePfn = it.treePfn[node]!;
       if (treePfn === this.probePfn) return ABORT;
-      if (this.probe.keyed && it.keyed[node]) {
-        const ret = this.probe.compareKey(it.keyHi[node]!, it.keyLo[node]!);
+      const ret =
+        this.probe.keyed && it.keyed[node]
+          ? this.probe.compareKey(it.keyHi[node]!, it.keyLo[node]!, it.keyed[node]!)
+          : KEY_TIE;
+      if (ret !== KEY_TIE) {
         if (ret !== 0) return ret;
         if (!mergeAcross && this.machine.frames.nid[treePfn] !== this.probeNid) return ABORT;
         this.match.pfn = treePfn;
@@ -99,7 +102,7 @@ export class UnstableTree {
     // each walk over the item looks for its page again, and gives up, as the kernel does
     const mm = this.slots.byMmId(it.mm[item]!).mm;
     it.treeEpoch[item] = mm.pt.pfn(it.address[item]!) === pfn ? this.machine.epoch : -1;
-    it.keyed[item] = this.probe.keyed ? 1 : 0;
+    it.keyed[item] = this.probe.keyed;
     it.keyHi[item] = this.probe.key[0]!;
     it.keyLo[item] = this.probe.key[1]!;
     this.index.insertHere(nid, item, this.probe.content);

@@ -26,8 +26,30 @@ const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const PLAIN = 0;
 const SPARSE = 1;
 const DENSE = 2;
+/** Words per content in the store's `meta` column, and the kind's bits in its tag. */
+const META = 4;
+const KIND = 3;
+/**
+ * The tag of an interned content: its kind, its exception count and the offset of its
+ * first exception (PAGE_SIZE when it has none), which decides most comparisons alone.
+ */
+function tag(kind: number, count: number, first: number): number {
+  return (kind | (count << 2) | (first << 16)) >>> 0;
+}
+const PLAIN_TAG = tag(PLAIN, 0, PAGE_SIZE);
+/** The exception count of a tag. */
+function exCount(t: number): number {
+  return (t >>> 2) & 0x3fff;
+}
 /** An empty slot of the intern table. */
 const EMPTY = -1;
+
+/** {@link ContentStore.key}: the content has no key. */
+export const NO_KEY = 0;
+/** {@link ContentStore.key}: the key is the whole page (a plain content). */
+export const KEY_EXACT = 1;
+/** {@link ContentStore.key}: the key is the page's first 8 bytes, and more follows. */
+export const KEY_PREFIX = 2;
 
 /** A poke: set byte `offset` of the page to `value`. */
 export type Poke = readonly [offset: number, value: number];
@@ -42,15 +64,15 @@ export type Poke = readonly [offset: number, value: number];
  * proportional to the exceptions, not to the page.
  */
 export class ContentStore {
-  // columns of interned contents, by handle
-  private lo = new Uint32Array(1024);
-  private hi = new Uint32Array(1024);
-  private kind = new Uint8Array(1024);
+  /**
+   * Interned contents, {@link META} words each, side by side so that a comparison reads one
+   * cache line per content: the word's low and high halves, where its exceptions start in
+   * the pool, and a tag (kind, exception count, first exception's offset; see {@link tag}).
+   */
+  private meta = new Uint32Array(1024 * META);
   /** Intern-table hash of each content (to rehash without recomputing). */
   private hash = new Uint32Array(1024);
-  /** SPARSE: where its exceptions start in the pool, and how many (offsets ascending). */
-  private exStart = new Uint32Array(1024);
-  private exCount = new Uint8Array(1024);
+  /** SPARSE: the exceptions' offsets (ascending) and values, `count` from `start` each. */
   private exOff = new Uint16Array(4096);
   private exVal = new Uint8Array(4096);
   private exUsed = 0;
@@ -210,7 +232,7 @@ export class ContentStore {
 
   /** Whether the content is a plain repeated word (no byte exceptions). */
   isPlain(id: ContentId): boolean {
-    return id >= UNIQUE_BASE || this.kind[id] === PLAIN;
+    return id >= UNIQUE_BASE || (this.meta[id * META + 3]! & KIND) === PLAIN;
   }
 
   /** The 4096 bytes of a content (a fresh copy unless `out` is given). */
@@ -220,15 +242,16 @@ export class ContentStore {
       this.fillWord(out, this.w[0]!, this.w[1]!);
       return out;
     }
-    const k = this.kind[id];
+    const m = this.meta;
+    const t = m[id * META + 3]!;
+    const k = t & KIND;
     if (k === DENSE) {
       out.set(this.dense.get(id)!);
       return out;
     }
-    this.fillWord(out, this.lo[id]!, this.hi[id]!);
+    this.fillWord(out, m[id * META]!, m[id * META + 1]!);
     if (k === SPARSE)
-      for (let i = this.exStart[id]!, e = i + this.exCount[id]!; i < e; i++)
-        out[this.exOff[i]!] = this.exVal[i]!;
+      for (let i = m[id * META + 2]!, e = i + exCount(t); i < e; i++) out[this.exOff[i]!] = this.exVal[i]!;
     return out;
   }
 
@@ -244,44 +267,39 @@ export class ContentStore {
     }
     const ua = a >= UNIQUE_BASE;
     const ub = b >= UNIQUE_BASE;
-    const ka = ua ? PLAIN : this.kind[a]!;
-    const kb = ub ? PLAIN : this.kind[b]!;
+    const m = this.meta;
+    const ta = ua ? PLAIN_TAG : m[a * META + 3]!;
+    const tb = ub ? PLAIN_TAG : m[b * META + 3]!;
+    const ka = ta & KIND;
+    const kb = tb & KIND;
     if (ka === DENSE || kb === DENSE) return this.compareBytes(a, b);
     if (ua) this.uniqueWord(a - UNIQUE_BASE);
-    const alo = ua ? this.w[0]! : this.lo[a]!;
-    const ahi = ua ? this.w[1]! : this.hi[a]!;
+    const alo = ua ? this.w[0]! : m[a * META]!;
+    const ahi = ua ? this.w[1]! : m[a * META + 1]!;
     if (ub) this.uniqueWord(b - UNIQUE_BASE);
-    const blo = ub ? this.w[0]! : this.lo[b]!;
-    const bhi = ub ? this.w[1]! : this.hi[b]!;
-    if (ka === PLAIN && kb === PLAIN) {
-      let x = (alo ^ blo) >>> 0;
-      let shiftBase = 0;
-      let wa = alo;
-      let wb = blo;
-      if (x === 0) {
-        wa = ahi;
-        wb = bhi;
-        x = (wa ^ wb) >>> 0;
-        shiftBase = 4;
-        if (x === 0) {
-          this.lastCompareOffset = PAGE_SIZE;
-          return 0;
-        }
-      }
-      const byte = (31 - Math.clz32(x & -x)) >>> 3;
-      this.lastCompareOffset = shiftBase + byte;
-      return ((wa >>> (byte * 8)) & 0xff) < ((wb >>> (byte * 8)) & 0xff) ? -1 : 1;
-    }
+    const blo = ub ? this.w[0]! : m[b * META]!;
+    const bhi = ub ? this.w[1]! : m[b * META + 1]!;
     // Byte p of a page is its exception at p if it has one, else byte p & 7 of its word.
     // The first difference is at an exception of either page or at a byte position where
     // the words differ: walk those positions in order, each exception once.
-    const dm = diffMask(alo ^ blo, ahi ^ bhi);
-    let ia = ka === SPARSE ? this.exStart[a]! : 0;
-    const na = ka === SPARSE ? ia + this.exCount[a]! : 0;
-    let ib = kb === SPARSE ? this.exStart[b]! : 0;
-    const nb = kb === SPARSE ? ib + this.exCount[b]! : 0;
+    const xlo = (alo ^ blo) >>> 0;
+    const xhi = (ahi ^ bhi) >>> 0;
+    if ((xlo | xhi) !== 0) {
+      // the words differ in the first 8 bytes: decided there unless an exception comes
+      // first (plain pages, which have none, always are)
+      const d = xlo !== 0 ? ctz(xlo) >>> 3 : 4 + (ctz(xhi) >>> 3);
+      if (ta >>> 16 > d && tb >>> 16 > d) {
+        this.lastCompareOffset = d;
+        return baseByte(alo, ahi, d) < baseByte(blo, bhi, d) ? -1 : 1;
+      }
+    }
+    let ia = ka === SPARSE ? m[a * META + 2]! : 0;
+    const na = ka === SPARSE ? ia + exCount(ta) : 0;
+    let ib = kb === SPARSE ? m[b * META + 2]! : 0;
+    const nb = kb === SPARSE ? ib + exCount(tb) : 0;
     const off = this.exOff;
     const val = this.exVal;
+    const dm = diffMask(xlo, xhi);
     let p = 0;
     for (;;) {
       let q = PAGE_SIZE;
@@ -309,20 +327,25 @@ export class ContentStore {
   }
 
   /**
-   * The memcmp-ordered key of a plain content (see {@link isPlain}): its word byte-swapped
-   * into two unsigned halves, so that comparing (hi, lo) as numbers compares the pages.
-   * Writes [hi, lo] into `out`; returns false (writing nothing) for a content with byte
-   * exceptions.
+   * The memcmp-ordered key of a content: its first 8 bytes byte-swapped into two unsigned
+   * halves [hi, lo], written into `out`, so that comparing (hi, lo) as numbers compares
+   * those bytes as memcmp would. Returns {@link KEY_EXACT} for a plain content (its key is
+   * its whole page: equal keys, equal pages), {@link KEY_PREFIX} for one whose exceptions
+   * all lie past byte 7 (different keys order the pages; equal keys decide nothing), and
+   * {@link NO_KEY} (writing nothing) for any other.
    */
-  key(id: ContentId, out: Uint32Array): boolean {
-    if (!this.isPlain(id)) return false;
+  key(id: ContentId, out: Uint32Array): number {
     const u = id >= UNIQUE_BASE;
+    const t = u ? PLAIN_TAG : this.meta[id * META + 3]!;
+    const kind = t & KIND;
+    const k = kind === PLAIN ? KEY_EXACT : kind === SPARSE && t >>> 16 >= 8 ? KEY_PREFIX : NO_KEY;
+    if (k === NO_KEY) return k;
     if (u) this.uniqueWord(id - UNIQUE_BASE);
-    const lo = u ? this.w[0]! : this.lo[id]!;
-    const hi = u ? this.w[1]! : this.hi[id]!;
+    const lo = u ? this.w[0]! : this.meta[id * META]!;
+    const hi = u ? this.w[1]! : this.meta[id * META + 1]!;
     out[0] = bswap32(lo);
     out[1] = bswap32(hi);
-    return true;
+    return k;
   }
 
   /** Offset of the first differing byte found by the last {@link compare} (PAGE_SIZE if equal). */
@@ -384,13 +407,14 @@ export class ContentStore {
         this.freeSlot = s;
         return EMPTY;
       }
-      if (this.kind[id] === PLAIN && this.lo[id] === lo && this.hi[id] === hi) return id;
+      const m = this.meta;
+      if (m[id * META] === lo && m[id * META + 1] === hi && (m[id * META + 3]! & KIND) === PLAIN) return id;
     }
   }
 
   private internPlain(lo: number, hi: number): ContentId {
     const found = this.findPlain(lo, hi);
-    return found !== EMPTY ? found : this.add(lo, hi, PLAIN, mix(mix(PLAIN, lo), hi));
+    return found !== EMPTY ? found : this.add(lo, hi, PLAIN_TAG, mix(mix(PLAIN, lo), hi));
   }
 
   /** Interns (lo, hi) with the `n` exceptions in offScratch/valScratch (offsets ascending). */
@@ -405,9 +429,10 @@ export class ContentStore {
     for (; ; s = (s + 1) & mask) {
       const id = t[s]!;
       if (id === EMPTY) break;
-      if (this.kind[id] !== SPARSE || this.hash[id] !== h >>> 0 || this.exCount[id] !== n) continue;
-      if (this.lo[id] !== lo || this.hi[id] !== hi) continue;
-      const start = this.exStart[id]!;
+      const m = this.meta;
+      if (this.hash[id] !== h || m[id * META + 3] !== tag(SPARSE, n, offs[0]!)) continue;
+      if (m[id * META] !== lo || m[id * META + 1] !== hi) continue;
+      const start = m[id * META + 2]!;
       let i = 0;
       while (i < n && this.exOff[start + i] === offs[i] && this.exVal[start + i] === vals[i]) i++;
       if (i === n) return id;
@@ -418,9 +443,8 @@ export class ContentStore {
       this.exOff = grown(this.exOff, size);
       this.exVal = grown(this.exVal, size);
     }
-    const id = this.add(lo, hi, SPARSE, h);
-    this.exStart[id] = this.exUsed;
-    this.exCount[id] = n;
+    const id = this.add(lo, hi, tag(SPARSE, n, offs[0]!), h);
+    this.meta[id * META + 2] = this.exUsed;
     this.exOff.set(offs.subarray(0, n), this.exUsed);
     this.exVal.set(vals.subarray(0, n), this.exUsed);
     this.exUsed += n;
@@ -438,33 +462,34 @@ export class ContentStore {
     for (; ; s = (s + 1) & mask) {
       const id = t[s]!;
       if (id === EMPTY) break;
-      if (this.kind[id] === DENSE && this.hash[id] === h >>> 0 && this.dense.get(id)!.equals(bytes))
+      if (
+        (this.meta[id * META + 3]! & KIND) === DENSE &&
+        this.hash[id] === h &&
+        this.dense.get(id)!.equals(bytes)
+      )
         return id;
     }
     this.freeSlot = s;
-    const id = this.add(lo, hi, DENSE, h);
+    const id = this.add(lo, hi, tag(DENSE, 0, 0), h);
     const copy = Buffer.alloc(PAGE_SIZE);
     copy.set(bytes);
     this.dense.set(id, copy);
     return id;
   }
 
-  /** A new interned content in the table's `freeSlot` (found by the lookup just before). */
-  private add(lo: number, hi: number, kind: number, h: number): ContentId {
-    if (this.count === this.lo.length) {
+  /** A new interned content in the table's `freeSlot` (found by the lookup just before), with its {@link tag}. */
+  private add(lo: number, hi: number, t: number, h: number): ContentId {
+    if (this.count === this.hash.length) {
       const size = this.count * 2;
-      this.lo = grown(this.lo, size);
-      this.hi = grown(this.hi, size);
-      this.kind = grown(this.kind, size);
+      this.meta = grown(this.meta, size * META);
       this.hash = grown(this.hash, size);
-      this.exStart = grown(this.exStart, size);
-      this.exCount = grown(this.exCount, size);
     }
     const id = this.count++;
     if (id >= UNIQUE_BASE) throw new RangeError("too many distinct page contents");
-    this.lo[id] = lo;
-    this.hi[id] = hi;
-    this.kind[id] = kind;
+    const m = this.meta;
+    m[id * META] = lo;
+    m[id * META + 1] = hi;
+    m[id * META + 3] = t;
     this.hash[id] = h;
     this.table[this.freeSlot] = id;
     if (this.count * 2 > this.table.length) this.rehash();

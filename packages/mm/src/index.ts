@@ -2,6 +2,9 @@ export type { AnonMapping } from "./anon-vma.js";
 export {
   type ContentId,
   ContentStore,
+  KEY_EXACT,
+  KEY_PREFIX,
+  NO_KEY,
   PAGE_SIZE,
   type Poke,
   SPARSE_MAX,
