@@ -88,6 +88,8 @@ export class ContentStore {
   private uniqueSeedsInterned = false;
   /** The word of the content at hand (a unique content's is computed from its number). */
   private readonly w = new Uint32Array(2);
+  private lastUnique = -1;
+  private readonly lastUniqueWord = new Uint32Array(2);
   /** fillWord's last `out` and its 64-bit view. */
   private fillOut: Uint8Array | null = null;
   private fillView: Uint32Array | null = null;
@@ -351,9 +353,18 @@ export class ContentStore {
   /** Offset of the first differing byte found by the last {@link compare} (PAGE_SIZE if equal). */
   lastCompareOffset = 0;
 
-  /** The word of unique content `k` (pattern seed 2^60 + k: lo = k, hi = 2^28) into `w`. */
+  /**
+   * The word of unique content `k` (pattern seed 2^60 + k: lo = k, hi = 2^28) into `w`;
+   * the last one is kept, as a page's content is keyed twice per visit (stable tree, then
+   * unstable tree).
+   */
   private uniqueWord(k: number): void {
-    splitmix64Halves(k, 0x1000_0000, this.w);
+    if (k !== this.lastUnique) {
+      splitmix64Halves(k, 0x1000_0000, this.lastUniqueWord);
+      this.lastUnique = k;
+    }
+    this.w[0] = this.lastUniqueWord[0]!;
+    this.w[1] = this.lastUniqueWord[1]!;
   }
 
   /** The page of the little-endian word (lo, hi) repeated, written into `out`. */
