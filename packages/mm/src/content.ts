@@ -83,6 +83,8 @@ export class ContentStore {
   private table = new Int32Array(2048).fill(EMPTY);
   /** The free slot where the last failed lookup ended. */
   private freeSlot = 0;
+  /** The slot a lookup looks at next. */
+  private cursor = 0;
 
   private uniques = 0;
   private uniqueSeedsInterned = false;
@@ -410,17 +412,24 @@ export class ContentStore {
 
   /** The handle of the plain word (lo, hi), or EMPTY (and `freeSlot` where it would go). */
   private findPlain(lo: number, hi: number): ContentId {
-    const t = this.table;
-    const mask = t.length - 1;
-    for (let s = mix(mix(PLAIN, lo), hi) & mask; ; s = (s + 1) & mask) {
-      const id = t[s]!;
-      if (id === EMPTY) {
-        this.freeSlot = s;
-        return EMPTY;
-      }
-      const m = this.meta;
+    const m = this.meta;
+    for (let id = this.firstCandidate(mix(mix(PLAIN, lo), hi)); id !== EMPTY; id = this.nextCandidate())
       if (m[id * META] === lo && m[id * META + 1] === hi && (m[id * META + 3]! & KIND) === PLAIN) return id;
-    }
+    return EMPTY;
+  }
+
+  /** The first content in the intern table's probe sequence of hash `h` (see {@link nextCandidate}). */
+  private firstCandidate(h: number): ContentId {
+    this.cursor = h & (this.table.length - 1);
+    return this.nextCandidate();
+  }
+
+  /** The next content of the probe sequence, or EMPTY at its end, leaving `freeSlot` there. */
+  private nextCandidate(): ContentId {
+    const id = this.table[this.cursor]!;
+    if (id === EMPTY) this.freeSlot = this.cursor;
+    else this.cursor = (this.cursor + 1) & (this.table.length - 1);
+    return id;
   }
 
   private internPlain(lo: number, hi: number): ContentId {
@@ -434,13 +443,8 @@ export class ContentStore {
     const vals = this.valScratch;
     let h = mix(mix(SPARSE, lo), hi);
     for (let i = 0; i < n; i++) h = mix(h, (offs[i]! << 8) | vals[i]!);
-    const t = this.table;
-    const mask = t.length - 1;
-    let s = h & mask;
-    for (; ; s = (s + 1) & mask) {
-      const id = t[s]!;
-      if (id === EMPTY) break;
-      const m = this.meta;
+    const m = this.meta;
+    for (let id = this.firstCandidate(h); id !== EMPTY; id = this.nextCandidate()) {
       if (this.hash[id] !== h || m[id * META + 3] !== tag(SPARSE, n, offs[0]!)) continue;
       if (m[id * META] !== lo || m[id * META + 1] !== hi) continue;
       const start = m[id * META + 2]!;
@@ -448,7 +452,6 @@ export class ContentStore {
       while (i < n && this.exOff[start + i] === offs[i] && this.exVal[start + i] === vals[i]) i++;
       if (i === n) return id;
     }
-    this.freeSlot = s;
     if (this.exUsed + n > this.exOff.length) {
       const size = Math.max(this.exOff.length * 2, this.exUsed + n);
       this.exOff = grown(this.exOff, size);
@@ -467,20 +470,13 @@ export class ContentStore {
     let h = DENSE;
     for (let i = 0; i < PAGE_SIZE; i += 4)
       h = mix(h, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
-    const t = this.table;
-    const mask = t.length - 1;
-    let s = h & mask;
-    for (; ; s = (s + 1) & mask) {
-      const id = t[s]!;
-      if (id === EMPTY) break;
+    for (let id = this.firstCandidate(h); id !== EMPTY; id = this.nextCandidate())
       if (
         (this.meta[id * META + 3]! & KIND) === DENSE &&
         this.hash[id] === h &&
         this.dense.get(id)!.equals(bytes)
       )
         return id;
-    }
-    this.freeSlot = s;
     const id = this.add(lo, hi, tag(DENSE, 0, 0), h);
     const copy = Buffer.alloc(PAGE_SIZE);
     copy.set(bytes);
