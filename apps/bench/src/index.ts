@@ -106,4 +106,13 @@ export {
   studentTCdf,
   studentTQuantile,
 } from "./stats.js";
+export {
+  CAL_SPEED_TARGET,
+  type CalSimRun,
+  type CalSpeedResult,
+  type CalSpeedRow,
+  calScenario,
+  KSM_SIM_CLI,
+  runCalSpeed,
+} from "./targets/cal-speed.js";
 export * from "./workloads/index.js";

@@ -25,12 +25,13 @@ import { Progress, type ProgressStream } from "./progress.js";
 import { checkReachable, parseQueueAddress, runOnQueue, runQueueWorker } from "./queue.js";
 import { mdTable } from "./report/markdown.js";
 import { reportFiles, writeReport } from "./report/write.js";
+import { CAL_SPEED_TARGET, runCalSpeed } from "./targets/cal-speed.js";
 import { calibrate } from "./targets/calibrate.js";
 import { runGrowth } from "./targets/growth.js";
 import { waitIdle } from "./targets/idle.js";
 import { runQueueScaling } from "./targets/queue-scaling.js";
 import { checkScaleOnKernel, runScale } from "./targets/scale.js";
-import { runSpeed } from "./targets/speed.js";
+import { median, runSpeed } from "./targets/speed.js";
 import { getWorkload, MATRIX_WORKLOADS, resolveParams, WORKLOADS } from "./workloads/index.js";
 
 const HELP = `ksm-bench: the KSM simulator's benchmark harness
@@ -42,6 +43,7 @@ Usage (from the repository root, after pnpm build):
   node apps/bench/dist/cli.js scale [--guests 16] [--pages 262144] [--no-kernel] [--breakdown]
   node apps/bench/dist/cli.js growth [--from 16] [--to 22] [--guests 16]
   node apps/bench/dist/cli.js calibrate [--sizes 65536,131072] [--scans 8]
+  node apps/bench/dist/cli.js cal-speed [--no-kernel] [--sizes 65536,131072] [--scans 8] [--pages-to-scan N] [--repeat 3] [--workloads a,b]
   node apps/bench/dist/cli.js queue-scaling [matrix plan options] [--counts 1,2,4] [--queue redis://HOST:PORT]
   node apps/bench/dist/cli.js scenario WORKLOAD [--seed N] [--param k=v]...
   node apps/bench/dist/cli.js check WORKLOAD [--seed N] [--param k=v]...
@@ -74,11 +76,15 @@ growth:    the scale workload from 2^from to 2^to pages, each in a fresh process
 queue-scaling: times the plan's sweep on a queue with 1, 2, 4 local worker processes (a
            redis-server of its own unless --queue names one) and checks the results agree.
 calibrate: fits the ksmd CPU cost model on the kernel oracle (root) into calibration.json.
+cal-speed: each cal-* workload on the kernel oracle (root; ksmd's CPU time) and as a whole
+           ksm-sim process (wall time, Node's startup included), the ratio against the 1/10
+           target; --pages-to-scan N runs both in batch mode at that pages_to_scan,
+           --no-kernel the simulator alone, --repeat the simulator runs per cell (median).
 scenario:  prints a workload's scenario (format v1: runs on ksm_oracle.py too).
 check:     runs a workload on the kernel oracle and the simulator and compares the records.
---json prints one JSON line instead of text (speed, scale).
+--json prints one JSON line instead of text (speed, scale, cal-speed).
 --quiet-wait S: before each timing, wait up to S seconds (default 120) for an idle machine
-  and no other KSM user (speed, scale, growth, calibrate); a timing taken on a busy machine
+  and no other KSM user (speed, scale, growth, calibrate, cal-speed); a timing taken on a busy machine
   says so.`;
 
 /** Where the CLI writes. */
@@ -271,6 +277,25 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
         log,
       });
       io.out(calibrationText(c));
+      return 0;
+    }
+    case "cal-speed": {
+      const a = parseArgs(
+        rest,
+        ["sizes", "scans", "workloads", "pages-to-scan", "repeat", "quiet-wait"],
+        ["no-kernel", "json"],
+      );
+      const r = await runCalSpeed({
+        kernel: !a.flags.has("no-kernel"),
+        sizes: (listFlag(a, "sizes") ?? ["65536", "131072"]).map((x) => positiveInt(x, "--sizes")),
+        scans: intFlag(a, "scans", 8),
+        ...(a.flags.has("workloads") ? { workloads: listFlag(a, "workloads")! } : {}),
+        ...(a.flags.has("pages-to-scan") ? { pagesToScan: intFlag(a, "pages-to-scan", 100) } : {}),
+        repeat: intFlag(a, "repeat", 3),
+        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        log,
+      });
+      io.out(a.flags.has("json") ? `${JSON.stringify(r)}\n` : calSpeedText(r));
       return 0;
     }
     case "scenario": {
@@ -502,6 +527,56 @@ function speedText(r: Awaited<ReturnType<typeof runSpeed>>): string {
       `records:   ${r.difference === null ? "the simulator's record is the kernel's (every counter and ksm_stat; full_scans aside: the oracle stops ksmd only after the scan that reached the target)" : `differ: ${r.difference}`}`,
     );
   return `${lines.join("\n")}\n`;
+}
+
+/** `text` as a whole number above 0, else a usage error naming `where`. */
+function positiveInt(text: string, where: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`${where}: expected whole numbers above 0, got "${text}"`);
+  return n;
+}
+
+function calSpeedText(r: Awaited<ReturnType<typeof runCalSpeed>>): string {
+  const mode =
+    r.pagesToScan === null ? "each full scan in one batch" : `batch mode, pages_to_scan ${r.pagesToScan}`;
+  const lines = [`cal-speed: ${r.scans} full scans, ${mode}; simulator = whole ksm-sim process, wall time`];
+  if (r.kernelSkipped) lines.push(`kernel: ${r.kernelSkipped}`);
+  const table = mdTable(
+    [
+      "workload",
+      "pages",
+      "ksmd CPU s",
+      "simulator wall s",
+      "simulator CPU s",
+      "ratio",
+      `<= 1/${1 / CAL_SPEED_TARGET}`,
+      "records",
+      "disturbed",
+    ],
+    r.rows.map((row) => [
+      row.workload,
+      row.pages,
+      row.kernelCpuSeconds === null ? "–" : row.kernelCpuSeconds.toFixed(2),
+      `${row.simWallSeconds.toFixed(3)} (${row.sim.map((s) => s.wallSeconds.toFixed(2)).join(", ")})`,
+      median(row.sim.map((s) => s.cpuSeconds)).toFixed(2),
+      row.ratio === null ? "–" : row.ratio.toFixed(3),
+      row.met === null ? "–" : row.met ? "met" : "NOT met",
+      row.difference === undefined
+        ? `${row.records}`
+        : row.difference === null
+          ? "kernel's"
+          : `differ: ${row.difference}`,
+      [
+        row.kernelDisturbed && `kernel: ${row.kernelDisturbed}`,
+        ...row.sim.map((s, i) => s.disturbed && `sim ${i + 1}: ${s.disturbed}`),
+      ]
+        .filter(Boolean)
+        .join("; "),
+    ]),
+    "lrrrrrlll",
+  );
+  return `${lines.join("\n")}\n${table}`;
 }
 
 function scaleText(

@@ -1,5 +1,5 @@
 import type { CostCounters } from "@ksm/contracts";
-import { type ContentId, type ContentStore, PAGE_SIZE } from "@ksm/mm";
+import { type ContentId, type ContentStore, KEY_EXACT, NO_KEY, PAGE_SIZE } from "@ksm/mm";
 
 /** `memcmp_pages`: the order of two contents (<0, 0, >0), counted in `spent` as the bytes it read. */
 export function memcmpPages(contents: ContentStore, spent: CostCounters, a: ContentId, b: ContentId): number {
@@ -9,10 +9,14 @@ export function memcmpPages(contents: ContentStore, spent: CostCounters, a: Cont
   return r;
 }
 
+/** {@link SearchProbe.compareKey}: the keys are equal but do not decide (compare the pages). */
+export const KEY_TIE = 2;
+
 /**
  * The page a tree search looks for, compared with each node on the search path as
- * `memcmp_pages` would. A content of plain pattern has a two-word key that orders it as
- * its bytes do, so comparing keys stands in for reading pages (counted the same way).
+ * `memcmp_pages` would. A content's key (ContentStore.key: its first 8 bytes, the whole
+ * page for a plain pattern) orders it as its bytes do, so comparing keys stands in for
+ * reading pages (counted the same way) wherever the keys differ, or both are exact.
  * One probe per tree: {@link set} before each search; the tree's visitor reads it.
  */
 export class SearchProbe {
@@ -20,8 +24,8 @@ export class SearchProbe {
   content: ContentId = 0;
   /** Its memcmp key (see ContentStore.key), when {@link keyed}. */
   readonly key = new Uint32Array(2);
-  /** Whether the content has a key. */
-  keyed = false;
+  /** What its key is: NO_KEY, KEY_EXACT or KEY_PREFIX (ContentStore.key); trees keep it with the key. */
+  keyed = NO_KEY;
 
   constructor(
     private readonly contents: ContentStore,
@@ -39,10 +43,15 @@ export class SearchProbe {
     return memcmpPages(this.contents, this.spent, this.content, content);
   }
 
-  /** `memcmp_pages` of the probe against a page known by its key, counted the same way. */
-  compareKey(hi: number, lo: number): number {
+  /**
+   * `memcmp_pages` of the probe against a page known by its key and key kind (`keyed`,
+   * as ContentStore.key returned it), counted the same way; {@link KEY_TIE}, counting
+   * nothing, when the keys are equal but one of them is only a prefix.
+   */
+  compareKey(hi: number, lo: number, keyed: number): number {
     const phi = this.key[0]!;
     const plo = this.key[1]!;
+    if (phi === hi && plo === lo && (this.keyed !== KEY_EXACT || keyed !== KEY_EXACT)) return KEY_TIE;
     this.spent.memcmp_calls++;
     if (phi !== hi) {
       this.spent.bytes_compared += (Math.clz32(phi ^ hi) >>> 3) + 1;

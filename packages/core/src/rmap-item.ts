@@ -26,10 +26,15 @@ export const KEY_LO = 1;
 /** Unstable items: the frame seen at insertion. */
 export const TREE_PFN = 2;
 /**
- * Unstable items: 2 × the unstable tree's tag of the machine epoch at insertion (0: none,
- * the page was not where it was looked up; see UnstableTree), plus 1 when the key is valid.
+ * Unstable items: the unstable tree's tag of the machine epoch at insertion (0: none, the
+ * page was not where it was looked up; see UnstableTree) shifted by {@link KEY_KIND_BITS},
+ * plus the key's kind (NO_KEY, KEY_EXACT or KEY_PREFIX, as ContentStore.key returns it).
  */
 export const TREE_SEEN = 3;
+/** Bits of {@link TREE_SEEN} (and of a stable node's record) that hold the key's kind. */
+export const KEY_KIND_BITS = 2;
+/** The key's kind in {@link TREE_SEEN}. */
+export const KEY_KIND_MASK = (1 << KEY_KIND_BITS) - 1;
 
 /**
  * Every `rmap_item` (one per scanned virtual page) as a struct of typed arrays indexed by

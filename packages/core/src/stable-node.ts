@@ -1,5 +1,6 @@
 import { type ContentIndex, NIL } from "@ksm/contracts";
 import { grown } from "@ksm/mm";
+import { KEY_KIND_BITS, KEY_KIND_MASK } from "./rmap-item.js";
 import { HandlePool } from "./soa.js";
 
 /** `rmap_hlist_len` of a chain head. */
@@ -17,20 +18,19 @@ export const PAGE_WORDS = 4;
 /** The node's KSM page (`kpfn`). */
 const KPFN = 0;
 /**
- * The node's flags and validity: 4 × the tag of its last keyhole check (see
- * {@link StableNodes.isValid}), plus {@link CHAIN_BIT} for a chain, plus {@link KEYED_BIT}
- * when the key is valid.
+ * The node's flags and validity: 8 × the tag of its last keyhole check (see
+ * {@link StableNodes.isValid}), plus {@link CHAIN_BIT} for a chain, plus the key's kind
+ * ({@link KEY_KIND_MASK}: NO_KEY, KEY_EXACT or KEY_PREFIX, as ContentStore.key returns it).
  */
 const VALID = 1;
-const KEYED_BIT = 1;
 /** Mirrors `rmap_hlist_len` = STABLE_NODE_CHAIN, so that a walk tells a chain from its record. */
-const CHAIN_BIT = 2;
-const FLAG_BITS = 2;
+const CHAIN_BIT = 1 << KEY_KIND_BITS;
+const FLAG_BITS = KEY_KIND_BITS + 1;
 /** The memcmp key of the node's content (a KSM page never changes), high and low half. */
 const KEY_HI = 2;
 const KEY_LO = 3;
 /** Validity tags stay below this (the tag and the flags fit 32 bits). */
-const TAG_LIMIT = 0x3fff_ffff;
+const TAG_LIMIT = 2 ** (32 - FLAG_BITS) - 1;
 
 /**
  * Every `ksm_stable_node` as a struct of typed arrays: regular nodes and chains live in the
@@ -118,27 +118,28 @@ export class StableNodes {
     if (this.tagEpoch !== epoch) {
       if (this.tag === TAG_LIMIT) {
         // out of tags: every node checks again (only ever after 2^31 epochs)
-        for (let i = VALID; i < this.pageU.length; i += PAGE_WORDS) this.pageU[i]! &= KEYED_BIT | CHAIN_BIT;
+        for (let i = VALID; i < this.pageU.length; i += PAGE_WORDS)
+          this.pageU[i]! &= KEY_KIND_MASK | CHAIN_BIT;
         this.tag = 0;
       }
       this.tag++;
       this.tagEpoch = epoch;
     }
     const w = h * PAGE_WORDS + VALID;
-    this.pageU[w] = this.tag * (1 << FLAG_BITS) + (this.pageU[w]! & (KEYED_BIT | CHAIN_BIT));
+    this.pageU[w] = this.tag * (1 << FLAG_BITS) + (this.pageU[w]! & (KEY_KIND_MASK | CHAIN_BIT));
   }
 
-  /** Records the memcmp key of the node's content (`keyed` false: it has none). */
-  setKey(h: number, keyed: boolean, hi: number, lo: number): void {
+  /** Records the memcmp key of the node's content and its kind (`keyed`, as ContentStore.key returned it; NO_KEY: none). */
+  setKey(h: number, keyed: number, hi: number, lo: number): void {
     const w = h * PAGE_WORDS;
-    this.pageU[w + VALID] = (this.pageU[w + VALID]! & ~KEYED_BIT) | (keyed ? KEYED_BIT : 0);
+    this.pageU[w + VALID] = (this.pageU[w + VALID]! & ~KEY_KIND_MASK) | keyed;
     this.pageU[w + KEY_HI] = hi;
     this.pageU[w + KEY_LO] = lo;
   }
 
-  /** Whether the node has a memcmp key (its content is plain). */
-  keyed(h: number): boolean {
-    return (this.pageU[h * PAGE_WORDS + VALID]! & KEYED_BIT) !== 0;
+  /** The kind of the node's memcmp key (NO_KEY: none; see ContentStore.key). */
+  keyed(h: number): number {
+    return this.pageU[h * PAGE_WORDS + VALID]! & KEY_KIND_MASK;
   }
 
   /** The key's high half (valid when {@link keyed}). */

@@ -2,7 +2,7 @@ import { type ContentIndex, type CostCounters, type KsmProfile, NIL, RESTART } f
 import { type FrameTable, type Machine, NO_PFN, type Pfn, PG_KSM } from "@ksm/mm";
 import type { KsmClock } from "./clock.js";
 import type { Knobs } from "./knobs.js";
-import { SearchProbe } from "./memcmp.js";
+import { KEY_TIE, SearchProbe } from "./memcmp.js";
 import type { MmSlots } from "./mm-slot.js";
 import { HEAD, HNEXT, HPREV, LINK_WORDS, type RmapItems, STABLE_FLAG } from "./rmap-item.js";
 import { type ChainResult, type KsmFolioCheck, StableChains } from "./stable-chain.js";
@@ -108,7 +108,11 @@ export class StableTree implements KsmFolioCheck {
     const c = this.chains.chain(node, this.prunePath);
     if (c.folio === NO_PFN) return RESTART;
     const sn = this.nodes;
-    if (this.probe.keyed && sn.keyed(c.dup)) return this.probe.compareKey(sn.keyHi(c.dup), sn.keyLo(c.dup));
+    const keyed = this.probe.keyed ? sn.keyed(c.dup) : 0;
+    if (keyed) {
+      const ret = this.probe.compareKey(sn.keyHi(c.dup), sn.keyLo(c.dup), keyed);
+      if (ret !== KEY_TIE) return ret;
+    }
     return this.probe.compare(this.machine.frames.content[c.folio]!);
   };
 

@@ -1,9 +1,11 @@
 import { ABORT, ABORTED, type ContentIndex, type CostCounters, NIL } from "@ksm/contracts";
 import { type Machine, NO_PFN, type Pfn } from "@ksm/mm";
-import { SearchProbe } from "./memcmp.js";
+import { KEY_TIE, SearchProbe } from "./memcmp.js";
 import { findMergeableVma, type MmSlots } from "./mm-slot.js";
 import {
   KEY_HI,
+  KEY_KIND_BITS,
+  KEY_KIND_MASK,
   KEY_LO,
   LINK_WORDS,
   type RmapItems,
@@ -70,13 +72,17 @@ export class UnstableTree {
     const seen = this.items.linkU[w + TREE_SEEN]!;
     const mergeAcross = this.mergeAcross;
     let treePfn: Pfn;
-    if (seen >>> 1 === this.liveTag) {
+    if (seen >>> KEY_KIND_BITS === this.liveTag) {
       // nothing outside KSM changed memory since the node went in: its page is where it
       // was, with the same content, whose key was kept
       treePfn = this.items.link[w + TREE_PFN]!;
       if (treePfn === this.probePfn) return ABORT;
-      if (this.probe.keyed && seen & 1) {
-        const ret = this.probe.compareKey(this.items.linkU[w + KEY_HI]!, this.items.linkU[w + KEY_LO]!);
+      const keyed = seen & KEY_KIND_MASK;
+      const ret =
+        this.probe.keyed && keyed
+          ? this.probe.compareKey(this.items.linkU[w + KEY_HI]!, this.items.linkU[w + KEY_LO]!, keyed)
+          : KEY_TIE;
+      if (ret !== KEY_TIE) {
         if (ret !== 0) return ret;
         if (!mergeAcross && this.machine.frames.nid[treePfn] !== this.probeNid) return ABORT;
         this.match.pfn = treePfn;
@@ -132,7 +138,7 @@ export class UnstableTree {
       }
       tag = this.tag;
     }
-    it.linkU[w + TREE_SEEN] = tag * 2 + (this.probe.keyed ? 1 : 0);
+    it.linkU[w + TREE_SEEN] = tag * (KEY_KIND_MASK + 1) + this.probe.keyed;
     it.linkU[w + KEY_HI] = this.probe.key[0]!;
     it.linkU[w + KEY_LO] = this.probe.key[1]!;
     this.index.insertHere(nid, item, this.probe.content);

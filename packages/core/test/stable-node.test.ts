@@ -1,4 +1,5 @@
 import { NIL } from "@ksm/contracts";
+import { KEY_EXACT, KEY_PREFIX, NO_KEY } from "@ksm/mm";
 import { rbtreeIndex } from "@ksm/policy-index";
 import { describe, expect, it } from "vitest";
 import { StableNodes } from "../src/stable-node.js";
@@ -14,21 +15,23 @@ describe("StableNodes", () => {
     const [a, b] = h as [number, number];
     expect(sn.kpfn(a)).toBe(NIL);
     sn.setKpfn(a, 77);
-    sn.setKey(a, true, 0xfedc_ba98, 0x0123_4567);
+    sn.setKey(a, KEY_PREFIX, 0xfedc_ba98, 0x0123_4567);
     sn.makeChain(b);
     expect([sn.kpfn(a), sn.keyed(a), sn.keyHi(a), sn.keyLo(a), sn.isChain(a)]).toEqual([
       77,
-      true,
+      KEY_PREFIX,
       0xfedc_ba98,
       0x0123_4567,
       false,
     ]);
-    expect([sn.isChain(b), sn.keyed(b)]).toEqual([true, false]);
+    expect([sn.isChain(b), sn.keyed(b)]).toEqual([true, NO_KEY]);
     sn.markValid(a, 3);
     sn.markValid(b, 3);
-    expect([sn.keyed(a), sn.isChain(a), sn.isChain(b)]).toEqual([true, false, true]);
-    sn.setKey(a, false, 0, 0);
-    expect([sn.keyed(a), sn.isValid(a, 3)]).toEqual([false, true]);
+    expect([sn.keyed(a), sn.isChain(a), sn.isChain(b)]).toEqual([KEY_PREFIX, false, true]);
+    sn.setKey(a, KEY_EXACT, 0, 0);
+    expect([sn.keyed(a), sn.isValid(a, 3), sn.isChain(a)]).toEqual([KEY_EXACT, true, false]);
+    sn.setKey(a, NO_KEY, 0, 0);
+    expect([sn.keyed(a), sn.isValid(a, 3)]).toEqual([NO_KEY, true]);
   });
 
   it("says a node is valid exactly at the epoch of its last check, whatever other nodes did", () => {
@@ -50,14 +53,14 @@ describe("StableNodes", () => {
     const { sn, h } = nodes(1);
     const a = h[0]!;
     sn.makeChain(a);
-    sn.setKey(a, true, 1, 2);
+    sn.setKey(a, KEY_PREFIX, 1, 2);
     sn.markValid(a, 4);
     sn.free(a);
     const again = sn.alloc();
     expect(again).toBe(a);
     expect([sn.isValid(again, 4), sn.keyed(again), sn.isChain(again), sn.kpfn(again)]).toEqual([
       false,
-      false,
+      NO_KEY,
       false,
       NIL,
     ]);

@@ -1,5 +1,16 @@
 export type { AnonMapping } from "./anon-vma.js";
-export { type ContentId, ContentStore, PAGE_SIZE, type Poke, UNIQUE_BASE, ZERO_CONTENT } from "./content.js";
+export {
+  type ContentId,
+  ContentStore,
+  KEY_EXACT,
+  KEY_PREFIX,
+  NO_KEY,
+  PAGE_SIZE,
+  type Poke,
+  SPARSE_MAX,
+  UNIQUE_BASE,
+  ZERO_CONTENT,
+} from "./content.js";
 export * from "./frames.js";
 export * from "./hooks.js";
 export { Machine, type MachineOptions, type MmapOptions } from "./machine.js";

@@ -2,11 +2,12 @@
  * A typed array a store keeps one field of its records in: a column of a struct of arrays
  * indexed by integer handles (frames by pfn, rmap_items and stable nodes by handle).
  */
-export type TypedColumn = Int32Array | Uint32Array | Uint8Array | Float64Array;
+export type TypedColumn = Int32Array | Uint32Array | Uint16Array | Uint8Array | Float64Array;
 
 type ColumnCtor =
   | Int32ArrayConstructor
   | Uint32ArrayConstructor
+  | Uint16ArrayConstructor
   | Uint8ArrayConstructor
   | Float64ArrayConstructor;
 

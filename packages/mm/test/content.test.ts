@@ -3,6 +3,7 @@ import {
   ContentStore,
   PAGE_SIZE,
   type Poke,
+  SPARSE_MAX,
   splitmix64,
   splitmix64Halves,
   unsplitmix64,
@@ -161,6 +162,22 @@ describe("ContentStore basics", () => {
     const out = new Uint8Array(PAGE_SIZE);
     expect(s.bytes(id, out)).toBe(out);
     expect(out[5]).toBe(5);
+  });
+
+  it("bytes() writes the same page into any `out`, aligned or not, one after another", () => {
+    const s = new ContentStore();
+    const ids = [s.unique(), s.pattern(3n, [[5, 5]]), s.pattern(4n), s.unique()];
+    const big = new Uint8Array(PAGE_SIZE * 3 + 16);
+    for (const id of ids) {
+      const want = s.bytes(id);
+      for (const at of [0, 1, 3, 4, 8, PAGE_SIZE + 4, 2 * PAGE_SIZE + 7]) {
+        big.fill(0xee);
+        const out = big.subarray(at, at + PAGE_SIZE);
+        expect(sameBytes(s.bytes(id, out), want)).toBe(true);
+        expect(big[at - 1] ?? 0xee).toBe(0xee);
+        expect(big[at + PAGE_SIZE] ?? 0xee).toBe(0xee);
+      }
+    }
   });
 
   it("fromBytes rejects a buffer that is not one page", () => {
@@ -408,5 +425,96 @@ describe("unique pages and the seeds they are drawn from", () => {
     expect(u1).not.toBe(p1);
     expect(s.compare(u1, p1)).not.toBe(0);
     expect(s.pattern((1n << 60n) + 1n)).toBe(p1);
+  });
+});
+
+describe("near-duplicate and captured contents (properties)", () => {
+  /** A page as a base seed and pokes, some on the hot first word, where memcmp decides between words. */
+  const nearDesc = fc.record({
+    seed: fc.constantFrom(0n, 1n, 2n, 1n << 60n),
+    pokes: fc.array(
+      fc.tuple(fc.oneof(fc.nat(7), fc.constantFrom(8, 15, 4088, 4095), fc.nat(4095)), fc.nat(255)),
+      { maxLength: 6 },
+    ),
+  });
+
+  it("pattern + pokes: compare() is memcmp's sign and first offset, and handles are byte equality", () => {
+    fc.assert(
+      fc.property(fc.array(nearDesc, { minLength: 2, maxLength: 8 }), fc.boolean(), (descs, withUnique) => {
+        const s = new ContentStore();
+        if (withUnique) s.unique(); // seed 2^60 is then a unique page's
+        const ids = descs.map((d) => s.pattern(d.seed, d.pokes as Poke[]));
+        const pages = descs.map((d) => {
+          const b = wordBytes(referenceSplitmix64(d.seed));
+          for (const [o, v] of d.pokes) b[o] = v;
+          return b;
+        });
+        for (let i = 0; i < ids.length; i++) {
+          expect(sameBytes(s.bytes(ids[i]!), pages[i]!)).toBe(true);
+          expect(s.fromBytes(pages[i]!)).toBe(ids[i]);
+          for (let j = 0; j < ids.length; j++) {
+            const want = memcmp(pages[i]!, pages[j]!);
+            expect(s.compare(ids[i]!, ids[j]!)).toBe(want.sign);
+            expect(s.lastCompareOffset).toBe(want.offset);
+            expect(ids[i] === ids[j]).toBe(want.sign === 0);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("pages with more exceptions than SPARSE_MAX keep their bytes and still compare as memcmp", () => {
+    // around the boundary: SPARSE_MAX - 1 .. SPARSE_MAX + 2 exceptions, and random captured pages
+    const counts = [SPARSE_MAX - 1, SPARSE_MAX, SPARSE_MAX + 1, SPARSE_MAX + 2];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({
+              n: fc.constantFrom(...counts),
+              at: fc.nat(PAGE_SIZE - 1 - (SPARSE_MAX + 2) * 3),
+              v: fc.integer({ min: 1, max: 255 }),
+            }),
+            fc.uint8Array({ minLength: PAGE_SIZE, maxLength: PAGE_SIZE }),
+          ),
+          { minLength: 2, maxLength: 6 },
+        ),
+        (descs) => {
+          const s = new ContentStore();
+          const pages = descs.map((d) => {
+            if (d instanceof Uint8Array) return d;
+            const b = new Uint8Array(PAGE_SIZE);
+            // every third byte from `at`: distinct words, well under half of them
+            for (let k = 0; k < d.n; k++) b[d.at + 3 * k] = d.v;
+            return b;
+          });
+          const ids = pages.map((p, i) =>
+            i % 2 === 0 ? s.fromBytes(p) : s.pattern(0n, pokesBetween(wordBytes(referenceSplitmix64(0n)), p)),
+          );
+          for (let i = 0; i < ids.length; i++) {
+            expect(sameBytes(s.bytes(ids[i]!), pages[i]!)).toBe(true);
+            for (let j = 0; j < ids.length; j++) {
+              const want = memcmp(pages[i]!, pages[j]!);
+              expect(s.compare(ids[i]!, ids[j]!)).toBe(want.sign);
+              expect(s.lastCompareOffset).toBe(want.offset);
+              expect(ids[i] === ids[j]).toBe(want.sign === 0);
+            }
+            expect(s.compare(ids[i]!, ZERO_CONTENT)).toBe(memcmp(pages[i]!, new Uint8Array(PAGE_SIZE)).sign);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("interning pokes builds no page and stores no bytes: 100,000 near-duplicates stay small", () => {
+    const s = new ContentStore();
+    const before = process.memoryUsage().arrayBuffers;
+    const ids = new Set<ContentId>();
+    for (let i = 0; i < 100_000; i++) ids.add(s.pattern(BigInt(1_000_000 + i), [[4095, i & 63]]));
+    expect(ids.size).toBe(100_000);
+    // 100,000 pages of bytes would be 390 MiB; the exceptions and columns are a few MiB
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(32 * 1024 * 1024);
   });
 });

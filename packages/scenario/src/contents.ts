@@ -4,14 +4,14 @@ import type { ContentSpec } from "./types.js";
 /** Captured pages already interned, per store: by `b:BASE64` or `h:HASH`. */
 const captured = new WeakMap<ContentStore, Map<string, ContentId>>();
 
-/** The contents of `count` consecutive pages filled with `spec` (scenario v1 semantics). */
-export function expandContent(store: ContentStore, spec: ContentSpec, count: number): ContentId[] {
-  const out = new Array<ContentId>(count);
-  if (spec === "zero") return out.fill(0);
-  if (spec === "unique") {
-    for (let i = 0; i < count; i++) out[i] = store.unique();
-    return out;
-  }
+/**
+ * The content of page `i` of a run filled with `spec` (scenario v1 semantics), as a
+ * function called once per page in order: a fill writes each page as it goes, with no
+ * array of its contents ("unique" hands out one new content per call).
+ */
+export function contentSource(store: ContentStore, spec: ContentSpec): (i: number) => ContentId {
+  if (spec === "zero") return () => 0;
+  if (spec === "unique") return () => store.unique();
   if ("bytes" in spec || "hash" in spec) {
     const seen = captured.get(store) ?? new Map<string, ContentId>();
     captured.set(store, seen);
@@ -22,10 +22,22 @@ export function expandContent(store: ContentStore, spec: ContentSpec, count: num
       id = "bytes" in spec ? store.fromBytes(Buffer.from(spec.bytes, "base64")) : store.unique();
       seen.set(key, id);
     }
-    return out.fill(id);
+    const page = id;
+    return () => page;
   }
   const pokes = spec.poke ?? [];
-  if ("pattern" in spec) return out.fill(store.pattern(BigInt(spec.pattern), pokes));
-  for (let i = 0; i < count; i++) out[i] = store.pattern(BigInt(spec.sequence + i), pokes);
+  if ("pattern" in spec) {
+    const id = store.pattern(BigInt(spec.pattern), pokes);
+    return () => id;
+  }
+  const first = spec.sequence;
+  return (i) => store.pattern(BigInt(first + i), pokes);
+}
+
+/** The contents of `count` consecutive pages filled with `spec` (scenario v1 semantics). */
+export function expandContent(store: ContentStore, spec: ContentSpec, count: number): ContentId[] {
+  const at = contentSource(store, spec);
+  const out = new Array<ContentId>(count);
+  for (let i = 0; i < count; i++) out[i] = at(i);
   return out;
 }

@@ -1,4 +1,4 @@
-export { expandContent } from "./contents.js";
+export { contentSource, expandContent } from "./contents.js";
 export { ScenarioError } from "./errors.js";
 export { parseScenario } from "./parse.js";
 export { type RunProcess, type RunRegion, type StepRange, UNMAPPED } from "./run-process.js";

@@ -1,5 +1,5 @@
 import { type Machine, ZERO_CONTENT } from "@ksm/mm";
-import { expandContent } from "./contents.js";
+import { contentSource } from "./contents.js";
 import { type RunProcess, type RunRegion, type StepRange, UNMAPPED } from "./run-process.js";
 import { stepDef } from "./steps/index.js";
 import type { ContentSpec, Range, RegionSpec, Scenario, Step } from "./types.js";
@@ -96,9 +96,9 @@ export class ScenarioMemory {
 
   /** Writes `spec`'s contents over the range, and remembers them for {@link verify}. */
   fill({ proc, region, a, b }: StepRange, spec: ContentSpec): void {
-    const contents = expandContent(this.machine.contents, spec, b - a);
+    const at = contentSource(this.machine.contents, spec);
     for (let i = a; i < b; i++) {
-      const c = contents[i - a]!;
+      const c = at(i - a);
       region.expected[i] = c;
       this.machine.write(proc.mm, region.start + i, c);
     }
