@@ -89,10 +89,16 @@ export class PageTable {
     l.bits[i] = bits;
   }
 
-  /** Changes only the bits of a present PTE. */
+  /**
+   * Changes only the bits of a non-empty PTE (an empty one stays empty); bits 0 clears it,
+   * so the leaf's count of entries in use stays right for {@link dropLeaf}.
+   */
   setBits(vpn: number, bits: number): void {
     const l = this.leaf(vpn, false);
-    if (l) l.bits[vpn & LEAF_MASK] = bits;
+    const i = vpn & LEAF_MASK;
+    if (!l || l.bits[i] === 0) return;
+    if (bits === 0) this.clear(vpn);
+    else l.bits[i] = bits;
   }
 
   /** Clears the PTE at `vpn`. */
