@@ -40,15 +40,14 @@ export function auditKsm(state: AuditedState, afterFullScan: boolean): string[] 
       let content = -1;
       for (let d = sn.hlist[node]!; d !== NIL; d = sn.dupNext[d]!) {
         const kp = sn.kpfn(d);
-        if (f.ksmNode[kp] !== d) continue;
+        if (f.ksmNodeOf(kp) !== d) continue;
         if (content === -1) content = f.content[kp]!;
         else if (f.content[kp] !== content) out.push(`chain ${node}: dups hold different contents`);
       }
       continue;
     }
     const kpfn = sn.kpfn(node);
-    if (f.ksmNode[kpfn] !== node) continue; // stale: cleaned when next walked over
-    if (!f.isKsm(kpfn)) out.push(`stable node ${node}: frame ${kpfn} is not a KSM page`);
+    if (f.ksmNodeOf(kpfn) !== node) continue; // stale: cleaned when next walked over
     if (!afterFullScan) continue;
     for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext(item)) {
       const mm = slots.byMmId(it.mm[item]!).mm;

@@ -83,7 +83,7 @@ export class PageExplainer {
     for (let node = 0; node < sn.hlist.length; node++) {
       if (!sn.where[node] || sn.isChain(node)) continue;
       const kpfn = sn.kpfn(node);
-      if (f.ksmNode[kpfn] !== node) continue; // stale
+      if (f.ksmNodeOf(kpfn) !== node) continue; // stale
       const c = f.content[kpfn]!;
       this.stableRoom.set(c, (this.stableRoom.get(c) ?? false) || sn.rmapHlistLen[node]! < limit);
       let last = NIL;

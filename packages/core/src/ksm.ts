@@ -361,7 +361,7 @@ export class Ksm implements KsmHooks {
 
   /** @internal KsmHooks: the KSM branch of `ksm_might_need_to_copy`. */
   ksmFolioReusable(pfn: Pfn): boolean {
-    return this.machine.frames.ksmNode[pfn] !== NIL && !(this.knobs.run & RUN_UNMERGE);
+    return this.machine.frames.ksmNodeOf(pfn) !== NIL && !(this.knobs.run & RUN_UNMERGE);
   }
 
   /** @internal KsmHooks: `folio_migrate_ksm`: the stable node follows its page. */

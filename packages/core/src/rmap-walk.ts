@@ -26,7 +26,7 @@ export class KsmRmapWalker implements RmapWalker {
   /** Calls `rwc.rmapOne` for every mapping of the KSM page `pfn`, until it or `rwc.done` says stop. */
   walk(pfn: Pfn, rwc: RmapWalkControl): void {
     const m = this.machine;
-    const node = m.frames.ksmNode[pfn]!;
+    const node = m.frames.ksmNodeOf(pfn);
     if (node === NIL) return;
     this.spent.rmap_walks++;
     const it = this.items;

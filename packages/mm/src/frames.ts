@@ -39,12 +39,14 @@ export class FrameTable {
   mapcount = new Int32Array(0);
   flags = new Uint8Array(0);
   nid = new Uint8Array(0);
-  /** anon_vma id of an anonymous frame (-1 if none). */
+  /**
+   * `folio->mapping` of an anonymous frame: its anon_vma id (-1 if none); of a KSM frame
+   * (PG_KSM), its stable node handle instead (-1 for none yet, or no more), as the kernel
+   * keeps one or the other in the one field. Read a KSM frame's node with {@link ksmNodeOf}.
+   */
   anonVma = new Int32Array(0);
   /** Page index (virtual page number at fault time) of an anonymous frame. */
   index = new Int32Array(0);
-  /** KSM stable node handle (`folio->mapping` of a KSM folio); -1 for none. */
-  ksmNode = new Int32Array(0);
   /** Allocation order (a counter at allocation), for FIFO-like reclaim. */
   allocSeq = new Uint32Array(0);
   private seq = 0;
@@ -103,7 +105,6 @@ export class FrameTable {
     this.nid[pfn] = nid;
     this.anonVma[pfn] = -1;
     this.index[pfn] = 0;
-    this.ksmNode[pfn] = -1;
     this.allocSeq[pfn] = this.seq++;
   }
 
@@ -152,7 +153,6 @@ export class FrameTable {
     if (r > 0) return false;
     if (r < 0) throw new Error(`refcount underflow on pfn ${pfn}`);
     this.flags[pfn] = 0;
-    this.ksmNode[pfn] = -1;
     this.anonVma[pfn] = -1;
     const block = pfn >>> THP_ORDER;
     const held = this.thpHeld.size === 0 ? undefined : this.thpHeld.get(block);
@@ -194,6 +194,20 @@ export class FrameTable {
     return (this.flags[pfn]! & PG_KSM) !== 0;
   }
 
+  /**
+   * The stable node handles of KSM frames: the {@link anonVma} column itself (the one
+   * `folio->mapping`), so only a KSM frame's entry is a stable node; write it only for a
+   * frame that has PG_KSM, read it through {@link ksmNodeOf} unless the frame is known KSM.
+   */
+  get ksmNode(): Int32Array {
+    return this.anonVma;
+  }
+
+  /** The stable node of a KSM frame; -1 for any other frame, or a KSM frame without one. */
+  ksmNodeOf(pfn: Pfn): number {
+    return (this.flags[pfn]! & PG_KSM) !== 0 ? this.anonVma[pfn]! : -1;
+  }
+
   private grow(n: number): void {
     this.content = grown(this.content, n);
     this.refcount = grown(this.refcount, n);
@@ -202,7 +216,6 @@ export class FrameTable {
     this.nid = grown(this.nid, n);
     this.anonVma = grown(this.anonVma, n);
     this.index = grown(this.index, n);
-    this.ksmNode = grown(this.ksmNode, n);
     this.allocSeq = grown(this.allocSeq, n);
   }
 }

@@ -116,7 +116,7 @@ export function swapIn(m: Machine, mm: Mm, vma: Vma, vpn: number): void {
     f.refcount[target] = 0;
     m.vmstat.ksm_swpin_copy++;
   }
-  if (f.anonVma[target] === -1) {
+  if (!f.isKsm(target) && f.anonVma[target] === -1) {
     f.anonVma[target] = anonVmaPrepare(m, vma).id;
     f.index[target] = linearPageIndex(vma, vpn);
   }

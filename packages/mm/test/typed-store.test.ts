@@ -1,4 +1,4 @@
-import { FrameTable, grown } from "@ksm/mm";
+import { FrameTable, grown, PG_KSM } from "@ksm/mm";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -45,5 +45,22 @@ describe("grown", () => {
       expect(f.refcount[pfn]).toBe(1);
       expect(f.ksmNode[pfn]).toBe(-1);
     });
+  });
+});
+
+describe("FrameTable mapping", () => {
+  it("holds an anon_vma or, on a KSM frame, its stable node in one column (folio->mapping)", () => {
+    const f = new FrameTable(2);
+    const pfn = f.alloc(1, 0);
+    f.anonVma[pfn] = 5;
+    expect(f.ksmNodeOf(pfn)).toBe(-1); // an anonymous frame has no stable node, whatever its anon_vma
+    f.flags[pfn]! |= PG_KSM;
+    f.ksmNode[pfn] = 9;
+    expect(f.ksmNode).toBe(f.anonVma);
+    expect(f.ksmNodeOf(pfn)).toBe(9);
+    expect(f.anonVma[pfn]).toBe(9); // the anon_vma is gone, as when the kernel sets a KSM folio's mapping
+    f.put(pfn);
+    expect(f.ksmNodeOf(pfn)).toBe(-1);
+    expect(f.anonVma[pfn]).toBe(-1);
   });
 });
