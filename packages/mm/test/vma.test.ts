@@ -1,5 +1,3 @@
-import fc from "fast-check";
-import { describe, expect, it } from "vitest";
 import {
   linearPageIndex,
   updateVmas,
@@ -20,7 +18,9 @@ import {
   type Vma,
   vmaAddress,
   vmaKsmCompatible,
-} from "../src/vma.js";
+} from "@ksm/mm";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { setup } from "./helpers.js";
 
 const vmaOf = (start: number, end: number, pgoff: number, flags = 0): Vma => ({
