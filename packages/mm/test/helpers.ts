@@ -10,6 +10,17 @@ import {
 } from "@ksm/mm";
 import { expect } from "vitest";
 
+/** 2^64 - 1. */
+export const MASK64 = (1n << 64n) - 1n;
+
+/** splitmix64 written straight from SCENARIO.md, as an independent reference. */
+export function referenceSplitmix64(s: bigint): bigint {
+  const x = (s + 0x9e3779b97f4a7c15n) & MASK64;
+  let z = ((x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
 /** KSM hooks that only flip VM_MERGEABLE on madvise, and do nothing else. */
 export function fakeHooks(): KsmHooks {
   return {
