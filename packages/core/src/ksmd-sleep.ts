@@ -19,8 +19,7 @@ export function msecsToJiffies(ms: number, hz: number = KERNEL_HZ): number {
  * {@link ksmdWakeMs}), ms; 0 for no sleep. At HZ 250: 8 ms for 1, 16 for 10, 24 for 20.
  */
 export function ksmdSleepMs(sleepMs: number, hz: number = KERNEL_HZ): number {
-  const jiffies = msecsToJiffies(sleepMs, hz);
-  return jiffies === 0 ? 0 : ((jiffies + 1) * 1000) / hz;
+  return ksmdWakeMs(0, sleepMs, hz);
 }
 
 /**

@@ -3,7 +3,7 @@ import { type Machine, type Mm, NO_PFN, type Pfn, PG_ANON, PG_DIRTY, PG_KSM, ZER
 import type { PageChecksums } from "./checksum.js";
 import { memcmpPages } from "./memcmp.js";
 import { findMergeableVma, type MmSlots } from "./mm-slot.js";
-import { ANON_VMA, HEAD, LINK_WORDS, type RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
+import { ANON_VMA, LINK_WORDS, type RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
 import { ON_MIGRATE_LIST, type StableNodes } from "./stable-node.js";
 import type { StableTree } from "./stable-tree.js";
 import type { KsmSysfs } from "./sysfs.js";
@@ -42,7 +42,7 @@ export class Merge {
         this.stable.queueMigrated(stableNode);
       if (
         sn.where[stableNode] !== ON_MIGRATE_LIST &&
-        it.link[item * LINK_WORDS + HEAD] === stableNode &&
+        it.head(item) === stableNode &&
         it.flags[item]! & STABLE_FLAG
       )
         return;
@@ -64,8 +64,7 @@ export class Merge {
     }
 
     const kpfn = this.stable.search(pfn);
-    if (kpfn === pfn && it.link[item * LINK_WORDS + HEAD] === stableNode && it.flags[item]! & STABLE_FLAG)
-      return;
+    if (kpfn === pfn && it.head(item) === stableNode && it.flags[item]! & STABLE_FLAG) return;
     this.removeRmapItemFromTree(item);
     if (kpfn !== NO_PFN) {
       if (this.tryToMergeWithKsmPage(item, pfn, kpfn)) this.stable.append(item, f.ksmNode[kpfn]!);

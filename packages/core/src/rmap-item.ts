@@ -92,6 +92,11 @@ export class RmapItems {
     return h;
   }
 
+  /** The stable node `item` hangs off (valid when STABLE_FLAG). */
+  head(item: number): number {
+    return this.link[item * LINK_WORDS + HEAD]!;
+  }
+
   /** The next item of a stable node's hlist after `item`, or NIL. */
   hnext(item: number): number {
     return this.link[item * LINK_WORDS + HNEXT]!;
