@@ -29,6 +29,14 @@ export interface ContentIndex {
    * chains at the end of each full scan instead. Default true.
    */
   readonly ordered?: boolean;
+  /**
+   * True when, after a `reset`, the index's answers, its visits and the nodes' places depend
+   * only on the calls made since: no state such as a random generator or a table size
+   * carries over from before the reset. The core may then skip a full scan that would
+   * repeat the previous one exactly, adding the previous scan's visits instead of walking
+   * (see `@ksm/core`'s scan-replay). Default false: every scan is walked.
+   */
+  readonly replayable?: boolean;
   /** Makes room for node handles below `n`. */
   ensure(n: number): void;
   /**

@@ -23,6 +23,8 @@ export interface LinkedTree {
  */
 export class BinaryTreeIndex<T extends LinkedTree> implements ContentIndex {
   visited = 0;
+  /** The links after a reset are a function of the inserts and erases since (see {@link ContentIndex.replayable}). */
+  readonly replayable = true;
   private parent = NIL;
   private asLeft = false;
 
