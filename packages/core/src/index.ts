@@ -19,4 +19,5 @@ export { Ksm, type KsmOptions } from "./ksm.js";
 export { KERNEL_HZ, ksmdSleepMs, ksmdWakeMs, msecsToJiffies } from "./ksmd-sleep.js";
 export type { KsmStat, MmSlot } from "./mm-slot.js";
 export { LINUX_2_6_32, LINUX_6_18, PROFILES } from "./profile.js";
+export type { ScanReplay } from "./scan-replay.js";
 export { type KsmCounters, RMAP_ITEM_SIZE } from "./sysfs.js";

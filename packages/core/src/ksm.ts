@@ -36,6 +36,7 @@ import { LINUX_6_18 } from "./profile.js";
 import { RmapItems } from "./rmap-item.js";
 import { KsmRmapWalker } from "./rmap-walk.js";
 import { type FullScanHooks, KsmScan } from "./scan-cursor.js";
+import { ScanReplay } from "./scan-replay.js";
 import { SmartScan } from "./smart-scan.js";
 import { StableNodes } from "./stable-node.js";
 import { StableTree } from "./stable-tree.js";
@@ -77,6 +78,11 @@ export interface KsmOptions {
   readonly nodes?: number;
   /** Reverse mapping to extend with KSM's walker (`rmap_walk_ksm`). */
   readonly rmap?: Rmap;
+  /**
+   * Replay full scans that would repeat the previous one exactly instead of walking them
+   * (default true; the results are the same, see `ScanReplay`). False walks every scan.
+   */
+  readonly replay?: boolean;
 }
 
 /**
@@ -113,6 +119,8 @@ export class Ksm implements KsmHooks {
   readonly unmerge: Unmerge;
   /** The ksmd thread: batches, the clock, the advisor. */
   readonly ksmd: Ksmd;
+  /** Full scans replayed rather than walked (`replay.replayed` counts them). */
+  readonly replay: ScanReplay;
 
   private readonly clock: KsmClock = { now: 0, cpuNs: 0 };
   /** What the simulation spent so far (see {@link cost}). */
@@ -161,6 +169,22 @@ export class Ksm implements KsmHooks {
     const smartScan = new SmartScan(machine.frames, items, sysfs, profile, opts.scan, this.merge);
     this.scan = new KsmScan(machine, items, slots, sysfs, smartScan, opts.scan, this.fullScanHooks);
     this.unmerge = new Unmerge(machine, nodes, slots, this.scan, this.stable, sysfs, nrNodes);
+    this.replay = new ScanReplay(
+      {
+        machine,
+        items,
+        nodes,
+        slots,
+        sysfs,
+        stable: this.stable,
+        unstable: this.unstable,
+        spent,
+        clock: this.clock,
+        kernelScan: opts.scan === undefined,
+        smartScanEra: profile.behaviour.smartScan,
+      },
+      opts.replay ?? true,
+    );
     this.ksmd = new Ksmd(
       sysfs,
       this.clock,
@@ -171,6 +195,7 @@ export class Ksm implements KsmHooks {
       spent,
       () => this.cost(),
       this.profile.hz ?? KERNEL_HZ,
+      this.replay,
     );
     this.rmapWalker = new KsmRmapWalker(machine, nodes, items, spent);
     for (const [k, v] of Object.entries(this.profile.knobs)) if (v !== null) this.writeKnob(k as KnobName, v);

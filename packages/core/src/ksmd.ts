@@ -5,6 +5,7 @@ import { ksmdWakeMs } from "./ksmd-sleep.js";
 import type { Merge } from "./merge.js";
 import type { MmSlots } from "./mm-slot.js";
 import type { KsmScan } from "./scan-cursor.js";
+import type { ScanReplay } from "./scan-replay.js";
 import type { KsmSysfs } from "./sysfs.js";
 
 /**
@@ -12,7 +13,8 @@ import type { KsmSysfs } from "./sysfs.js";
  * the scan cursor through `cmp_and_merge_page`, each batch advancing the simulated clock by
  * its modeled CPU time and then the sleep of `sleep_millisecs` in whole jiffies, to the
  * tick it wakes on (`ksmdWakeMs`, ksmd-sleep.ts); the scan-time advisor retunes
- * `pages_to_scan` at each full scan's end.
+ * `pages_to_scan` at each full scan's end. A full scan that would repeat the previous one
+ * exactly is replayed instead of walked (scan-replay.ts): same counters, same clock.
  */
 export class Ksmd {
   private readonly advisor: AdvisorContext = { change: 0, scanTime: 0, cpuTime: 0 };
@@ -31,6 +33,8 @@ export class Ksmd {
     private readonly cost: () => CostCounters,
     /** The kernel's CONFIG_HZ, which ksmd's sleeps are counted in. */
     private readonly hz: number,
+    /** Full scans that repeat the previous one are replayed, not walked. */
+    private readonly replay: ScanReplay,
   ) {}
 
   /**
@@ -43,13 +47,17 @@ export class Ksmd {
     const clock = this.clock;
     const seq = c.seqnr;
     const before = this.cost();
-    let n = k.pages_to_scan;
-    while (n-- > 0) {
-      const hit = this.scan.next();
-      if (hit.item === NIL) break;
-      this.merge.cmpAndMergePage(hit.pfn, hit.item);
-      c.pagesScanned++;
-      this.spent.pages_scanned++;
+    if (this.scan.atFullScanStart && this.replay.startFullScanBatch(k.pages_to_scan)) this.startFullScan();
+    else {
+      let n = k.pages_to_scan;
+      while (n-- > 0) {
+        const hit = this.scan.next();
+        if (hit.item === NIL) break;
+        this.merge.cmpAndMergePage(hit.pfn, hit.item);
+        c.pagesScanned++;
+        this.spent.pages_scanned++;
+      }
+      this.replay.batchEnded(c.seqnr !== seq);
     }
     const cpu = cpuTimeNs(this.cpuModel, before, this.cost());
     clock.cpuNs += cpu;

@@ -106,6 +106,15 @@ export class RmapItems {
     this.pool.release(h);
   }
 
+  /**
+   * Every typed array of the items' state but `seqnr` (which only says which full scan an
+   * unstable item went in during), and the handle pool's: what the scan replay digests.
+   */
+  stateColumns(): ArrayBufferView[] {
+    const { next, mm, address, flags, nid, oldchecksum, age, remainingSkips, link } = this;
+    return [next, mm, address, flags, nid, oldchecksum, age, remainingSkips, link, this.pool.state()];
+  }
+
   /** Makes room for `n` items at once (a capacity hint: growing by doubling copies every array). */
   reserve(n: number): void {
     if (n > this.next.length) this.grow(n);

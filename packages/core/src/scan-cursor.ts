@@ -54,6 +54,12 @@ export class KsmScan {
     this.cursor = slots.head;
   }
 
+  /** Whether the next page asked for starts a full scan (the cursor is at the list head, and some mm is registered). */
+  get atFullScanStart(): boolean {
+    const head = this.slots.head;
+    return this.cursor === head && head.next !== head;
+  }
+
   /**
    * `scan_get_next_rmap_item`: the next page to look at, or (`item` NIL) the end of a full
    * scan. Returns the reused {@link ScanHit}.

@@ -19,4 +19,12 @@ export class HandlePool {
     this.live--;
     this.free.push(h);
   }
+  /** The pool's state as numbers (next fresh handle, live count, free list in order), for a state digest. */
+  state(): Int32Array {
+    const out = new Int32Array(2 + this.free.length);
+    out[0] = this.next;
+    out[1] = this.live;
+    for (let i = 0; i < this.free.length; i++) out[2 + i] = this.free[i]!;
+    return out;
+  }
 }

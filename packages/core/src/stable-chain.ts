@@ -34,6 +34,12 @@ export interface KsmFolioCheck {
 export class StableChains {
   /** The one object every {@link chain} call fills in and returns. */
   readonly result: ChainResult = { folio: NO_PFN, dup: NIL, node: NIL };
+  /**
+   * The earliest time (ms) at which a chain that a search left unpruned, because its prune
+   * interval had not passed, would be pruned: the one decision of a search that depends on
+   * the clock. Whoever needs it (the scan replay) sets it to Infinity and reads it later.
+   */
+  nextPruneAt = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly nodes: StableNodes,
@@ -134,9 +140,13 @@ export class StableChains {
       return r;
     }
     const now = this.clock.now;
-    if (prune && now < sn.chainPruneTime[node]! + this.sysfs.knobs.stable_node_chains_prune_millisecs)
-      prune = false;
-    else if (prune) sn.chainPruneTime[node] = now;
+    if (prune) {
+      const due = sn.chainPruneTime[node]! + this.sysfs.knobs.stable_node_chains_prune_millisecs;
+      if (now < due) {
+        prune = false;
+        if (due < this.nextPruneAt) this.nextPruneAt = due;
+      } else sn.chainPruneTime[node] = now;
+    }
     const epoch = this.machine.epoch;
     if (!prune && sn.fullEpoch[node] === epoch) {
       // every dup valid and full since the last walk: it would settle on the first again

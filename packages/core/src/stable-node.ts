@@ -98,6 +98,27 @@ export class StableNodes {
     this.pool.release(h);
   }
 
+  /** Every typed array of the nodes' state, the validity tag's and the handle pool's: what the scan replay digests. */
+  stateColumns(): ArrayBufferView[] {
+    const { hlist, rmapHlistLen, page, chainPruneTime, nid, where, dupPrev, dupNext, chainOf, fullEpoch } =
+      this;
+    const tag = Float64Array.of(this.tag, this.tagEpoch);
+    return [
+      hlist,
+      rmapHlistLen,
+      page,
+      chainPruneTime,
+      nid,
+      where,
+      dupPrev,
+      dupNext,
+      chainOf,
+      fullEpoch,
+      tag,
+      this.pool.state(),
+    ];
+  }
+
   /** The node's KSM page. */
   kpfn(h: number): number {
     return this.page[h * PAGE_WORDS + KPFN]!;

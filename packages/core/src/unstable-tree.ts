@@ -13,6 +13,7 @@ import {
   TREE_SEEN,
   UNSTABLE_FLAG,
 } from "./rmap-item.js";
+import type { ItemLog } from "./scan-replay.js";
 import { kpfnNid } from "./stable-tree.js";
 import type { KsmSysfs } from "./sysfs.js";
 
@@ -52,6 +53,8 @@ export class UnstableTree {
   /** During a search: the tag of items whose page is as it was (-1: none, memory changed), and merge_across_nodes. */
   private liveTag = -1;
   private mergeAcross = 1;
+  /** While set (the scan replay records a full scan): every item that goes in is logged. */
+  log: ItemLog | null = null;
 
   constructor(
     private readonly machine: Machine,
@@ -142,6 +145,7 @@ export class UnstableTree {
     it.linkU[w + KEY_HI] = this.probe.key[0]!;
     it.linkU[w + KEY_LO] = this.probe.key[1]!;
     this.index.insertHere(nid, item, this.probe.content);
+    this.log?.push(item);
     this.sysfs.pagesUnshared++;
     return match;
   }

@@ -1,0 +1,309 @@
+import type { CostCounters } from "@ksm/contracts";
+import { grown, type Machine } from "@ksm/mm";
+import type { KsmClock } from "./clock.js";
+import type { MmSlots } from "./mm-slot.js";
+import { type RmapItems, UNSTABLE_FLAG } from "./rmap-item.js";
+import type { StableNodes } from "./stable-node.js";
+import type { StableTree } from "./stable-tree.js";
+import type { KsmSysfs } from "./sysfs.js";
+import type { UnstableTree } from "./unstable-tree.js";
+
+/** The rmap_items that went into the unstable tree during a full scan, in order. */
+export class ItemLog {
+  items = new Int32Array(0);
+  count = 0;
+
+  /** Appends `item`. */
+  push(item: number): void {
+    if (this.count === this.items.length) this.items = grown(this.items, Math.max(1024, this.count * 2));
+    this.items[this.count++] = item;
+  }
+}
+
+/** What the scan replay reads: the whole model's state, and the counters a scan moves. */
+export interface ScanReplaySources {
+  readonly machine: Machine;
+  readonly items: RmapItems;
+  readonly nodes: StableNodes;
+  readonly slots: MmSlots;
+  readonly sysfs: KsmSysfs;
+  readonly stable: StableTree;
+  readonly unstable: UnstableTree;
+  readonly spent: CostCounters;
+  readonly clock: KsmClock;
+  /** Whether the kernel's scan order is followed (no scan policy plugin). */
+  readonly kernelScan: boolean;
+  /** Whether this kernel era has smart scan (then the knob decides). */
+  readonly smartScanEra: boolean;
+}
+
+/** A 64-bit digest (two 32-bit lanes: murmur3's mix, and a multiplicative one) of numbers and typed arrays. */
+class Digest {
+  h1 = 0;
+  h2 = 0;
+  private readonly f64 = new Float64Array(1);
+  private readonly u32 = new Uint32Array(this.f64.buffer);
+
+  reset(): void {
+    this.h1 = 0x9e3779b9;
+    this.h2 = 0x85ebca6b;
+  }
+
+  /** One 32-bit word. */
+  private mix(x: number): void {
+    let k = Math.imul(x, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    const h1 = this.h1 ^ k;
+    this.h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+    this.h2 = Math.imul(this.h2 + x, 0x2c1b3c6d) ^ (this.h2 >>> 15);
+  }
+
+  /** Every byte of a typed array, and its length. */
+  array(a: ArrayBufferView): void {
+    const words = a.byteOffset & 3 ? 0 : a.byteLength >>> 2;
+    const w = new Int32Array(a.buffer, a.byteOffset, words);
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < words; i++) {
+      // mix(), inlined: this loop reads every column of the model
+      const x = w[i]!;
+      const k = Math.imul((Math.imul(x, 0xcc9e2d51) << 15) | (Math.imul(x, 0xcc9e2d51) >>> 17), 0x1b873593);
+      h1 ^= k;
+      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
+      h2 = Math.imul(h2 + x, 0x2c1b3c6d) ^ (h2 >>> 15);
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+    // the bytes past the last whole word (all of them in a view not aligned to 4)
+    const tail = new Uint8Array(a.buffer, a.byteOffset + words * 4, a.byteLength - words * 4);
+    for (let i = 0; i < tail.length; i++) this.mix(tail[i]! | 0x100);
+    this.mix(a.byteLength);
+  }
+
+  /** A number (a counter, a knob). */
+  number(x: number): void {
+    this.f64[0] = x;
+    this.mix(this.u32[0]!);
+    this.mix(this.u32[1]!);
+  }
+
+  /** A string (a knob's word value). */
+  string(s: string): void {
+    for (let i = 0; i < s.length; i++) this.mix(s.charCodeAt(i));
+    this.mix(s.length);
+  }
+}
+
+/** One full scan, recorded for replay: the state it started from and what it changed. */
+interface RecordedScan {
+  /** The digest of the state at the scan's start. */
+  h1: number;
+  h2: number;
+  /** What the scan added to each cost counter, and to pages_scanned. */
+  readonly spent: Float64Array;
+  stableVisited: number;
+  unstableVisited: number;
+  stableHashed: number;
+  unstableHashed: number;
+  pagesScanned: number;
+  /** The first time a chain it left unpruned would have been pruned (see StableChains.nextPruneAt). */
+  nextPruneAt: number;
+  /** The items it put in the unstable tree. */
+  readonly inserted: ItemLog;
+}
+
+/**
+ * Not a kernel concept: the simulator's shortcut for full scans that repeat the previous one.
+ * ksmd's work in a full scan is a function of the state it starts from (memory, rmap_items,
+ * stable nodes, counters, knobs) and, through chain pruning alone, of the clock. When a full
+ * scan starts from exactly the state the previous one started from (that one ran in one
+ * batch, merged nothing, moved no checksum and no smart-scan age, and nothing outside KSM
+ * touched memory since), and before any pruning the previous one passed over falls due, it
+ * would do the same work again, visit for visit: it is not walked. Its effects are applied instead: the
+ * cost counters and `pages_scanned` grow by the recorded scan's, `full_scans` by one, and the
+ * unstable tree it would rebuild is the one already built (its items now belong to the new
+ * scan). The state is compared by a 64-bit digest of every typed array of the rmap_items, the
+ * stable nodes and the frames, and of the counters, knobs, mm slots and the machine's epoch.
+ *
+ * Replays need the kernel's scan order (no scan policy), smart scan off (its ages move every
+ * scan), no advisor (it retunes from scan times) and content indexes that declare themselves
+ * replayable (`ContentIndex.replayable`). Multi-batch scans are always walked.
+ */
+export class ScanReplay {
+  private readonly digest = new Digest();
+  private readonly spentKeys: readonly (keyof CostCounters)[];
+  /** The last full scan recorded, when its end state was its start state; or null. */
+  private recorded: RecordedScan | null = null;
+  /** The scan being recorded (from its first batch on), or null. */
+  private recording: RecordedScan | null = null;
+  /** The machine epoch at the last full scan's start. */
+  private lastStartEpoch = -1;
+  /** pages_scanned at the start of the full scan under way, and pages the last one scanned. */
+  private scanStartPages = 0;
+  private lastScanPages = 0;
+  /** Full scans replayed so far (the rest were walked). */
+  replayed = 0;
+
+  constructor(
+    private readonly src: ScanReplaySources,
+    /** False: every scan is walked. */
+    private readonly enabled: boolean,
+  ) {
+    this.spentKeys = Object.keys(src.spent) as (keyof CostCounters)[];
+  }
+
+  /**
+   * At the start of a batch whose first page starts a full scan: replays that scan when its
+   * state is the recorded scan's (then returns true: the batch's work is done, `full_scans`
+   * counted); else records it, when it may run in this one batch from a state that memory
+   * writes have not just moved (a digest would be wasted on those).
+   */
+  startFullScanBatch(pagesToScan: number): boolean {
+    const { sysfs, machine, clock } = this.src;
+    this.scanStartPages = sysfs.pagesScanned;
+    const epochStill = machine.epoch === this.lastStartEpoch;
+    this.lastStartEpoch = machine.epoch;
+    const rec = this.recorded;
+    this.recorded = null;
+    if (!this.enabled || !this.allowed()) return false;
+    const mayRecord = epochStill && pagesToScan >= this.lastScanPages;
+    if (rec === null && !mayRecord) return false;
+    this.stateDigest();
+    const { h1, h2 } = this.digest;
+    if (rec !== null && rec.h1 === h1 && rec.h2 === h2 && clock.now < rec.nextPruneAt) {
+      this.apply(rec);
+      this.recorded = rec;
+      this.replayed++;
+      this.lastScanPages = rec.pagesScanned;
+      return true;
+    }
+    if (!mayRecord) return false;
+    const r = rec ?? {
+      h1: 0,
+      h2: 0,
+      spent: new Float64Array(this.spentKeys.length),
+      stableVisited: 0,
+      unstableVisited: 0,
+      stableHashed: 0,
+      unstableHashed: 0,
+      pagesScanned: 0,
+      nextPruneAt: 0,
+      inserted: new ItemLog(),
+    };
+    r.h1 = h1;
+    r.h2 = h2;
+    this.begin(r);
+    r.inserted.count = 0;
+    this.src.stable.chains.nextPruneAt = Number.POSITIVE_INFINITY;
+    this.src.unstable.log = r.inserted;
+    this.recording = r;
+    return false;
+  }
+
+  /**
+   * At the end of every walked batch: `ended`, whether a full scan ended in it. A scan
+   * recorded from its start and ended in the same batch becomes the one the next scan may
+   * replay, if the next starts from the same state.
+   */
+  batchEnded(ended: boolean): void {
+    const r = this.recording;
+    if (r !== null) {
+      this.recording = null;
+      this.src.unstable.log = null;
+      if (ended) {
+        this.finish(r);
+        r.nextPruneAt = this.src.stable.chains.nextPruneAt;
+        this.recorded = r;
+      }
+    }
+    if (ended) this.lastScanPages = this.src.sysfs.pagesScanned - this.scanStartPages;
+  }
+
+  /** Whether the configuration lets scans repeat exactly (see the class comment). */
+  private allowed(): boolean {
+    const { sysfs, stable, unstable, kernelScan, smartScanEra } = this.src;
+    const k = sysfs.knobs;
+    return (
+      kernelScan &&
+      !(smartScanEra && k.smart_scan) &&
+      k.advisor_mode === "none" &&
+      stable.index.replayable === true &&
+      unstable.index.replayable === true
+    );
+  }
+
+  /** Into `r`: the counters a scan moves, as they stand at its start. */
+  private begin(r: RecordedScan): void {
+    const { spent, stable, unstable, sysfs } = this.src;
+    for (let i = 0; i < this.spentKeys.length; i++) r.spent[i] = spent[this.spentKeys[i]!];
+    r.stableVisited = stable.index.visited;
+    r.unstableVisited = unstable.index.visited;
+    r.stableHashed = stable.index.hashedBytes ?? 0;
+    r.unstableHashed = unstable.index.hashedBytes ?? 0;
+    r.pagesScanned = sysfs.pagesScanned;
+  }
+
+  /** Into `r` (filled by {@link begin}): what the scan added to those counters. */
+  private finish(r: RecordedScan): void {
+    const { spent, stable, unstable, sysfs } = this.src;
+    for (let i = 0; i < this.spentKeys.length; i++) r.spent[i] = spent[this.spentKeys[i]!] - r.spent[i]!;
+    r.stableVisited = stable.index.visited - r.stableVisited;
+    r.unstableVisited = unstable.index.visited - r.unstableVisited;
+    r.stableHashed = (stable.index.hashedBytes ?? 0) - r.stableHashed;
+    r.unstableHashed = (unstable.index.hashedBytes ?? 0) - r.unstableHashed;
+    r.pagesScanned = sysfs.pagesScanned - r.pagesScanned;
+  }
+
+  /** The recorded scan's effects, as walking it again would have had them. */
+  private apply(r: RecordedScan): void {
+    const { spent, stable, unstable, sysfs, items } = this.src;
+    const keys = this.spentKeys;
+    for (let i = 0; i < keys.length; i++) spent[keys[i]!] += r.spent[i]!;
+    stable.index.visited += r.stableVisited;
+    unstable.index.visited += r.unstableVisited;
+    if (stable.index.hashedBytes !== undefined) stable.index.hashedBytes += r.stableHashed;
+    if (unstable.index.hashedBytes !== undefined) unstable.index.hashedBytes += r.unstableHashed;
+    sysfs.pagesScanned += r.pagesScanned;
+    // the items the scan would put in the unstable tree again are in it: they are this scan's
+    const was = (sysfs.seqnr - 1) & 0xff;
+    const now = sysfs.seqnr & 0xff;
+    const log = r.inserted;
+    for (let i = 0; i < log.count; i++) {
+      const item = log.items[i]!;
+      if (items.flags[item]! & UNSTABLE_FLAG && items.seqnr[item] === was) items.seqnr[item] = now;
+    }
+    sysfs.seqnr++;
+  }
+
+  /** The digest of everything a full scan's course depends on but the clock (see the class comment). */
+  private stateDigest(): void {
+    const d = this.digest;
+    const { machine, items, nodes, slots, sysfs, stable } = this.src;
+    d.reset();
+    d.number(machine.epoch);
+    for (const v of Object.values(machine.vmstat)) d.number(v);
+    for (const v of Object.values(sysfs.knobs)) typeof v === "string" ? d.string(v) : d.number(v);
+    d.number(sysfs.pagesShared);
+    d.number(sysfs.pagesSharing);
+    d.number(sysfs.pagesUnshared);
+    d.number(sysfs.pagesSkipped);
+    d.number(sysfs.chains);
+    d.number(sysfs.dups);
+    d.number(sysfs.zeroPages);
+    for (let s = slots.head.next; s !== slots.head; s = s.next) {
+      d.number(s.mm.id);
+      d.number(s.mm.flags);
+      d.number(s.mm.ksmZeroPages);
+      d.number(s.rmapList);
+      d.number(s.merging);
+      d.number(s.rmapItems);
+    }
+    for (const n of stable.migrateNodes) d.number(n);
+    for (const a of items.stateColumns()) d.array(a);
+    for (const a of nodes.stateColumns()) d.array(a);
+    const f = machine.frames;
+    d.number(f.allocated);
+    for (const a of [f.content, f.refcount, f.mapcount, f.flags, f.nid, f.anonVma, f.index, f.allocSeq])
+      d.array(a);
+  }
+}
