@@ -37,7 +37,7 @@ export interface ScanReplaySources {
   readonly smartScanEra: boolean;
 }
 
-/** A 64-bit digest (two 32-bit lanes: murmur3's mix, and a multiplicative one) of numbers and typed arrays. */
+/** A 64-bit digest (two multiplicative 32-bit lanes, each word mixed into both) of numbers and typed arrays. */
 class Digest {
   h1 = 0;
   h2 = 0;
@@ -51,11 +51,8 @@ class Digest {
 
   /** One 32-bit word. */
   private mix(x: number): void {
-    let k = Math.imul(x, 0xcc9e2d51);
-    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-    const h1 = this.h1 ^ k;
-    this.h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
-    this.h2 = Math.imul(this.h2 + x, 0x2c1b3c6d) ^ (this.h2 >>> 15);
+    this.h1 = Math.imul(this.h1 ^ x, 0x9e3779b1) ^ (this.h1 >>> 15);
+    this.h2 = Math.imul(this.h2 + x, 0x2c1b3c6d) ^ (this.h2 >>> 13);
   }
 
   /** Every byte of a typed array, and its length. */
@@ -67,10 +64,8 @@ class Digest {
     for (let i = 0; i < words; i++) {
       // mix(), inlined: this loop reads every column of the model
       const x = w[i]!;
-      const k = Math.imul((Math.imul(x, 0xcc9e2d51) << 15) | (Math.imul(x, 0xcc9e2d51) >>> 17), 0x1b873593);
-      h1 ^= k;
-      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64) | 0;
-      h2 = Math.imul(h2 + x, 0x2c1b3c6d) ^ (h2 >>> 15);
+      h1 = Math.imul(h1 ^ x, 0x9e3779b1) ^ (h1 >>> 15);
+      h2 = Math.imul(h2 + x, 0x2c1b3c6d) ^ (h2 >>> 13);
     }
     this.h1 = h1;
     this.h2 = h2;
