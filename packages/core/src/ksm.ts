@@ -316,8 +316,8 @@ export class Ksm implements KsmHooks {
   }
 
   /** Runs ksmd (as with `run` = 1) until `count` more full scans completed. */
-  fullScans(count: number): void {
-    this.ksmd.fullScans(count);
+  fullScans(count: number): number {
+    return this.ksmd.fullScans(count);
   }
 
   // ------------------------------------------------------------------ KsmHooks

@@ -43,35 +43,64 @@ export class Ksmd {
    */
   runBatch(): boolean {
     const c = this.sysfs;
-    const k = c.knobs;
-    const clock = this.clock;
     const seq = c.seqnr;
     const before = this.cost();
-    if (this.scan.atFullScanStart && this.replay.startFullScanBatch(k.pages_to_scan)) this.startFullScan();
-    else {
-      let n = k.pages_to_scan;
-      while (n-- > 0) {
-        const hit = this.scan.next();
-        if (hit.item === NIL) break;
-        this.merge.cmpAndMergePage(hit.pfn, hit.item);
-        c.pagesScanned++;
-        this.spent.pages_scanned++;
-      }
-      this.replay.batchEnded(c.seqnr !== seq);
+    let n = c.knobs.pages_to_scan;
+    while (n-- > 0) {
+      const hit = this.scan.next();
+      if (hit.item === NIL) break;
+      this.merge.cmpAndMergePage(hit.pfn, hit.item);
+      c.pagesScanned++;
+      this.spent.pages_scanned++;
     }
     const cpu = cpuTimeNs(this.cpuModel, before, this.cost());
-    clock.cpuNs += cpu;
-    clock.now += cpu / 1e6;
-    if (c.seqnr !== seq && k.advisor_mode === "scan-time")
-      k.pages_to_scan = scanTimeAdvisor(k, this.advisor, clock.now - this.scanStart, clock.cpuNs);
-    clock.now = ksmdWakeMs(clock.now, k.sleep_millisecs, this.hz);
-    return c.seqnr !== seq;
+    const ended = c.seqnr !== seq;
+    this.replay.batchEnded(ended, cpu);
+    this.sleep(cpu, ended);
+    return ended;
   }
 
-  /** Runs batches until `count` more full scans completed (or no mm is left). */
-  fullScans(count: number): void {
-    const target = this.sysfs.seqnr + count;
-    while (this.sysfs.seqnr < target && this.slots.any) this.runBatch();
+  /**
+   * Runs batches until `count` more full scans completed (or no mm is left); a full scan
+   * that repeats the previous one exactly is replayed, batch by batch on the clock.
+   * Returns the batches run.
+   */
+  fullScans(count: number): number {
+    const c = this.sysfs;
+    const target = c.seqnr + count;
+    let batches = 0;
+    while (c.seqnr < target && this.slots.any) {
+      const cpus = this.scan.atFullScanStart
+        ? this.replay.replayFullScan((t, cpu) => this.wakeAfter(t, cpu))
+        : null;
+      if (cpus === null) {
+        this.runBatch();
+        batches++;
+        continue;
+      }
+      this.startFullScan();
+      for (let i = 0; i < cpus.length; i++) this.sleep(cpus[i]!, i === cpus.length - 1);
+      batches += cpus.length;
+    }
+    // a scan cut short (no mm left) is not one to replay
+    this.replay.abandon();
+    return batches;
+  }
+
+  /** After a batch that took `cpu` ns of modeled CPU: the clock moves on by it, the advisor retunes at a full scan's end, then ksmd sleeps. */
+  private sleep(cpu: number, ended: boolean): void {
+    const clock = this.clock;
+    const k = this.sysfs.knobs;
+    clock.cpuNs += cpu;
+    clock.now += cpu / 1e6;
+    if (ended && k.advisor_mode === "scan-time")
+      k.pages_to_scan = scanTimeAdvisor(k, this.advisor, clock.now - this.scanStart, clock.cpuNs);
+    clock.now = ksmdWakeMs(clock.now, k.sleep_millisecs, this.hz);
+  }
+
+  /** When the next batch starts, a batch that started at `t` and took `cpu` ns (no advisor). */
+  private wakeAfter(t: number, cpu: number): number {
+    return ksmdWakeMs(t + cpu / 1e6, this.sysfs.knobs.sleep_millisecs, this.hz);
   }
 
   /** A full scan starts now (the advisor's scan time counts from here). */

@@ -105,6 +105,9 @@ interface RecordedScan {
   nextPruneAt: number;
   /** The items it put in the unstable tree. */
   readonly inserted: ItemLog;
+  /** The modeled CPU time of each of its batches, ns. */
+  batchCpu: Float64Array;
+  batches: number;
 }
 
 /**
@@ -122,7 +125,9 @@ interface RecordedScan {
  *
  * Replays need the kernel's scan order (no scan policy), smart scan off (its ages move every
  * scan), no advisor (it retunes from scan times) and content indexes that declare themselves
- * replayable (`ContentIndex.replayable`). Multi-batch scans are always walked.
+ * replayable (`ContentIndex.replayable`). Only whole scans run by `Ksmd.fullScans` are
+ * recorded and replayed, however many batches they take (nothing else runs between those
+ * batches); batches run one by one (`runBatch`) are always walked.
  */
 export class ScanReplay {
   private readonly digest = new Digest();
@@ -133,9 +138,6 @@ export class ScanReplay {
   private recording: RecordedScan | null = null;
   /** The machine epoch at the last full scan's start. */
   private lastStartEpoch = -1;
-  /** pages_scanned at the start of the full scan under way, and pages the last one scanned. */
-  private scanStartPages = 0;
-  private lastScanPages = 0;
   /** Full scans replayed so far (the rest were walked). */
   replayed = 0;
 
@@ -148,31 +150,35 @@ export class ScanReplay {
   }
 
   /**
-   * At the start of a batch whose first page starts a full scan: replays that scan when its
-   * state is the recorded scan's (then returns true: the batch's work is done, `full_scans`
-   * counted); else records it, when it may run in this one batch from a state that memory
-   * writes have not just moved (a digest would be wasted on those).
+   * At the start of a full scan run by `Ksmd.fullScans`: when its state is the recorded
+   * scan's and no chain prune falls due before its last batch starts, replays it (its
+   * counters, costs, `full_scans` and unstable items) and returns the modeled CPU time of
+   * each of its batches, for the clock; else returns null and records it, unless memory was
+   * just written (a digest would be wasted on such scans). `wake(t, cpu)`: when the next
+   * batch starts after one that started at `t` and took `cpu` ns.
    */
-  startFullScanBatch(pagesToScan: number): boolean {
-    const { sysfs, machine, clock } = this.src;
-    this.scanStartPages = sysfs.pagesScanned;
+  replayFullScan(wake: (t: number, cpu: number) => number): Float64Array | null {
+    const { machine, clock } = this.src;
     const epochStill = machine.epoch === this.lastStartEpoch;
     this.lastStartEpoch = machine.epoch;
     const rec = this.recorded;
     this.recorded = null;
-    if (!this.enabled || !this.allowed()) return false;
-    const mayRecord = epochStill && pagesToScan >= this.lastScanPages;
-    if (rec === null && !mayRecord) return false;
+    this.abandon();
+    if (!this.enabled || !this.allowed() || (rec === null && !epochStill)) return null;
     this.stateDigest();
     const { h1, h2 } = this.digest;
-    if (rec !== null && rec.h1 === h1 && rec.h2 === h2 && clock.now < rec.nextPruneAt) {
-      this.apply(rec);
-      this.recorded = rec;
-      this.replayed++;
-      this.lastScanPages = rec.pagesScanned;
-      return true;
+    if (rec !== null && rec.h1 === h1 && rec.h2 === h2) {
+      const cpus = rec.batchCpu.subarray(0, rec.batches);
+      let last = clock.now;
+      for (let i = 0; i + 1 < cpus.length; i++) last = wake(last, cpus[i]!);
+      if (last < rec.nextPruneAt) {
+        this.apply(rec);
+        this.recorded = rec;
+        this.replayed++;
+        return cpus;
+      }
     }
-    if (!mayRecord) return false;
+    if (!epochStill) return null;
     const r = rec ?? {
       h1: 0,
       h2: 0,
@@ -184,34 +190,41 @@ export class ScanReplay {
       pagesScanned: 0,
       nextPruneAt: 0,
       inserted: new ItemLog(),
+      batchCpu: new Float64Array(16),
+      batches: 0,
     };
     r.h1 = h1;
     r.h2 = h2;
     this.begin(r);
     r.inserted.count = 0;
+    r.batches = 0;
     this.src.stable.chains.nextPruneAt = Number.POSITIVE_INFINITY;
     this.src.unstable.log = r.inserted;
     this.recording = r;
-    return false;
+    return null;
   }
 
   /**
-   * At the end of every walked batch: `ended`, whether a full scan ended in it. A scan
-   * recorded from its start and ended in the same batch becomes the one the next scan may
-   * replay, if the next starts from the same state.
+   * At the end of every walked batch, which took `cpu` ns of modeled CPU; `ended`: a full
+   * scan ended in it. A scan recorded from its start to its end becomes the one the next
+   * may replay, if the next starts from the same state.
    */
-  batchEnded(ended: boolean): void {
+  batchEnded(ended: boolean, cpu: number): void {
     const r = this.recording;
-    if (r !== null) {
-      this.recording = null;
-      this.src.unstable.log = null;
-      if (ended) {
-        this.finish(r);
-        r.nextPruneAt = this.src.stable.chains.nextPruneAt;
-        this.recorded = r;
-      }
-    }
-    if (ended) this.lastScanPages = this.src.sysfs.pagesScanned - this.scanStartPages;
+    if (r === null) return;
+    if (r.batches === r.batchCpu.length) r.batchCpu = grown(r.batchCpu, r.batches * 2);
+    r.batchCpu[r.batches++] = cpu;
+    if (!ended) return;
+    this.abandon();
+    this.finish(r);
+    r.nextPruneAt = this.src.stable.chains.nextPruneAt;
+    this.recorded = r;
+  }
+
+  /** Stops recording (the scan under way will not be replayed). */
+  abandon(): void {
+    this.recording = null;
+    this.src.unstable.log = null;
   }
 
   /** Whether the configuration lets scans repeat exactly (see the class comment). */

@@ -158,15 +158,41 @@ describe("ScanReplay", () => {
     expect(fast.replayed).toBeLessThan(27);
   });
 
-  it("never replays with smart scan on, a skip list, or scans spread over batches", () => {
+  it("never replays with smart scan on or a skip list", () => {
     for (const c of [
       { ...settled, knobs: { ...settled.knobs, smart_scan: 1 } },
       { ...settled, index: skiplistIndex() },
-      { ...settled, knobs: { ...settled.knobs, pages_to_scan: 3 } },
     ]) {
       const fast = play(c, true);
       expect(fast.replayed).toBe(0);
       expect(fast.seen).toEqual(play(c, false).seen);
     }
+  });
+
+  it("replays scans spread over batches, the clock moving batch by batch", () => {
+    const c: Case = { ...settled, knobs: { ...settled.knobs, pages_to_scan: 3 } };
+    const fast = play(c, true);
+    expect(fast.replayed).toBe(7);
+    expect(fast.seen).toEqual(play(c, false).seen);
+    // 9 pages in batches of 3: a batch ends each scan on its own, 4 batches a scan
+    expect(fast.seen[0]!.now).toBeGreaterThan(10 * 4 * 20);
+  });
+
+  it("walks batches run one by one", () => {
+    const machine = new Machine();
+    const ksm = new Ksm({ machine, checksum, index: rbtreeIndex });
+    for (const [k, v] of Object.entries(settled.knobs)) ksm.writeKnob(k as never, v);
+    ksm.writeKnob("run", 1);
+    const mm = machine.createMm();
+    const vma = machine.mmap(mm, 4);
+    for (let i = 0; i < 4; i++) machine.write(mm, vma.start + i, machine.contents.pattern(BigInt(50 + i)));
+    machine.madvise(mm, vma.start, vma.end, "mergeable");
+    for (let i = 0; i < 10; i++) ksm.runBatch();
+    expect(ksm.counters().full_scans).toBe(10);
+    expect(ksm.replay.replayed).toBe(0);
+    // fullScans' first scan is its baseline, its second is recorded, its third replayed
+    ksm.fullScans(3);
+    expect(ksm.replay.replayed).toBe(1);
+    expect(ksm.counters().full_scans).toBe(13);
   });
 });

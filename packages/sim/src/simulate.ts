@@ -95,19 +95,23 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
 
   let fullScans = 0;
   let batches = 0;
-  /** v2: `count` batches, or batches until `scans` full scans ended; none while ksmd's list is empty. */
-  const runBatches = (count: number, scans: number) => {
-    for (let done = 0, ended = 0; done < count && ended < scans && ksm.shouldRun(); done++) {
+  /** v2: `count` batches, walked one by one; none while ksmd's list is empty. */
+  const runBatches = (count: number) => {
+    for (let done = 0; done < count && ksm.shouldRun(); done++) {
       batches++;
-      if (ksm.runBatch()) {
-        ended++;
-        fullScans++;
-      }
+      if (ksm.runBatch()) fullScans++;
     }
   };
   const registered = () => [...memory.processes.values()].some((p) => ksm.stat(p.mm).ksm_mergeable === "yes");
   const scan = (k: number) => {
-    if (v2) return runBatches(Number.POSITIVE_INFINITY, k);
+    if (v2) {
+      // whole full scans: ksmd may replay those that repeat the last (see @ksm/core)
+      if (!ksm.shouldRun()) return;
+      const start = ksm.counters().full_scans;
+      batches += ksm.fullScans(k);
+      fullScans += ksm.counters().full_scans - start;
+      return;
+    }
     if (!registered()) return;
     ksm.writeKnob("sleep_millisecs", ORACLE_GAP_MS);
     ksm.writeKnob("run", 1);
@@ -143,7 +147,7 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
   const host: StepHost<SimRecord> = {
     memory,
     scan,
-    batches: (count) => runBatches(count, Number.POSITIVE_INFINITY),
+    batches: (count) => runBatches(count),
     settle(maxFullScans) {
       let prev = "";
       let same = 0;
