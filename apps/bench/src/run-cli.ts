@@ -267,9 +267,8 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
     }
     case "calibrate": {
       const a = parseArgs(rest, ["sizes", "scans", "out", "quiet-wait"], []);
-      const sizes = (listFlag(a, "sizes") ?? ["65536", "131072"]).map(Number);
       const c = await calibrate({
-        sizes,
+        sizes: sizesFlag(a),
         scans: intFlag(a, "scans", 8),
         out: resolve(flag(a, "out") ?? CALIBRATION_FILE),
         command: commandLine,
@@ -287,7 +286,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
       );
       const r = await runCalSpeed({
         kernel: !a.flags.has("no-kernel"),
-        sizes: (listFlag(a, "sizes") ?? ["65536", "131072"]).map((x) => positiveInt(x, "--sizes")),
+        sizes: sizesFlag(a),
         scans: intFlag(a, "scans", 8),
         ...(a.flags.has("workloads") ? { workloads: listFlag(a, "workloads")! } : {}),
         ...(a.flags.has("pages-to-scan") ? { pagesToScan: intFlag(a, "pages-to-scan", 100) } : {}),
@@ -530,6 +529,11 @@ function speedText(r: Awaited<ReturnType<typeof runSpeed>>): string {
 }
 
 /** `text` as a whole number above 0, else a usage error naming `where`. */
+/** `--sizes` of calibrate and cal-speed: page counts, 65,536 and 131,072 by default. */
+function sizesFlag(a: Args): number[] {
+  return (listFlag(a, "sizes") ?? ["65536", "131072"]).map((x) => positiveInt(x, "--sizes"));
+}
+
 function positiveInt(text: string, where: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n <= 0)

@@ -93,6 +93,8 @@ describe("ksm-bench CLI", () => {
       /--counts: "0" is not a number of workers/,
     ],
     [["worker", "--queue", "redis://127.0.0.1:1/0/q"], /cannot connect to 127\.0\.0\.1:1 \(ECONNREFUSED\)/],
+    [["calibrate", "--sizes", "65536,abc"], /--sizes: expected whole numbers above 0, got "abc"/],
+    [["cal-speed", "--no-kernel", "--sizes", "0"], /--sizes: expected whole numbers above 0, got "0"/],
     [["matrix", "--seeds", "3-1"], /--seeds "3-1": the range 3-1 runs backwards/],
     [["matrix", "--seeds", "1,x"], /--seeds "1,x": "x" is not a seed/],
     [["matrix", "--seeds", "1-3,2"], /names seed 2 twice/],
