@@ -70,9 +70,7 @@ export class Ksmd {
     const target = c.seqnr + count;
     let batches = 0;
     while (c.seqnr < target && this.slots.any) {
-      const cpus = this.scan.atFullScanStart
-        ? this.replay.replayFullScan((t, cpu) => this.wakeAfter(t, cpu))
-        : null;
+      const cpus = this.scan.atFullScanStart ? this.replay.replayFullScan(this.wakeAfter) : null;
       if (cpus === null) {
         this.runBatch();
         batches++;
@@ -98,10 +96,9 @@ export class Ksmd {
     clock.now = ksmdWakeMs(clock.now, k.sleep_millisecs, this.hz);
   }
 
-  /** When the next batch starts, a batch that started at `t` and took `cpu` ns (no advisor). */
-  private wakeAfter(t: number, cpu: number): number {
-    return ksmdWakeMs(t + cpu / 1e6, this.sysfs.knobs.sleep_millisecs, this.hz);
-  }
+  /** When the next batch starts, after one that started at `t` and took `cpu` ns (no advisor). */
+  private readonly wakeAfter = (t: number, cpu: number): number =>
+    ksmdWakeMs(t + cpu / 1e6, this.sysfs.knobs.sleep_millisecs, this.hz);
 
   /** A full scan starts now (the advisor's scan time counts from here). */
   startFullScan(): void {

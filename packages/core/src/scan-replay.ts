@@ -89,18 +89,19 @@ class Digest {
   }
 }
 
+/** A counter a full scan moves: `of[key]` (a cost counter, an index's visits, pages_scanned). */
+interface Counter {
+  readonly of: Record<string, number>;
+  readonly key: string;
+}
+
 /** One full scan, recorded for replay: the state it started from and what it changed. */
 interface RecordedScan {
   /** The digest of the state at the scan's start. */
   h1: number;
   h2: number;
-  /** What the scan added to each cost counter, and to pages_scanned. */
-  readonly spent: Float64Array;
-  stableVisited: number;
-  unstableVisited: number;
-  stableHashed: number;
-  unstableHashed: number;
-  pagesScanned: number;
+  /** What the scan added to each of {@link ScanReplay}'s counters. */
+  readonly added: Float64Array;
   /** The first time a chain it left unpruned would have been pruned (see StableChains.nextPruneAt). */
   nextPruneAt: number;
   /** The items it put in the unstable tree. */
@@ -114,12 +115,12 @@ interface RecordedScan {
  * Not a kernel concept: the simulator's shortcut for full scans that repeat the previous one.
  * ksmd's work in a full scan is a function of the state it starts from (memory, rmap_items,
  * stable nodes, counters, knobs) and, through chain pruning alone, of the clock. When a full
- * scan starts from exactly the state the previous one started from (that one ran in one
- * batch, merged nothing, moved no checksum and no smart-scan age, and nothing outside KSM
- * touched memory since), and before any pruning the previous one passed over falls due, it
- * would do the same work again, visit for visit: it is not walked. Its effects are applied instead: the
- * cost counters and `pages_scanned` grow by the recorded scan's, `full_scans` by one, and the
- * unstable tree it would rebuild is the one already built (its items now belong to the new
+ * scan starts from exactly the state the previous one started from (that one merged
+ * nothing, moved no checksum and no smart-scan age, and nothing outside KSM touched memory
+ * since), and before any pruning the previous one passed over falls due, it would do the
+ * same work again, visit for visit: it is not walked. Its effects are applied instead: the
+ * cost counters and `pages_scanned` grow by the recorded scan's, `full_scans` by one, the
+ * clock moves batch by batch as the recorded batches moved it, and the unstable tree it would rebuild is the one already built (its items now belong to the new
  * scan). The state is compared by a 64-bit digest of every typed array of the rmap_items, the
  * stable nodes and the frames, and of the counters, knobs, mm slots and the machine's epoch.
  *
@@ -131,8 +132,9 @@ interface RecordedScan {
  */
 export class ScanReplay {
   private readonly digest = new Digest();
-  private readonly spentKeys: readonly (keyof CostCounters)[];
-  /** The last full scan recorded, when its end state was its start state; or null. */
+  /** What a scan adds to, and a replay adds again: every cost counter, the indexes' visits and hashed bytes, pages_scanned. */
+  private readonly counters: readonly Counter[];
+  /** The last full scan recorded (the next may replay it); or null. */
   private recorded: RecordedScan | null = null;
   /** The scan being recorded (from its first batch on), or null. */
   private recording: RecordedScan | null = null;
@@ -146,7 +148,16 @@ export class ScanReplay {
     /** False: every scan is walked. */
     private readonly enabled: boolean,
   ) {
-    this.spentKeys = Object.keys(src.spent) as (keyof CostCounters)[];
+    const cells = (of: object, keys: readonly string[]) =>
+      keys
+        .filter((key) => typeof (of as Record<string, unknown>)[key] === "number")
+        .map((key) => ({ of: of as Record<string, number>, key }));
+    this.counters = [
+      ...cells(src.spent, Object.keys(src.spent)),
+      ...cells(src.stable.index, ["visited", "hashedBytes"]),
+      ...cells(src.unstable.index, ["visited", "hashedBytes"]),
+      ...cells(src.sysfs, ["pagesScanned"]),
+    ];
   }
 
   /**
@@ -163,7 +174,6 @@ export class ScanReplay {
     this.lastStartEpoch = machine.epoch;
     const rec = this.recorded;
     this.recorded = null;
-    this.abandon();
     if (!this.enabled || !this.allowed() || (rec === null && !epochStill)) return null;
     this.stateDigest();
     const { h1, h2 } = this.digest;
@@ -182,12 +192,7 @@ export class ScanReplay {
     const r = rec ?? {
       h1: 0,
       h2: 0,
-      spent: new Float64Array(this.spentKeys.length),
-      stableVisited: 0,
-      unstableVisited: 0,
-      stableHashed: 0,
-      unstableHashed: 0,
-      pagesScanned: 0,
+      added: new Float64Array(this.counters.length),
       nextPruneAt: 0,
       inserted: new ItemLog(),
       batchCpu: new Float64Array(16),
@@ -240,38 +245,22 @@ export class ScanReplay {
     );
   }
 
-  /** Into `r`: the counters a scan moves, as they stand at its start. */
+  /** Into `r`: the counters as they stand at the scan's start. */
   private begin(r: RecordedScan): void {
-    const { spent, stable, unstable, sysfs } = this.src;
-    for (let i = 0; i < this.spentKeys.length; i++) r.spent[i] = spent[this.spentKeys[i]!];
-    r.stableVisited = stable.index.visited;
-    r.unstableVisited = unstable.index.visited;
-    r.stableHashed = stable.index.hashedBytes ?? 0;
-    r.unstableHashed = unstable.index.hashedBytes ?? 0;
-    r.pagesScanned = sysfs.pagesScanned;
+    for (let i = 0; i < this.counters.length; i++) r.added[i] = this.counters[i]!.of[this.counters[i]!.key]!;
   }
 
-  /** Into `r` (filled by {@link begin}): what the scan added to those counters. */
+  /** Into `r` (filled by {@link begin}): what the scan added to the counters. */
   private finish(r: RecordedScan): void {
-    const { spent, stable, unstable, sysfs } = this.src;
-    for (let i = 0; i < this.spentKeys.length; i++) r.spent[i] = spent[this.spentKeys[i]!] - r.spent[i]!;
-    r.stableVisited = stable.index.visited - r.stableVisited;
-    r.unstableVisited = unstable.index.visited - r.unstableVisited;
-    r.stableHashed = (stable.index.hashedBytes ?? 0) - r.stableHashed;
-    r.unstableHashed = (unstable.index.hashedBytes ?? 0) - r.unstableHashed;
-    r.pagesScanned = sysfs.pagesScanned - r.pagesScanned;
+    for (let i = 0; i < this.counters.length; i++)
+      r.added[i] = this.counters[i]!.of[this.counters[i]!.key]! - r.added[i]!;
   }
 
   /** The recorded scan's effects, as walking it again would have had them. */
   private apply(r: RecordedScan): void {
-    const { spent, stable, unstable, sysfs, items } = this.src;
-    const keys = this.spentKeys;
-    for (let i = 0; i < keys.length; i++) spent[keys[i]!] += r.spent[i]!;
-    stable.index.visited += r.stableVisited;
-    unstable.index.visited += r.unstableVisited;
-    if (stable.index.hashedBytes !== undefined) stable.index.hashedBytes += r.stableHashed;
-    if (unstable.index.hashedBytes !== undefined) unstable.index.hashedBytes += r.unstableHashed;
-    sysfs.pagesScanned += r.pagesScanned;
+    const { sysfs, items } = this.src;
+    for (let i = 0; i < this.counters.length; i++)
+      this.counters[i]!.of[this.counters[i]!.key]! += r.added[i]!;
     // the items the scan would put in the unstable tree again are in it: they are this scan's
     const was = (sysfs.seqnr - 1) & 0xff;
     const now = sysfs.seqnr & 0xff;
