@@ -3,7 +3,7 @@ import { type Machine, type Mm, NO_PFN, type Pfn, PG_ANON, PG_DIRTY, PG_KSM, ZER
 import type { PageChecksums } from "./checksum.js";
 import { memcmpPages } from "./memcmp.js";
 import { findMergeableVma, type MmSlots } from "./mm-slot.js";
-import { ANON_VMA, LINK_WORDS, type RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
+import { type RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
 import { ON_MIGRATE_LIST, type StableNodes } from "./stable-node.js";
 import type { StableTree } from "./stable-tree.js";
 import type { KsmSysfs } from "./sysfs.js";
@@ -145,7 +145,7 @@ export class Merge {
     if (!vma) return false;
     if (!this.tryToMergeOnePage(mm, addr, pfn, kpfn)) return false;
     this.removeRmapItemFromTree(item);
-    this.items.link[item * LINK_WORDS + ANON_VMA] = vma.anonVma!.id;
+    this.items.setAnonVma(item, vma.anonVma!.id);
     return true;
   }
 

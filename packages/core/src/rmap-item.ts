@@ -102,6 +102,16 @@ export class RmapItems {
     return this.link[item * LINK_WORDS + HNEXT]!;
   }
 
+  /** The anon_vma id a stable item took when it went stable. */
+  anonVma(item: number): number {
+    return this.link[item * LINK_WORDS + ANON_VMA]!;
+  }
+
+  /** A stable item takes anon_vma `id` (`rmap_item->anon_vma`). */
+  setAnonVma(item: number, id: number): void {
+    this.link[item * LINK_WORDS + ANON_VMA] = id;
+  }
+
   free(h: number): void {
     this.pool.release(h);
   }

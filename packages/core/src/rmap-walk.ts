@@ -1,7 +1,7 @@
 import { type CostCounters, NIL } from "@ksm/contracts";
 import type { Machine, Pfn } from "@ksm/mm";
 import type { RmapWalkControl, RmapWalker } from "@ksm/rmap";
-import { ANON_VMA, LINK_WORDS, type RmapItems } from "./rmap-item.js";
+import type { RmapItems } from "./rmap-item.js";
 import type { StableNodes } from "./stable-node.js";
 
 /**
@@ -32,7 +32,7 @@ export class KsmRmapWalker implements RmapWalker {
     const it = this.items;
     for (let searchNewForks = 0; searchNewForks < 2; searchNewForks++) {
       for (let item = this.nodes.hlist[node]!; item !== NIL; item = it.hnext(item)) {
-        const av = m.anonVmas.get(it.link[item * LINK_WORDS + ANON_VMA]!);
+        const av = m.anonVmas.get(it.anonVma(item));
         if (!av) continue;
         const vpn = it.address[item]!;
         for (const vma of av.vmas) {
