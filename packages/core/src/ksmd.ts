@@ -80,8 +80,7 @@ export class Ksmd {
       for (let i = 0; i < cpus.length; i++) this.sleep(cpus[i]!, i === cpus.length - 1);
       batches += cpus.length;
     }
-    // a scan cut short (no mm left) is not one to replay
-    this.replay.abandon();
+    this.replay.fullScansReturned();
     return batches;
   }
 

@@ -72,6 +72,11 @@ export class RmapItems {
     return this.pool.live;
   }
 
+  /** How many items were allocated and freed so far. */
+  get turnover(): number {
+    return this.pool.turnover;
+  }
+
   /** A zeroed item for (mm, address), like `alloc_rmap_item`. */
   alloc(mm: number, address: number): number {
     const h = this.pool.alloc((n) => this.grow(n), this.next.length);
@@ -118,11 +123,12 @@ export class RmapItems {
 
   /**
    * Every typed array of the items' state but `seqnr` (which only says which full scan an
-   * unstable item went in during), and the handle pool's: what the scan replay digests.
+   * unstable item went in during) and the tree state (`flags`, `nid`, `link`, which the scan
+   * replay digests item by item), and the handle pool's.
    */
   stateColumns(): ArrayBufferView[] {
-    const { next, mm, address, flags, nid, oldchecksum, age, remainingSkips, link } = this;
-    return [next, mm, address, flags, nid, oldchecksum, age, remainingSkips, link, this.pool.state()];
+    const { next, mm, address, oldchecksum, age, remainingSkips } = this;
+    return [next, mm, address, oldchecksum, age, remainingSkips, this.pool.state()];
   }
 
   /** Makes room for `n` items at once (a capacity hint: growing by doubling copies every array). */

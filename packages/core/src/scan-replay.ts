@@ -2,7 +2,7 @@ import type { CostCounters } from "@ksm/contracts";
 import { grown, type Machine } from "@ksm/mm";
 import type { KsmClock } from "./clock.js";
 import type { MmSlots } from "./mm-slot.js";
-import { type RmapItems, UNSTABLE_FLAG } from "./rmap-item.js";
+import { LINK_WORDS, type RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
 import type { StableNodes } from "./stable-node.js";
 import type { StableTree } from "./stable-tree.js";
 import type { KsmSysfs } from "./sysfs.js";
@@ -37,42 +37,76 @@ export interface ScanReplaySources {
   readonly smartScanEra: boolean;
 }
 
-/** A 64-bit digest (two multiplicative 32-bit lanes, each word mixed into both) of numbers and typed arrays. */
+/**
+ * A 128-bit digest of numbers and typed arrays: four multiplicative 32-bit lanes, each word
+ * mixed into two of them (the words of an array alternate between the pairs, so that two
+ * chains of multiplies run at once).
+ */
 class Digest {
-  h1 = 0;
-  h2 = 0;
+  private a1 = 0;
+  private a2 = 0;
+  private b1 = 0;
+  private b2 = 0;
   private readonly f64 = new Float64Array(1);
   private readonly u32 = new Uint32Array(this.f64.buffer);
 
   reset(): void {
-    this.h1 = 0x9e3779b9;
-    this.h2 = 0x85ebca6b;
+    this.a1 = 0x9e3779b9;
+    this.a2 = 0x85ebca6b;
+    this.b1 = 0xc2b2ae35;
+    this.b2 = 0x27d4eb2f;
+  }
+
+  /** The digest so far. */
+  value(): Digested {
+    return [this.a1, this.a2, this.b1, this.b2];
+  }
+
+  /** Whether the digest so far is `d`. */
+  is(d: Digested): boolean {
+    return this.a1 === d[0] && this.a2 === d[1] && this.b1 === d[2] && this.b2 === d[3];
   }
 
   /** One 32-bit word. */
-  private mix(x: number): void {
-    this.h1 = Math.imul(this.h1 ^ x, 0x9e3779b1) ^ (this.h1 >>> 15);
-    this.h2 = Math.imul(this.h2 + x, 0x2c1b3c6d) ^ (this.h2 >>> 13);
+  mix(x: number): void {
+    this.a1 = Math.imul(this.a1 ^ x, 0x9e3779b1) ^ (this.a1 >>> 15);
+    this.a2 = Math.imul(this.a2 + x, 0x2c1b3c6d) ^ (this.a2 >>> 13);
   }
 
-  /** Every byte of a typed array, and its length. */
-  array(a: ArrayBufferView): void {
+  /** Every byte of a typed array, and its length; each word ANDed with `mask` (bytes with its low byte). */
+  array(a: ArrayBufferView, mask = -1): void {
     const words = a.byteOffset & 3 ? 0 : a.byteLength >>> 2;
-    const w = new Int32Array(a.buffer, a.byteOffset, words);
-    let h1 = this.h1;
-    let h2 = this.h2;
-    for (let i = 0; i < words; i++) {
-      // mix(), inlined: this loop reads every column of the model
-      const x = w[i]!;
-      h1 = Math.imul(h1 ^ x, 0x9e3779b1) ^ (h1 >>> 15);
-      h2 = Math.imul(h2 + x, 0x2c1b3c6d) ^ (h2 >>> 13);
-    }
-    this.h1 = h1;
-    this.h2 = h2;
+    this.words(new Int32Array(a.buffer, a.byteOffset, words), 0, words, mask);
     // the bytes past the last whole word (all of them in a view not aligned to 4)
     const tail = new Uint8Array(a.buffer, a.byteOffset + words * 4, a.byteLength - words * 4);
-    for (let i = 0; i < tail.length; i++) this.mix(tail[i]! | 0x100);
+    for (let i = 0; i < tail.length; i++) this.mix((tail[i]! & mask) | 0x100);
     this.mix(a.byteLength);
+  }
+
+  /** Words `from` to `to` (exclusive) of `w`, each ANDed with `mask`. */
+  words(w: Int32Array, from: number, to: number, mask = -1): void {
+    let { a1, a2, b1, b2 } = this;
+    let i = from;
+    for (; i + 1 < to; i += 2) {
+      // mix(), inlined, on both pairs: this loop reads every column of the model
+      const x = w[i]! & mask;
+      const y = w[i + 1]! & mask;
+      a1 = Math.imul(a1 ^ x, 0x9e3779b1) ^ (a1 >>> 15);
+      a2 = Math.imul(a2 + x, 0x2c1b3c6d) ^ (a2 >>> 13);
+      b1 = Math.imul(b1 ^ y, 0x9e3779b1) ^ (b1 >>> 15);
+      b2 = Math.imul(b2 + y, 0x2c1b3c6d) ^ (b2 >>> 13);
+    }
+    this.a1 = a1;
+    this.a2 = a2;
+    this.b1 = b1;
+    this.b2 = b2;
+    if (i < to) this.mix(w[i]! & mask);
+  }
+
+  /** The records `n` words long (record `i` from word `n * i` of `w`) of every `i` whose `flags[i] & bit` is `bit` when `set`, 0 when not. */
+  records(w: Int32Array, n: number, flags: Uint8Array, bit: number, set: boolean): void {
+    const want = set ? bit : 0;
+    for (let i = 0; i < flags.length; i++) if ((flags[i]! & bit) === want) this.words(w, i * n, (i + 1) * n);
   }
 
   /** A number (a counter, a knob). */
@@ -95,11 +129,17 @@ interface Counter {
   readonly key: string;
 }
 
-/** One full scan, recorded for replay: the state it started from and what it changed. */
+/** A digest's value (see Digest). */
+type Digested = readonly [number, number, number, number];
+
+/** One full scan, recorded for replay: the state it started from and ended in, and what it changed. */
 interface RecordedScan {
-  /** The digest of the state at the scan's start. */
-  h1: number;
-  h2: number;
+  /** The course digest of the state at the scan's start. */
+  course: Digested;
+  /** The course and rest digests of the state it ended in; unknown (null) until the next scan starts or `Ksmd.fullScans` returns. */
+  end: readonly [Digested, Digested] | null;
+  /** {@link ScanReplay.churn} when the scan started. */
+  churnAtStart: number;
   /** What the scan added to each of {@link ScanReplay}'s counters. */
   readonly added: Float64Array;
   /** The first time a chain it left unpruned would have been pruned (see StableChains.nextPruneAt). */
@@ -115,14 +155,24 @@ interface RecordedScan {
  * Not a kernel concept: the simulator's shortcut for full scans that repeat the previous one.
  * ksmd's work in a full scan is a function of the state it starts from (memory, rmap_items,
  * stable nodes, counters, knobs) and, through chain pruning alone, of the clock. When a full
- * scan starts from exactly the state the previous one started from (that one merged
- * nothing, moved no checksum and no smart-scan age, and nothing outside KSM touched memory
- * since), and before any pruning the previous one passed over falls due, it would do the
- * same work again, visit for visit: it is not walked. Its effects are applied instead: the
- * cost counters and `pages_scanned` grow by the recorded scan's, `full_scans` by one, the
- * clock moves batch by batch as the recorded batches moved it, and the unstable tree it would rebuild is the one already built (its items now belong to the new
- * scan). The state is compared by a 64-bit digest of every typed array of the rmap_items, the
- * stable nodes and the frames, and of the counters, knobs, mm slots and the machine's epoch.
+ * scan starts from the state the previous one started from (that one merged nothing, moved
+ * no checksum and no smart-scan age, and nothing outside KSM touched memory since), and
+ * before any pruning the previous one passed over falls due, it would do the same work
+ * again, visit for visit: it is not walked. Its effects are applied instead: the cost
+ * counters and `pages_scanned` grow by the recorded scan's, `full_scans` by one, the clock
+ * moves batch by batch as the recorded batches moved it, and the unstable tree it would
+ * rebuild is the one already built (its items now belong to the new scan).
+ *
+ * "The state it started from" leaves out what no scan reads before writing it: which items
+ * are unstable (the tree is emptied at each scan's start, and an item's visit takes it out
+ * before anything else looks at it), the words an item keeps only while it is in a tree
+ * (the union record of an item that is not stable, its tree's NUMA node) and
+ * pages_unshared. So the scan after the one that first filled the unstable tree (it starts
+ * with every unique page flagged, the one before with none) repeats it too, provided it
+ * starts from the very state the recorded one ended in: then walking it would write what is
+ * already there. Two digests of 64 bits (two multiplicative 32-bit lanes) tell: one of the
+ * course (every typed array of the rmap_items, the stable nodes and the frames but those
+ * words, the counters, knobs, mm slots and the machine's epoch), one of the rest.
  *
  * Replays need the kernel's scan order (no scan policy), smart scan off (its ages move every
  * scan), no advisor (it retunes from scan times) and content indexes that declare themselves
@@ -131,7 +181,8 @@ interface RecordedScan {
  * batches); batches run one by one (`runBatch`) are always walked.
  */
 export class ScanReplay {
-  private readonly digest = new Digest();
+  private readonly course = new Digest();
+  private readonly rest = new Digest();
   /** What a scan adds to, and a replay adds again: every cost counter, the indexes' visits and hashed bytes, pages_scanned. */
   private readonly counters: readonly Counter[];
   /** The last full scan recorded (the next may replay it); or null. */
@@ -161,12 +212,13 @@ export class ScanReplay {
   }
 
   /**
-   * At the start of a full scan run by `Ksmd.fullScans`: when its state is the recorded
-   * scan's and no chain prune falls due before its last batch starts, replays it (its
-   * counters, costs, `full_scans` and unstable items) and returns the modeled CPU time of
-   * each of its batches, for the clock; else returns null and records it, unless memory was
-   * just written (a digest would be wasted on such scans). `wake(t, cpu)`: when the next
-   * batch starts after one that started at `t` and took `cpu` ns.
+   * At the start of a full scan run by `Ksmd.fullScans`: when its course is the recorded
+   * scan's, its state the one that scan ended in, and no chain prune falls due before its
+   * last batch starts, replays it (its counters, costs, `full_scans` and unstable items)
+   * and returns the modeled CPU time of each of its batches, for the clock; else returns
+   * null and records it, unless memory was just written (a digest would be wasted on such
+   * scans). `wake(t, cpu)`: when the next batch starts after one that started at `t` and
+   * took `cpu` ns.
    */
   replayFullScan(wake: (t: number, cpu: number) => number): Float64Array | null {
     const { machine, clock } = this.src;
@@ -176,8 +228,10 @@ export class ScanReplay {
     this.recorded = null;
     if (!this.enabled || !this.allowed() || (rec === null && !epochStill)) return null;
     this.stateDigest();
-    const { h1, h2 } = this.digest;
-    if (rec !== null && rec.h1 === h1 && rec.h2 === h2) {
+    const { course, rest } = this;
+    // a scan recorded in this call of fullScans ended where this one starts
+    if (rec !== null && rec.end === null) rec.end = [course.value(), rest.value()];
+    if (rec?.end && course.is(rec.course) && course.is(rec.end[0]) && rest.is(rec.end[1])) {
       const cpus = rec.batchCpu.subarray(0, rec.batches);
       let last = clock.now;
       for (let i = 0; i + 1 < cpus.length; i++) last = wake(last, cpus[i]!);
@@ -190,16 +244,18 @@ export class ScanReplay {
     }
     if (!epochStill) return null;
     const r = rec ?? {
-      h1: 0,
-      h2: 0,
+      course: course.value(),
+      end: null,
+      churnAtStart: 0,
       added: new Float64Array(this.counters.length),
       nextPruneAt: 0,
       inserted: new ItemLog(),
       batchCpu: new Float64Array(16),
       batches: 0,
     };
-    r.h1 = h1;
-    r.h2 = h2;
+    r.course = course.value();
+    r.end = null;
+    r.churnAtStart = this.churn();
     this.begin(r);
     r.inserted.count = 0;
     r.batches = 0;
@@ -212,7 +268,7 @@ export class ScanReplay {
   /**
    * At the end of every walked batch, which took `cpu` ns of modeled CPU; `ended`: a full
    * scan ended in it. A scan recorded from its start to its end becomes the one the next
-   * may replay, if the next starts from the same state.
+   * may replay, if the next follows its course from the state it ended in.
    */
   batchEnded(ended: boolean, cpu: number): void {
     const r = this.recording;
@@ -220,16 +276,39 @@ export class ScanReplay {
     if (r.batches === r.batchCpu.length) r.batchCpu = grown(r.batchCpu, r.batches * 2);
     r.batchCpu[r.batches++] = cpu;
     if (!ended) return;
-    this.abandon();
+    this.recording = null;
+    this.src.unstable.log = null;
     this.finish(r);
     r.nextPruneAt = this.src.stable.chains.nextPruneAt;
     this.recorded = r;
   }
 
-  /** Stops recording (the scan under way will not be replayed). */
-  abandon(): void {
+  /**
+   * When `Ksmd.fullScans` returns: a scan under way is not one to replay, and the state the
+   * last recorded scan ended in is digested now, before anything else can change it.
+   */
+  fullScansReturned(): void {
     this.recording = null;
     this.src.unstable.log = null;
+    const rec = this.recorded;
+    if (rec === null || rec.end !== null) return;
+    // a scan that surely changed the state it started from: the next cannot follow its course
+    if (this.churn() !== rec.churnAtStart) {
+      this.recorded = null;
+      return;
+    }
+    this.stateDigest();
+    rec.end = [this.course.value(), this.rest.value()];
+  }
+
+  /**
+   * A count that grows whenever a scan changes the state it started from for sure (a merge,
+   * an rmap_item or stable node allocated or freed): a scan that moved it is not worth a
+   * digest of the state it ended in.
+   */
+  private churn(): number {
+    const { spent, items, nodes } = this.src;
+    return spent.merges + items.turnover + nodes.turnover;
   }
 
   /** Whether the configuration lets scans repeat exactly (see the class comment). */
@@ -272,9 +351,9 @@ export class ScanReplay {
     sysfs.seqnr++;
   }
 
-  /** The digest of everything a full scan's course depends on but the clock (see the class comment). */
+  /** The course and rest digests of everything a full scan's course depends on but the clock (see the class comment). */
   private stateDigest(): void {
-    const d = this.digest;
+    const d = this.course;
     const { machine, items, nodes, slots, sysfs, stable } = this.src;
     d.reset();
     d.number(machine.epoch);
@@ -282,7 +361,6 @@ export class ScanReplay {
     for (const v of Object.values(sysfs.knobs)) typeof v === "string" ? d.string(v) : d.number(v);
     d.number(sysfs.pagesShared);
     d.number(sysfs.pagesSharing);
-    d.number(sysfs.pagesUnshared);
     d.number(sysfs.pagesSkipped);
     d.number(sysfs.chains);
     d.number(sysfs.dups);
@@ -302,5 +380,24 @@ export class ScanReplay {
     d.number(f.allocated);
     for (const a of [f.content, f.refcount, f.mapcount, f.flags, f.nid, f.anonVma, f.index, f.allocSeq])
       d.array(a);
+    this.itemTreeDigest();
+  }
+
+  /**
+   * The items' tree state: every flag but UNSTABLE_FLAG and the records of stable items into
+   * the course digest; the flags as they are, the tree NUMA nodes, the records of the other
+   * items and pages_unshared into the rest digest.
+   */
+  private itemTreeDigest(): void {
+    const { items, sysfs } = this.src;
+    const { course, rest } = this;
+    const { flags, link } = items;
+    course.array(flags, ~(UNSTABLE_FLAG * 0x01010101));
+    course.records(link, LINK_WORDS, flags, STABLE_FLAG, true);
+    rest.reset();
+    rest.number(sysfs.pagesUnshared);
+    rest.array(flags);
+    rest.array(items.nid);
+    rest.records(link, LINK_WORDS, flags, STABLE_FLAG, false);
   }
 }

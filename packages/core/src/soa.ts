@@ -5,10 +5,13 @@ export class HandlePool {
 
   /** Live handles. */
   live = 0;
+  /** Handles allocated and released so far. */
+  turnover = 0;
 
   /** A handle, reusing freed ones first; `grow(n)` is called when handles reach n. */
   alloc(grow: (n: number) => void, capacity: number): number {
     this.live++;
+    this.turnover++;
     const h = this.free.pop();
     if (h !== undefined) return h;
     if (this.next >= capacity) grow(Math.max(64, capacity * 2));
@@ -17,6 +20,7 @@ export class HandlePool {
 
   release(h: number): void {
     this.live--;
+    this.turnover++;
     this.free.push(h);
   }
   /** The pool's state as numbers (next fresh handle, live count, free list in order), for a state digest. */

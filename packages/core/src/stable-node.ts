@@ -76,6 +76,11 @@ export class StableNodes {
     return this.pool.live;
   }
 
+  /** How many nodes were allocated and freed so far. */
+  get turnover(): number {
+    return this.pool.turnover;
+  }
+
   alloc(): number {
     const h = this.pool.alloc((n) => this.grow(n), this.hlist.length);
     this.hlist[h] = NIL;

@@ -34,8 +34,8 @@ interface Case {
   readonly index: ContentIndexFactory;
   /** Pattern seed of each page (null: never touched), for each of the mms. */
   readonly pages: (number | null)[][];
-  /** Rounds of: writes (mm, page, seed) to make first, then full scans. */
-  readonly rounds: { writes: [number, number, number][]; scans: number }[];
+  /** Rounds of: writes (mm, page, seed) to make first, and maybe an unmerge (`run` 2, then 1), then full scans. */
+  readonly rounds: { writes: [number, number, number][]; unmerge?: boolean; scans: number }[];
 }
 
 /** Runs `c` with replays on or off; what is observable after each round. */
@@ -57,6 +57,10 @@ function play(c: Case, replay: boolean) {
   for (const r of c.rounds) {
     for (const [m, p, s] of r.writes)
       machine.write(mms[m]!.mm, mms[m]!.start + p, machine.contents.pattern(BigInt(s)));
+    if (r.unmerge) {
+      expect(ksm.writeKnob("run", 2)).toBe(0);
+      expect(ksm.writeKnob("run", 1)).toBe(0);
+    }
     ksm.fullScans(r.scans);
     seen.push(observe(ksm));
   }
@@ -83,6 +87,7 @@ function randomCase(seed: number): Case {
       const m = r(mms);
       return [m, r(pages[m]!.length), r(2) ? 1 + r(6) : 5000 + r(1000)];
     }),
+    unmerge: r(6) === 0,
     scans: 1 + r(4),
   }));
   const index = [rbtreeIndex, rbtreeIndex, avlIndex, skiplistIndex(), hashIndex][r(5)]!;
@@ -120,6 +125,32 @@ describe("ScanReplay", () => {
     // scan 1 takes checksums, 2 merges and fills the unstable tree, 3 starts from the merged
     // state and does again what 2 did for the unique pages, as 4 will: 4 to 10 are replayed
     expect(replayed).toBe(7);
+  });
+
+  const unique: Case = { ...settled, pages: [[100, 101, 102, 103, 104, 105, 106, 107]] };
+
+  it("replays the scan after the one that filled the unstable tree", () => {
+    // scan 2 puts every page in the unstable tree, 3 starts with them all flagged unstable
+    // (2 with none) and takes each out before anything looks at it: 3 to 10 are replayed
+    const fast = play(unique, true);
+    expect(fast.replayed).toBe(8);
+    expect(fast.seen).toEqual(play(unique, false).seen);
+  });
+
+  it("starts over after an unmerge freed every rmap_item", () => {
+    // run = 2 frees the items: the next scan takes fresh checksums, the one after fills the
+    // unstable tree again, and only the two after those are replayed, as in the first round
+    const c: Case = {
+      ...unique,
+      rounds: [
+        { writes: [], scans: 4 },
+        { writes: [], unmerge: true, scans: 4 },
+      ],
+    };
+    const fast = play(c, true);
+    expect(fast.replayed).toBe(4);
+    expect(fast.seen).toEqual(play(c, false).seen);
+    expect(fast.seen[1]!.counters.pages_unshared).toBe(8);
   });
 
   it("walks a scan after memory changed, then replays again", () => {
