@@ -80,9 +80,11 @@ export interface KsmOptions {
   readonly rmap?: Rmap;
   /**
    * Replay full scans that would repeat the previous one exactly instead of walking them
-   * (default true; the results are the same, see `ScanReplay`). False walks every scan.
+   * (default true; the results are the same, see `ScanReplay`). False walks every scan;
+   * "checked" replays, and takes again every state digest it would reuse, throwing an Error
+   * when the state changed behind its back (for tests of code that changes the model).
    */
-  readonly replay?: boolean;
+  readonly replay?: boolean | "checked";
 }
 
 /**
@@ -183,7 +185,8 @@ export class Ksm implements KsmHooks {
         kernelScan: opts.scan === undefined,
         smartScanEra: profile.behaviour.smartScan,
       },
-      opts.replay ?? true,
+      opts.replay !== false,
+      opts.replay === "checked",
     );
     this.ksmd = new Ksmd(
       sysfs,

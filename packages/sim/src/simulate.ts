@@ -39,8 +39,8 @@ export interface SimulationOptions {
   readonly profile?: KsmProfile;
   /** Victim choice under `pressure` (default lru). */
   readonly reclaim?: ReclaimPolicy;
-  /** False: ksmd walks every full scan, even one that repeats the last exactly (default true: replayed; see `@ksm/core`). */
-  readonly replay?: boolean;
+  /** False: ksmd walks every full scan, even one that repeats the last exactly (default true: replayed; "checked": replayed, every reused state digest taken again; see `@ksm/core`). */
+  readonly replay?: boolean | "checked";
   /** Called at every report step with the live model, before its record is yielded (explain, timelines). */
   readonly onReport?: (label: string, state: SimulationState) => void;
 }
@@ -78,7 +78,7 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     index: opts.index,
     ...(opts.scan ? { scan: opts.scan } : {}),
     ...(opts.profile ? { profile: opts.profile } : {}),
-    ...(opts.replay === false ? { replay: false } : {}),
+    ...(opts.replay === undefined ? {} : { replay: opts.replay }),
   });
   const reclaim = opts.reclaim ?? lruReclaim();
   const memory = new ScenarioMemory(machine);
