@@ -46,7 +46,11 @@ export class BinaryTreeIndex<T extends LinkedTree> implements ContentIndex {
       let restart = false;
       while (cur !== NIL) {
         this.visited++;
-        const ret = visit(cur);
+        // the node's links, read before the visit reads its record: two cache misses at once
+        const node = cur;
+        const left = t.leftOf(node);
+        const right = t.rightOf(node);
+        const ret = visit(node);
         if (ret === RESTART) {
           restart = true;
           break;
@@ -57,7 +61,9 @@ export class BinaryTreeIndex<T extends LinkedTree> implements ContentIndex {
         if (ret === 0) return cur;
         parent = cur;
         asLeft = ret < 0;
-        cur = asLeft ? t.leftOf(cur) : t.rightOf(cur);
+        // a visit changes no links but by replacing the node it visits (or restarting)
+        if (cur === node) cur = asLeft ? left : right;
+        else cur = asLeft ? t.leftOf(cur) : t.rightOf(cur);
       }
       if (restart) continue;
       this.parent = parent;
