@@ -73,7 +73,7 @@ class Digest {
   }
 
   /** One 32-bit word. */
-  mix(x: number): void {
+  private mix(x: number): void {
     this.a1 = Math.imul(this.a1 ^ x, 0x9e3779b1) ^ (this.a1 >>> 15);
     this.a2 = Math.imul(this.a2 + x, 0x2c1b3c6d) ^ (this.a2 >>> 13);
   }
@@ -175,9 +175,9 @@ interface RecordedScan {
  * pages_unshared. So the scan after the one that first filled the unstable tree (it starts
  * with every unique page flagged, the one before with none) repeats it too, provided it
  * starts from the very state the recorded one ended in: then walking it would write what is
- * already there. Two digests of 64 bits (two multiplicative 32-bit lanes) tell: one of the
- * course (every typed array of the rmap_items, the stable nodes and the frames but those
- * words, the counters, knobs, mm slots and the machine's epoch), one of the rest.
+ * already there. Two 128-bit digests (see Digest) tell: one of the course (every typed array
+ * of the rmap_items, the stable nodes and the frames but those words, the counters, knobs,
+ * mm slots and the machine's epoch), one of the rest.
  *
  * Replays need the kernel's scan order (no scan policy), smart scan off (its ages move every
  * scan), no advisor (it retunes from scan times) and content indexes that declare themselves
@@ -241,8 +241,9 @@ export class ScanReplay {
     this.stateDigest();
     const { course, rest } = this;
     // a scan recorded in this call of fullScans ended where this one starts
-    if (rec !== null && rec.end === null) rec.end = [course.value(), rest.value()];
-    if (rec?.end && course.is(rec.course) && course.is(rec.end[0]) && rest.is(rec.end[1])) {
+    if (rec !== null) rec.end ??= [course.value(), rest.value()];
+    const end = rec?.end;
+    if (rec && end && course.is(rec.course) && course.is(end[0]) && rest.is(end[1])) {
       const cpus = rec.batchCpu.subarray(0, rec.batches);
       let last = clock.now;
       for (let i = 0; i + 1 < cpus.length; i++) last = wake(last, cpus[i]!);
