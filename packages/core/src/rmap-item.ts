@@ -46,7 +46,8 @@ export const KEY_KIND_MASK = (1 << KEY_KIND_BITS) - 1;
 export class RmapItems {
   /** Next item in the mm's address-sorted list. */
   next = new Int32Array(0);
-  mm = new Int32Array(0);
+  /** The mm's id: 16 bits an item while every id fits (mm ids are never reused), 32 from the first that does not. */
+  mm: Uint16Array | Int32Array = new Uint16Array(0);
   /** Virtual page number. */
   address = new Int32Array(0);
   flags = new Uint8Array(0);
@@ -81,6 +82,7 @@ export class RmapItems {
   alloc(mm: number, address: number): number {
     const h = this.pool.alloc((n) => this.grow(n), this.next.length);
     this.next[h] = NIL;
+    if (mm > 0xffff && this.mm instanceof Uint16Array) this.mm = Int32Array.from(this.mm);
     this.mm[h] = mm;
     this.address[h] = address;
     this.flags[h] = 0;

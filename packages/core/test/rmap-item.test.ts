@@ -27,6 +27,20 @@ describe("RmapItems", () => {
     expect(items.count).toBe(1);
   });
 
+  it("keeps mm ids in 16 bits until one needs more, then widens without losing any", () => {
+    const items = new RmapItems(capacityIndex().index);
+    const ids = [0, 1, 0xffff, 7];
+    const hs = ids.map((id, i) => items.alloc(id, i));
+    expect(items.mm).toBeInstanceOf(Uint16Array);
+    const wide = items.alloc(0x10000 + 5, 99);
+    expect(items.mm).toBeInstanceOf(Int32Array);
+    expect(hs.map((h) => items.mm[h])).toEqual(ids);
+    expect(items.mm[wide]).toBe(0x10005);
+    for (let i = 0; i < 100; i++) items.alloc(2 ** 30 + i, i);
+    expect(items.mm[hs[2]!]).toBe(0xffff);
+    expect(items.mm[items.alloc(2 ** 31 - 1, 0)]).toBe(2 ** 31 - 1);
+  });
+
   it("a freed item's handle is reused and comes back zeroed", () => {
     const items = new RmapItems(capacityIndex().index);
     const h = items.alloc(1, 10);
