@@ -47,7 +47,10 @@ export class FrameTable {
   anonVma = new Int32Array(0);
   /** Page index (virtual page number at fault time) of an anonymous frame. */
   index = new Int32Array(0);
-  /** Allocation order (a counter at allocation), for FIFO-like reclaim. */
+  /**
+   * Allocation order (a counter at allocation), for FIFO-like reclaim; empty when the table
+   * keeps none ({@link keepsAllocationOrder}).
+   */
   allocSeq = new Uint32Array(0);
   private seq = 0;
   /**
@@ -63,7 +66,15 @@ export class FrameTable {
   private used = 0;
   private inUse = 0;
 
-  constructor(capacity = 1024) {
+  /**
+   * `capacity`: frames to make room for at once. `keepsAllocationOrder`: whether each frame
+   * remembers when it was allocated ({@link allocSeq}), which only reclaim policies read
+   * (4 bytes a frame).
+   */
+  constructor(
+    capacity = 1024,
+    readonly keepsAllocationOrder = true,
+  ) {
     this.grow(Math.max(2, capacity));
     this.used = 1;
     this.inUse = 1;
@@ -105,7 +116,7 @@ export class FrameTable {
     this.nid[pfn] = nid;
     this.anonVma[pfn] = -1;
     this.index[pfn] = 0;
-    this.allocSeq[pfn] = this.seq++;
+    if (this.keepsAllocationOrder) this.allocSeq[pfn] = this.seq++;
   }
 
   /**
@@ -216,6 +227,6 @@ export class FrameTable {
     this.nid = grown(this.nid, n);
     this.anonVma = grown(this.anonVma, n);
     this.index = grown(this.index, n);
-    this.allocSeq = grown(this.allocSeq, n);
+    if (this.keepsAllocationOrder) this.allocSeq = grown(this.allocSeq, n);
   }
 }

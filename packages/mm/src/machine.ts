@@ -34,6 +34,12 @@ export interface MachineOptions {
   readonly nodes?: number;
   /** Frames of RAM, the zero page excluded (default: unlimited; reclaim targets need it). */
   readonly memoryPages?: number;
+  /**
+   * Whether frames remember their allocation order (`FrameTable.allocSeq`, 4 bytes a frame),
+   * which reclaim policies such as FIFO and LRU read (default true). A machine that will see
+   * no reclaim by policy can do without.
+   */
+  readonly allocationOrder?: boolean;
 }
 
 /** Options of {@link Machine.mmap}. */
@@ -91,7 +97,7 @@ export class Machine {
   readonly offline = new Set<number>();
 
   constructor(opts: MachineOptions = {}) {
-    this.frames = new FrameTable(opts.initialFrames ?? 1024);
+    this.frames = new FrameTable(opts.initialFrames ?? 1024, opts.allocationOrder ?? true);
     this.zeroPageOnRead = opts.zeroPageOnRead ?? true;
     this.swap = opts.swapPages ? new SwapDevice(opts.swapPages) : null;
     this.nodes = Math.max(1, opts.nodes ?? 1);

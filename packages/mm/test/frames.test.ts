@@ -24,6 +24,20 @@ describe("FrameTable", () => {
     expect(() => f.put(p)).toThrow(/underflow/);
   });
 
+  it("numbers frames in allocation order only when it keeps that order", () => {
+    const kept = new FrameTable(2);
+    const dropped = new FrameTable(2, false);
+    const a = kept.alloc(1);
+    const b = kept.alloc(2);
+    kept.put(a);
+    const c = kept.alloc(3);
+    expect(c).toBe(a);
+    expect(kept.allocSeq[b]!).toBeLessThan(kept.allocSeq[c]!);
+    for (let i = 0; i < 10; i++) dropped.alloc(i);
+    expect(dropped.allocSeq.length).toBe(0);
+    expect(dropped.content.length).toBeGreaterThanOrEqual(11);
+  });
+
   it("never hands out a live frame, and reuses a freed one before the table grows", () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.constant(-1), fc.nat(40)), { maxLength: 200 }), (ops) => {

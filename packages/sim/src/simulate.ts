@@ -68,6 +68,8 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     // every page of the scenario's processes gets a frame at setup: room for them at once
     // (the zero page too), rather than growing (and copying) the frame table on the way
     initialFrames: total + 1,
+    // only reclaim by policy reads when each frame was allocated
+    allocationOrder: scenario.steps.some((s) => s.op === "pressure"),
   });
   const rmap = new Rmap(machine);
   const ksm = new Ksm({

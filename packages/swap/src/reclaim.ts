@@ -39,7 +39,13 @@ export function reclaimUntilFree(
 ): number {
   const f = machine.frames;
   const ctx = {
-    allocSeq: (pfn: Pfn) => f.allocSeq[pfn]!,
+    allocSeq: (pfn: Pfn) => {
+      if (!f.keepsAllocationOrder)
+        throw new Error(
+          `reclaim policy ${policy.name} reads the frames' allocation order, which this machine does not keep (MachineOptions.allocationOrder is false)`,
+        );
+      return f.allocSeq[pfn]!;
+    },
     referenced: (pfn: Pfn) => rmap.folioReferenced(pfn) > 0,
   };
   let reclaimed = 0;

@@ -1,6 +1,6 @@
 import type { ChecksumPolicy } from "@ksm/contracts";
 import { Ksm } from "@ksm/core";
-import { type ContentId, Machine, type Mm } from "@ksm/mm";
+import { type ContentId, Machine, type Mm, PTE_SWAP } from "@ksm/mm";
 import { rbtreeIndex } from "@ksm/policy-index";
 import { clockReclaim, fifoReclaim, lruReclaim, randomReclaim } from "@ksm/policy-reclaim";
 import { Rmap } from "@ksm/rmap";
@@ -170,5 +170,28 @@ describe("swap, migration and merging together", () => {
     ksm.fullScans(2);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 1 });
     expect(a.pt.pfn(va.start)).toBe(b.pt.pfn(vb.start));
+  });
+
+  it("reclaims by allocation order only on a machine that keeps it, and says so otherwise", () => {
+    const run = (allocationOrder: boolean, policy = fifoReclaim()) => {
+      const machine = new Machine({ swapPages: 8, memoryPages: 4, allocationOrder });
+      const rmap = new Rmap(machine);
+      const mm = machine.createMm();
+      const v = machine.mmap(mm, 4);
+      for (let i = 0; i < 4; i++) machine.write(mm, v.start + i, machine.contents.pattern(BigInt(i + 1)));
+      return {
+        n: reclaimUntilFree(machine, rmap, policy, 2),
+        first: mm.pt.bits(v.start),
+        last: mm.pt.bits(v.start + 3),
+      };
+    };
+    const kept = run(true);
+    expect(kept.n).toBe(2);
+    // FIFO takes the oldest pages: the first two written went to swap, the last stayed
+    expect(kept.first & PTE_SWAP).toBe(PTE_SWAP);
+    expect(kept.last & PTE_SWAP).toBe(0);
+    expect(() => run(false)).toThrow(/fifo reads the frames' allocation order.*allocationOrder is false/);
+    // a policy that does not read it reclaims as well without it
+    expect(run(false, randomReclaim(1)).n).toBe(2);
   });
 });
