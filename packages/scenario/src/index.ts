@@ -1,7 +1,7 @@
 export { contentSource, expandContent } from "./contents.js";
 export { ScenarioError } from "./errors.js";
 export { parseScenario } from "./parse.js";
-export { type RunProcess, type RunRegion, type StepRange, UNMAPPED } from "./run-process.js";
+export { mappedRuns, type RunProcess, type RunRegion, type StepRange, UNMAPPED } from "./run-process.js";
 export { ScenarioMemory } from "./runner.js";
 export type {
   KnobValidator,

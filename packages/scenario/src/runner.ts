@@ -22,8 +22,14 @@ export class ScenarioMemory {
   readonly processes = new Map<string, RunProcess>();
   /** v2 layout: regions at fixed address slots, in creation order. */
   private v2 = false;
-
-  constructor(readonly machine: Machine) {}
+  /**
+   * `keepContents` (default true): whether regions remember what was written to each page
+   * (4 bytes a page), which only {@link verify} reads.
+   */
+  constructor(
+    readonly machine: Machine,
+    private readonly opts: { readonly keepContents?: boolean } = {},
+  ) {}
 
   /** Creates every process of the scenario in order. */
   setup(scenario: Scenario): void {
@@ -55,11 +61,18 @@ export class ScenarioMemory {
    * differ from what was last written.
    */
   verify(): number {
+    if (this.opts.keepContents === false)
+      throw new Error("verify: this ScenarioMemory keeps no contents (keepContents is false)");
     let bad = 0;
     for (const proc of this.processes.values())
       for (const r of proc.regions.values())
         for (let i = 0; i < r.pages; i++)
-          if (r.expected[i] !== UNMAPPED && this.machine.peek(proc.mm, r.start + i) !== r.expected[i]) bad++;
+          if (
+            r.expected &&
+            r.expected[i] !== UNMAPPED &&
+            this.machine.peek(proc.mm, r.start + i) !== r.expected[i]
+          )
+            bad++;
     return bad;
   }
 
@@ -70,7 +83,8 @@ export class ScenarioMemory {
     const vma = this.v2
       ? m.mmapAt(proc.mm, this.nextSlotAddress(proc), r.pages, opts)
       : m.mmap(proc.mm, r.pages, opts);
-    const region: RunRegion = { start: vma.start, pages: r.pages, expected: new Uint32Array(r.pages) };
+    const expected = this.opts.keepContents === false ? null : new Uint32Array(r.pages);
+    const region: RunRegion = { start: vma.start, pages: r.pages, expected };
     proc.regions.set(r.name, region);
     // MADV_HUGEPAGE before the fill: each aligned 2 MiB is faulted in as one THP
     if (r.hugepage) m.hugepageMadvise(proc.mm, vma.start, vma.end, true);
@@ -99,7 +113,7 @@ export class ScenarioMemory {
     const at = contentSource(this.machine.contents, spec);
     for (let i = a; i < b; i++) {
       const c = at(i - a);
-      region.expected[i] = c;
+      if (region.expected) region.expected[i] = c;
       this.machine.write(proc.mm, region.start + i, c);
     }
   }

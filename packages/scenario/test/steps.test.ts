@@ -95,7 +95,7 @@ describe("the step table", () => {
       ["swapout", 1, 3],
       ["knob", "run", 1, 6],
     ]);
-    expect(memory.processes.get("a")!.regions.get("r")!.expected[0]).not.toBe(0);
+    expect(memory.processes.get("a")!.regions.get("r")!.expected![0]).not.toBe(0);
     expect(memory.verify()).toBe(0);
   });
 

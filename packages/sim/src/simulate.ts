@@ -83,7 +83,8 @@ export function* simulate(scenario: Scenario, opts: SimulationOptions): Generato
     ...(opts.replay === undefined ? {} : { replay: opts.replay }),
   });
   const reclaim = opts.reclaim ?? lruReclaim();
-  const memory = new ScenarioMemory(machine);
+  // what each page should hold is only kept for a verify step to check
+  const memory = new ScenarioMemory(machine, { keepContents: scenario.steps.some((s) => s.op === "verify") });
   const knobs: Record<string, unknown> = { ...DEFAULT_KNOBS, ...scenario.knobs };
   const v2 = scenario.version === 2;
   // the oracle's batches: v2 batch mode keeps the scenario's own size; otherwise one batch

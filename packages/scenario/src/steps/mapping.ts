@@ -1,7 +1,7 @@
 import { ScenarioError } from "../errors.js";
 import { PROT_CODES, pageStates } from "../live-region.js";
 import { parseRegion, REGION_FIELDS } from "../region.js";
-import { UNMAPPED } from "../run-process.js";
+import { mappedRuns, UNMAPPED } from "../run-process.js";
 import { liveProcess, liveRange, liveRegion, type MemoryStepDef, type StepOf } from "./define.js";
 
 /** `mmap` (v2): a region mapped after the start, at the process's next address slot. */
@@ -36,8 +36,8 @@ export const munmap: MemoryStepDef<StepOf<"munmap">> = {
   run(step, { memory }) {
     const { proc, region, a, b } = memory.locate(step.process, step.region, step.range);
     memory.machine.munmap(proc.mm, region.start + a, region.start + b);
-    region.expected.fill(UNMAPPED, a, b);
-    if (region.expected.every((c) => c === UNMAPPED)) proc.regions.delete(step.region);
+    region.expected?.fill(UNMAPPED, a, b);
+    if (mappedRuns(proc.mm, region.start, 0, region.pages).length === 0) proc.regions.delete(step.region);
   },
 };
 

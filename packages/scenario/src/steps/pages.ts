@@ -1,7 +1,7 @@
 import { VM_READ, VM_WRITE, ZERO_CONTENT } from "@ksm/mm";
 import { ScenarioError } from "../errors.js";
 import { PROT_CODES, pageStates } from "../live-region.js";
-import { type RunRegion, UNMAPPED } from "../run-process.js";
+import { mappedRuns, UNMAPPED } from "../run-process.js";
 import type { MadviseAdvice, Prot, Range } from "../types.js";
 import { parseContent } from "../validate.js";
 import { liveRange, type MemoryHost, type MemoryStepDef, type StepOf } from "./define.js";
@@ -76,7 +76,7 @@ export const mprotect: MemoryStepDef<StepOf<"mprotect">> = {
   },
   run(step, { memory }) {
     const { proc, region, a, b } = memory.locate(step.process, step.region, step.range);
-    for (const [x, y] of mappedRuns(region, a, b))
+    for (const [x, y] of mappedRuns(proc.mm, region.start, a, b))
       memory.machine.mprotect(proc.mm, region.start + x, region.start + y, PROT_BITS[step.prot]);
   },
 };
@@ -104,23 +104,9 @@ function advise(
   const e = region.start + b;
   if (advice === "dontneed") {
     m.dontneed(proc.mm, s, e);
-    for (let i = a; i < b; i++) if (region.expected[i] !== UNMAPPED) region.expected[i] = ZERO_CONTENT;
+    const expected = region.expected;
+    if (expected) for (let i = a; i < b; i++) if (expected[i] !== UNMAPPED) expected[i] = ZERO_CONTENT;
   } else if (advice === "hugepage" || advice === "nohugepage")
     m.hugepageMadvise(proc.mm, s, e, advice === "hugepage");
   else m.madvise(proc.mm, s, e, advice);
-}
-
-/** The mapped runs [x, y) of a region inside [a, b). */
-function mappedRuns(region: RunRegion, a: number, b: number): [number, number][] {
-  const out: [number, number][] = [];
-  let x = -1;
-  for (let i = a; i <= b; i++) {
-    const mapped = i < b && region.expected[i] !== UNMAPPED;
-    if (mapped && x < 0) x = i;
-    else if (!mapped && x >= 0) {
-      out.push([x, i]);
-      x = -1;
-    }
-  }
-  return out;
 }

@@ -22,7 +22,8 @@ export const fork: MemoryStepDef<StepOf<"fork">> = {
     const parent = memory.process(step.process);
     const mm = memory.machine.fork(parent.mm);
     const regions = new Map<string, RunRegion>();
-    for (const [name, r] of parent.regions) regions.set(name, { ...r, expected: r.expected.slice() });
+    for (const [name, r] of parent.regions)
+      regions.set(name, { ...r, expected: r.expected?.slice() ?? null });
     memory.processes.set(step.child, { name: step.child, mm, regions, nextSlot: parent.nextSlot });
   },
 };
