@@ -25,8 +25,8 @@ export interface RunRegion {
   readonly pages: number;
   /**
    * What was last written to each page (verify checks against it); {@link UNMAPPED} for
-   * holes. A typed array: 4 bytes a page, not a JS array's 8; null when the scenario has no
-   * verify step, as nothing reads it then.
+   * holes. A typed array: 4 bytes a page, not a JS array's 8; null when its ScenarioMemory
+   * keeps no contents (`keepContents: false`), as only verify reads them.
    */
   readonly expected: Uint32Array | null;
 }

@@ -65,14 +65,11 @@ export class ScenarioMemory {
       throw new Error("verify: this ScenarioMemory keeps no contents (keepContents is false)");
     let bad = 0;
     for (const proc of this.processes.values())
-      for (const r of proc.regions.values())
+      for (const r of proc.regions.values()) {
+        const expected = r.expected!;
         for (let i = 0; i < r.pages; i++)
-          if (
-            r.expected &&
-            r.expected[i] !== UNMAPPED &&
-            this.machine.peek(proc.mm, r.start + i) !== r.expected[i]
-          )
-            bad++;
+          if (expected[i] !== UNMAPPED && this.machine.peek(proc.mm, r.start + i) !== expected[i]) bad++;
+      }
     return bad;
   }
 
