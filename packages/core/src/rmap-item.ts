@@ -53,7 +53,11 @@ export class RmapItems {
   flags = new Uint8Array(0);
   /** Low 8 bits of the full-scan count at unstable insertion. */
   seqnr = new Uint8Array(0);
-  /** NUMA node of the unstable tree the item is linked in. */
+  /**
+   * NUMA node of the unstable tree each item is linked in; empty while every item's is node
+   * 0 (the column comes with the first item in another node's tree). Read it through
+   * {@link treeNid}, write it through {@link setTreeNid}.
+   */
   nid = new Uint8Array(0);
   oldchecksum = new Uint32Array(0);
   /** Smart scan: visits so far (saturating) and skips left. */
@@ -87,7 +91,7 @@ export class RmapItems {
     this.address[h] = address;
     this.flags[h] = 0;
     this.seqnr[h] = 0;
-    this.nid[h] = 0;
+    if (this.nid.length !== 0) this.nid[h] = 0;
     this.oldchecksum[h] = 0;
     this.age[h] = 0;
     this.remainingSkips[h] = 0;
@@ -97,6 +101,17 @@ export class RmapItems {
     this.link[w + HNEXT] = NIL;
     this.link[w + ANON_VMA] = NIL;
     return h;
+  }
+
+  /** The NUMA node of the unstable tree `item` went into. */
+  treeNid(item: number): number {
+    return this.nid.length === 0 ? 0 : this.nid[item]!;
+  }
+
+  /** `item` goes into node `nid`'s unstable tree. */
+  setTreeNid(item: number, nid: number): void {
+    if (nid !== 0 && this.nid.length === 0) this.nid = new Uint8Array(this.next.length);
+    if (this.nid.length !== 0) this.nid[item] = nid;
   }
 
   /** The stable node `item` hangs off (valid when STABLE_FLAG). */
@@ -144,7 +159,7 @@ export class RmapItems {
     this.address = grown(this.address, n);
     this.flags = grown(this.flags, n);
     this.seqnr = grown(this.seqnr, n);
-    this.nid = grown(this.nid, n);
+    if (this.nid.length !== 0) this.nid = grown(this.nid, n);
     this.oldchecksum = grown(this.oldchecksum, n);
     this.age = grown(this.age, n);
     this.remainingSkips = grown(this.remainingSkips, n);

@@ -11,7 +11,7 @@ import type { KsmSysfs } from "./sysfs.js";
 
 /** `get_kpfn_nid`: the NUMA node whose trees a page belongs in (0 when merge_across_nodes). */
 export function kpfnNid(knobs: Knobs, frames: FrameTable, pfn: Pfn): number {
-  return knobs.merge_across_nodes ? 0 : frames.nid[pfn]!;
+  return knobs.merge_across_nodes ? 0 : frames.pageToNid(pfn);
 }
 
 /**

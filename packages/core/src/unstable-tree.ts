@@ -87,7 +87,7 @@ export class UnstableTree {
           : KEY_TIE;
       if (ret !== KEY_TIE) {
         if (ret !== 0) return ret;
-        if (!mergeAcross && this.machine.frames.nid[treePfn] !== this.probeNid) return ABORT;
+        if (!mergeAcross && this.machine.frames.pageToNid(treePfn) !== this.probeNid) return ABORT;
         this.match.pfn = treePfn;
         return 0;
       }
@@ -99,7 +99,7 @@ export class UnstableTree {
     const ret = this.probe.compare(f.content[treePfn]!);
     if (ret !== 0) return ret;
     // a tree page migrated to another node is only merged with across nodes
-    if (!mergeAcross && f.nid[treePfn] !== this.probeNid) return ABORT;
+    if (!mergeAcross && f.pageToNid(treePfn) !== this.probeNid) return ABORT;
     this.match.pfn = treePfn;
     return 0;
   };
@@ -127,7 +127,7 @@ export class UnstableTree {
     match.item = NIL;
     it.flags[item]! |= UNSTABLE_FLAG;
     it.seqnr[item] = this.sysfs.seqnr & 0xff;
-    it.nid[item] = nid;
+    it.setTreeNid(item, nid);
     const w = item * LINK_WORDS;
     it.link[w + TREE_PFN] = pfn;
     // a page ksmd itself just unmapped (a THP split mapped it to the zero page) is not kept:
@@ -156,7 +156,7 @@ export class UnstableTree {
    */
   removeItem(item: number): void {
     const it = this.items;
-    if (((this.sysfs.seqnr - it.seqnr[item]!) & 0xff) === 0) this.index.erase(it.nid[item]!, item);
+    if (((this.sysfs.seqnr - it.seqnr[item]!) & 0xff) === 0) this.index.erase(it.treeNid(item), item);
     this.sysfs.pagesUnshared--;
     it.flags[item]! &= ~UNSTABLE_FLAG;
   }

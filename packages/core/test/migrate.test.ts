@@ -34,8 +34,8 @@ describe("migration and memory hot-remove", () => {
     ksm.fullScans(2);
     const kpfn = mm.pt.pfn(vma.start);
     const node = machine.frames.ksmNode[kpfn]!;
-    expect(ksm.nodes.nid[node]).toBe(machine.frames.nid[kpfn]);
-    const other = 1 - machine.frames.nid[kpfn]!;
+    expect(ksm.nodes.nid[node]).toBe(machine.frames.pageToNid(kpfn));
+    const other = 1 - machine.frames.pageToNid(kpfn);
     const to = machine.migrate(kpfn, other, [
       { mm, vpn: vma.start },
       { mm, vpn: vma.start + 1 },

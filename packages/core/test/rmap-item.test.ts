@@ -41,6 +41,21 @@ describe("RmapItems", () => {
     expect(items.mm[items.alloc(2 ** 31 - 1, 0)]).toBe(2 ** 31 - 1);
   });
 
+  it("keeps no tree NUMA node column until an item goes into another node's tree", () => {
+    const items = new RmapItems(capacityIndex().index);
+    const a = items.alloc(1, 0);
+    items.setTreeNid(a, 0);
+    expect(items.nid.length).toBe(0);
+    const b = items.alloc(1, 1);
+    items.setTreeNid(b, 3);
+    expect(items.nid.length).toBeGreaterThan(b);
+    const more = Array.from({ length: 200 }, (_, i) => items.alloc(2, i));
+    items.setTreeNid(more[199]!, 1);
+    expect([a, b, more[0]!, more[199]!].map((h) => items.treeNid(h))).toEqual([0, 3, 0, 1]);
+    items.free(b);
+    expect(items.treeNid(items.alloc(3, 0))).toBe(0);
+  });
+
   it("a freed item's handle is reused and comes back zeroed", () => {
     const items = new RmapItems(capacityIndex().index);
     const h = items.alloc(1, 10);

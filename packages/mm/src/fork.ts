@@ -33,8 +33,7 @@ export function fork(m: Machine, parent: Mm): Mm {
       if (bits & PTE_SPECIAL) {
         if (bits & PTE_DIRTY) child.ksmZeroPages++;
       } else {
-        f.refcount[pfn]!++;
-        f.mapcount[pfn]!++;
+        f.map(pfn);
         f.flags[pfn]! &= ~PG_ANON_EXCLUSIVE;
         if (bits & PTE_WRITE) parent.pt.setBits(vpn, bits & ~PTE_WRITE);
       }

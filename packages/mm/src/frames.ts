@@ -35,9 +35,19 @@ export const PG_RESERVED = 128;
  */
 export class FrameTable {
   content = new Uint32Array(0);
-  refcount = new Int32Array(0);
-  mapcount = new Int32Array(0);
+  /**
+   * References to each frame (`folio_ref_count`): 16 bits a frame while every count fits,
+   * 32 for all from the first that would not ({@link map} widens it). Take a mapping's
+   * reference through {@link map}; set it directly only to a count that fits in 16 bits.
+   */
+  refcount: Uint16Array | Int32Array = new Uint16Array(0);
+  /** Mappings of each frame (`folio_mapcount`): as wide as {@link refcount}, which holds at least as many. */
+  mapcount: Uint16Array | Int32Array = new Uint16Array(0);
   flags = new Uint8Array(0);
+  /**
+   * NUMA node of each frame; empty while every frame is on node 0 (the column comes with
+   * the first frame on another node). Read it through {@link pageToNid}.
+   */
   nid = new Uint8Array(0);
   /**
    * `folio->mapping` of an anonymous frame: its anon_vma id (-1 if none); of a KSM frame
@@ -113,7 +123,8 @@ export class FrameTable {
     this.refcount[pfn] = 1;
     this.mapcount[pfn] = 0;
     this.flags[pfn] = 0;
-    this.nid[pfn] = nid;
+    if (nid !== 0 && this.nid.length === 0) this.nid = new Uint8Array(this.content.length);
+    if (this.nid.length !== 0) this.nid[pfn] = nid;
     this.anonVma[pfn] = -1;
     this.index[pfn] = 0;
     if (this.keepsAllocationOrder) this.allocSeq[pfn] = this.seq++;
@@ -155,6 +166,20 @@ export class FrameTable {
     this.thpHeld.delete(block);
     for (let p = block << THP_ORDER, end = p + THP_PAGES; p < end; p++)
       if (this.refcount[p] === 0) this.release(p);
+  }
+
+  /**
+   * One more mapping of `pfn`: a reference and a mapcount, as a page table entry mapping
+   * the frame holds (`folio_get` with `folio_add_anon_rmap_pte`). Both columns widen to 32
+   * bits when the count would no longer fit in 16.
+   */
+  map(pfn: Pfn): void {
+    if (this.refcount[pfn]! >= 0xffff && this.refcount instanceof Uint16Array) {
+      this.refcount = Int32Array.from(this.refcount);
+      this.mapcount = Int32Array.from(this.mapcount);
+    }
+    this.refcount[pfn]!++;
+    this.mapcount[pfn]!++;
   }
 
   /** Drops one reference; frees the frame when none is left. Returns whether it was freed. */
@@ -200,6 +225,11 @@ export class FrameTable {
     return pfn !== ZERO_PFN && this.refcount[pfn] === 0;
   }
 
+  /** The NUMA node of frame `pfn` (`page_to_nid`). */
+  pageToNid(pfn: Pfn): number {
+    return this.nid.length === 0 ? 0 : this.nid[pfn]!;
+  }
+
   /** Whether the frame is a KSM page. */
   isKsm(pfn: Pfn): boolean {
     return (this.flags[pfn]! & PG_KSM) !== 0;
@@ -224,7 +254,7 @@ export class FrameTable {
     this.refcount = grown(this.refcount, n);
     this.mapcount = grown(this.mapcount, n);
     this.flags = grown(this.flags, n);
-    this.nid = grown(this.nid, n);
+    if (this.nid.length !== 0) this.nid = grown(this.nid, n);
     this.anonVma = grown(this.anonVma, n);
     this.index = grown(this.index, n);
     if (this.keepsAllocationOrder) this.allocSeq = grown(this.allocSeq, n);

@@ -52,8 +52,7 @@ export function replacePage(f: FrameTable, mm: Mm, vpn: number, pfn: Pfn, kpfn: 
     mm.pt.set(vpn, ZERO_PFN, PTE_PRESENT | PTE_SPECIAL | PTE_DIRTY);
     mm.ksmZeroPages++;
   } else {
-    f.refcount[kpfn]!++;
-    f.mapcount[kpfn]!++;
+    f.map(kpfn);
     mm.pt.set(vpn, kpfn, PTE_PRESENT | PTE_YOUNG);
   }
   f.mapcount[pfn]!--;

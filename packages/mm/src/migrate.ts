@@ -42,8 +42,7 @@ export function migratePage(
   }
   for (const { mm, vpn } of mappings) {
     mm.pt.set(vpn, to, mm.pt.bits(vpn));
-    f.refcount[to]!++;
-    f.mapcount[to]!++;
+    f.map(to);
     f.mapcount[pfn]!--;
     f.put(pfn);
   }

@@ -120,8 +120,7 @@ export function swapIn(m: Machine, mm: Mm, vma: Vma, vpn: number): void {
     f.anonVma[target] = anonVmaPrepare(m, vma).id;
     f.index[target] = linearPageIndex(vma, vpn);
   }
-  f.refcount[target]!++;
-  f.mapcount[target]!++;
+  f.map(target);
   mm.pt.set(vpn, target, PTE_PRESENT | PTE_YOUNG);
   swapFree(m, slot);
   if (f.refcount[target] === 1 && f.mapcount[target] === 1 && !f.isKsm(target))

@@ -15,13 +15,43 @@ describe("FrameTable", () => {
   it("alloc gives refcount 1, mapcount 0, the content and node; put frees on the last reference only", () => {
     const f = new FrameTable(2);
     const p = f.alloc(77, 1);
-    expect([f.content[p], f.refcount[p], f.mapcount[p], f.nid[p]]).toEqual([77, 1, 0, 1]);
+    expect([f.content[p], f.refcount[p], f.mapcount[p], f.pageToNid(p)]).toEqual([77, 1, 0, 1]);
     f.refcount[p]!++;
     expect(f.put(p)).toBe(false);
     expect(f.isFree(p)).toBe(false);
     expect(f.put(p)).toBe(true);
     expect(f.isFree(p)).toBe(true);
     expect(() => f.put(p)).toThrow(/underflow/);
+  });
+
+  it("keeps no NUMA node column until a frame lands off node 0, and frames before it stay on 0", () => {
+    const f = new FrameTable(2);
+    const before = [f.alloc(1), f.alloc(2), f.alloc(3)];
+    expect(f.nid.length).toBe(0);
+    const off = f.alloc(4, 2);
+    const after = f.alloc(5);
+    expect(f.nid.length).toBeGreaterThan(after);
+    expect([...before, off, after].map((p) => f.pageToNid(p))).toEqual([0, 0, 0, 2, 0]);
+    f.put(off);
+    expect(f.pageToNid(f.alloc(6))).toBe(0);
+  });
+
+  it("counts a frame's mappings past 16 bits, widening every frame's counts without losing one", () => {
+    const f = new FrameTable(4);
+    const other = f.alloc(5);
+    f.map(other);
+    const p = f.alloc(6);
+    expect(f.refcount).toBeInstanceOf(Uint16Array);
+    for (let i = 0; i < 0x10003; i++) f.map(p);
+    expect(f.refcount).toBeInstanceOf(Int32Array);
+    expect(f.mapcount).toBeInstanceOf(Int32Array);
+    expect([f.refcount[p], f.mapcount[p]]).toEqual([0x10004, 0x10003]);
+    expect([f.refcount[other], f.mapcount[other], f.refcount[ZERO_PFN]]).toEqual([2, 1, 1]);
+    for (let i = 0; i < 0x10003; i++) {
+      f.mapcount[p]!--;
+      expect(f.put(p)).toBe(false);
+    }
+    expect(f.put(p)).toBe(true);
   });
 
   it("numbers frames in allocation order only when it keeps that order", () => {

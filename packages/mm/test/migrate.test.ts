@@ -20,7 +20,7 @@ describe("migrating a page (migrate_pages for one folio)", () => {
     const to = m.migrate(pfn, 1, [{ mm, vpn: vma.start }]);
     expect(to).not.toBe(NO_PFN);
     expect(to).not.toBe(pfn);
-    expect(m.frames.nid[to]).toBe(1);
+    expect(m.frames.pageToNid(to)).toBe(1);
     expect(m.frames.flags[to]).toBe(flags);
     expect(mm.pt.pfn(vma.start)).toBe(to);
     expect(mm.pt.bits(vma.start)).toBe(bits);
@@ -89,11 +89,11 @@ describe("NUMA placement (nodeFor)", () => {
     const vma = m.mmap(mm, 2, { node: 2 });
     expect(vma.node).toBe(2);
     m.write(mm, vma.start, m.contents.unique());
-    expect(m.frames.nid[mm.pt.pfn(vma.start)]).toBe(2);
+    expect(m.frames.pageToNid(mm.pt.pfn(vma.start))).toBe(2);
     m.offline.add(2);
     m.offline.add(0);
     m.write(mm, vma.start + 1, m.contents.unique());
-    expect(m.frames.nid[mm.pt.pfn(vma.start + 1)]).toBe(1);
+    expect(m.frames.pageToNid(mm.pt.pfn(vma.start + 1))).toBe(1);
     expect(m.fork(mm).vmas[0]!.node).toBe(2); // the child's VMA keeps the node
   });
 });

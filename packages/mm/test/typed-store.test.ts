@@ -41,7 +41,7 @@ describe("grown", () => {
     expect(f.size).toBe(101);
     pfns.forEach((pfn, i) => {
       expect(f.content[pfn]).toBe(i + 1);
-      expect(f.nid[pfn]).toBe(i % 2);
+      expect(f.pageToNid(pfn)).toBe(i % 2);
       expect(f.refcount[pfn]).toBe(1);
       expect(f.ksmNode[pfn]).toBe(-1);
     });

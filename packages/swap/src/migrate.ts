@@ -20,7 +20,7 @@ export function migrateRange(
   let n = 0;
   for (let vpn = start; vpn < end; vpn++) {
     const pfn = frameAt(mm, vpn);
-    if (pfn === NO_PFN || machine.frames.nid[pfn] === node) continue;
+    if (pfn === NO_PFN || machine.frames.pageToNid(pfn) === node) continue;
     if (machine.migrate(pfn, node, rmap.mappings(pfn)) !== NO_PFN) n++;
   }
   return n;
@@ -39,9 +39,9 @@ export function offlineNode(machine: Machine, rmap: Rmap, ksm: Ksm | null, node:
   const f = machine.frames;
   let failed = 0;
   for (let pfn = 1; pfn < f.size; pfn++) {
-    if (f.nid[pfn] !== node || f.mapcount[pfn]! === 0 || !(f.flags[pfn]! & PG_ANON)) continue;
+    if (f.pageToNid(pfn) !== node || f.mapcount[pfn]! === 0 || !(f.flags[pfn]! & PG_ANON)) continue;
     if (target === -1 || machine.migrate(pfn, target, rmap.mappings(pfn)) === NO_PFN) failed++;
   }
-  ksm?.offlineFrames((pfn) => f.nid[pfn] === node);
+  ksm?.offlineFrames((pfn) => f.pageToNid(pfn) === node);
   return failed;
 }
