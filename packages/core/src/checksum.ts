@@ -3,18 +3,45 @@ import { type ContentId, type ContentStore, grown, PAGE_SIZE, UNIQUE_BASE, ZERO_
 import type { RmapItems } from "./rmap-item.js";
 
 /**
+ * Checksums of one range of content ids (interned or unique), by index in the range, with a
+ * bit each for whether it is known yet.
+ */
+class ChecksumColumn {
+  private sums = new Uint32Array(0);
+  private known = new Uint32Array(0);
+
+  /** The checksum of index `i`, or -1 while it is not known. */
+  get(i: number): number {
+    return i < this.sums.length && (this.known[i >>> 5]! >>> (i & 31)) & 1 ? this.sums[i]! : -1;
+  }
+
+  /**
+   * Records index `i`'s checksum. `handedOut`: the ids the range has handed out so far, which
+   * the column grows to at once (all of a scenario's memory is written before its first
+   * scan), or else by half.
+   */
+  set(i: number, sum: number, handedOut: number): void {
+    if (i >= this.sums.length) {
+      const n = Math.max(1024, handedOut, Math.ceil(i * 1.5) + 1);
+      this.sums = grown(this.sums, n);
+      this.known = grown(this.known, (n + 31) >>> 5);
+    }
+    this.sums[i] = sum;
+    this.known[i >>> 5]! |= 1 << (i & 31);
+  }
+}
+
+/**
  * `calc_checksum` and the volatility filter of `cmp_and_merge_page`: a page must keep its
  * checksum over two visits before it is looked up in a tree. A content never changes, so
  * its checksum is computed once and cached per content id (interned contents and unique
- * ones in separate typed arrays).
+ * ones in columns of their own).
  */
 export class PageChecksums {
   /** The checksum of a zero-filled page (`zero_checksum`). */
   readonly zero: number;
-  private sums = new Uint32Array(0);
-  private sumKnown = new Uint8Array(0);
-  private usums = new Uint32Array(0);
-  private usumKnown = new Uint8Array(0);
+  private readonly interned = new ChecksumColumn();
+  private readonly unique = new ChecksumColumn();
   private readonly page = new Uint8Array(PAGE_SIZE);
 
   /** Checksums with `policy` of `contents`, counting the work in `spent`; `items` keep `oldchecksum`. */
@@ -32,27 +59,12 @@ export class PageChecksums {
     this.spent.checksums++;
     this.spent.bytes_hashed += PAGE_SIZE;
     const unique = content >= UNIQUE_BASE;
+    const column = unique ? this.unique : this.interned;
     const i = unique ? content - UNIQUE_BASE : content;
-    if (
-      unique ? i < this.usumKnown.length && this.usumKnown[i] : i < this.sumKnown.length && this.sumKnown[i]
-    )
-      return unique ? this.usums[i]! : this.sums[i]!;
+    const known = column.get(i);
+    if (known !== -1) return known;
     const sum = this.policy.checksum(this.contents.bytes(content, this.page)) >>> 0;
-    if (unique) {
-      if (i >= this.usums.length) {
-        this.usums = grown(this.usums, Math.max(1024, i * 2));
-        this.usumKnown = grown(this.usumKnown, Math.max(1024, i * 2));
-      }
-      this.usums[i] = sum;
-      this.usumKnown[i] = 1;
-    } else {
-      if (i >= this.sums.length) {
-        this.sums = grown(this.sums, Math.max(1024, i * 2));
-        this.sumKnown = grown(this.sumKnown, Math.max(1024, i * 2));
-      }
-      this.sums[i] = sum;
-      this.sumKnown[i] = 1;
-    }
+    column.set(i, sum, unique ? this.contents.uniqueCount : this.contents.internedCount);
     return sum;
   }
 

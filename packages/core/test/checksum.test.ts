@@ -41,6 +41,34 @@ describe("PageChecksums", () => {
     expect(sums.of(ZERO_CONTENT)).toBe(sums.zero);
   });
 
+  it("keeps every content's checksum across growths, whether it was handed out before or after the first", () => {
+    const { wrapped, counted } = counting();
+    const { contents, sums } = setup(wrapped);
+    const early = Array.from({ length: 3000 }, (_, i) =>
+      i % 3 ? contents.unique() : contents.pattern(BigInt(i)),
+    );
+    const want = new Map<number, number>();
+    const check = (ids: number[]) => {
+      for (const id of ids) {
+        const sum = sums.of(id);
+        if (!want.has(id))
+          want.set(id, checksum.checksum(contents.bytes(id, new Uint8Array(PAGE_SIZE))) >>> 0);
+        expect(sum).toBe(want.get(id));
+      }
+    };
+    check(early.filter((_, i) => i % 7 === 0));
+    // handed out after the columns were sized: they grow by half
+    const late = Array.from({ length: 5000 }, (_, i) =>
+      i % 2 ? contents.unique() : contents.pattern(BigInt(-i - 1)),
+    );
+    check(late);
+    check(early);
+    const hashed = counted.calls;
+    check([...early, ...late].reverse());
+    expect(counted.calls).toBe(hashed);
+    expect(hashed).toBe(1 + want.size);
+  });
+
   it("passes a page through the volatility filter only once its checksum held over two visits", () => {
     const { contents, items, sums } = setup(checksum);
     const item = items.alloc(0, 0);
