@@ -148,7 +148,7 @@ export class RmapItems {
     return [next, mm, address, oldchecksum, age, remainingSkips, this.pool.state()];
   }
 
-  /** Makes room for `n` items at once (a capacity hint: growing by doubling copies every array). */
+  /** Makes room for `n` items at once (a capacity hint: growing by half each time copies every array). */
   reserve(n: number): void {
     if (n > this.next.length) this.grow(n);
   }

@@ -8,13 +8,13 @@ export class HandlePool {
   /** Handles allocated and released so far. */
   turnover = 0;
 
-  /** A handle, reusing freed ones first; `grow(n)` is called when handles reach n. */
+  /** A handle, reusing freed ones first; `grow(n)` is called when handles reach the capacity, with half as many again. */
   alloc(grow: (n: number) => void, capacity: number): number {
     this.live++;
     this.turnover++;
     const h = this.free.pop();
     if (h !== undefined) return h;
-    if (this.next >= capacity) grow(Math.max(64, capacity * 2));
+    if (this.next >= capacity) grow(Math.max(64, Math.ceil(capacity * 1.5)));
     return this.next++;
   }
 

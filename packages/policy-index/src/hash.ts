@@ -56,7 +56,7 @@ export class HashIndex implements ContentIndex {
 
   ensure(n: number): void {
     if (n <= this.next.length) return;
-    const size = Math.max(n, this.next.length * 2);
+    const size = Math.max(n, Math.ceil(this.next.length * 1.5));
     const grow = <T extends Int32Array | Uint32Array>(a: T, make: (n: number) => T): T => {
       const b = make(size);
       b.set(a);

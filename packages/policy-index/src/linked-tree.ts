@@ -32,7 +32,7 @@ export abstract class LinkedTreeBase implements LinkedTree {
   /** Makes room for handles below `n`. */
   ensure(n: number): void {
     if (n <= this.balance.length) return;
-    const size = Math.max(n, this.balance.length * 2);
+    const size = Math.max(n, Math.ceil(this.balance.length * 1.5));
     const links = new Int32Array(size * WORDS);
     links.set(this.links);
     this.links = links;

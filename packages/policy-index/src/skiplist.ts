@@ -45,7 +45,7 @@ export class SkipListIndex implements ContentIndex {
 
   ensure(n: number): void {
     if (n <= this.height.length) return;
-    const size = Math.max(n, this.height.length * 2);
+    const size = Math.max(n, Math.ceil(this.height.length * 1.5));
     const h = new Uint8Array(size);
     h.set(this.height);
     this.height = h;
