@@ -43,6 +43,8 @@ export class PageChecksums {
   private readonly interned = new ChecksumColumn();
   private readonly unique = new ChecksumColumn();
   private readonly page = new Uint8Array(PAGE_SIZE);
+  /** A plain content's word, for a policy's `checksumRepeated`. */
+  private readonly word = new Uint32Array(2);
 
   /** Checksums with `policy` of `contents`, counting the work in `spent`; `items` keep `oldchecksum`. */
   constructor(
@@ -63,7 +65,10 @@ export class PageChecksums {
     const i = unique ? content - UNIQUE_BASE : content;
     const known = column.get(i);
     if (known !== -1) return known;
-    const sum = this.policy.checksum(this.contents.bytes(content, this.page)) >>> 0;
+    const sum =
+      (this.policy.checksumRepeated && this.contents.plainWord(content, this.word)
+        ? this.policy.checksumRepeated(this.word[0]!, this.word[1]!)
+        : this.policy.checksum(this.contents.bytes(content, this.page))) >>> 0;
     column.set(i, sum, unique ? this.contents.uniqueCount : this.contents.internedCount);
     return sum;
   }

@@ -69,6 +69,30 @@ describe("PageChecksums", () => {
     expect(hashed).toBe(1 + want.size);
   });
 
+  it("asks a policy with checksumRepeated for plain pages by their word, and builds only the other pages", () => {
+    const words: [number, number][] = [];
+    const { wrapped, counted } = counting({
+      ...checksum,
+      checksumRepeated(lo, hi) {
+        words.push([lo, hi]);
+        return (lo ^ Math.imul(hi, 31)) >>> 0;
+      },
+    });
+    const { contents, sums } = setup(wrapped);
+    const word = new Uint32Array(2);
+    const plain = [contents.pattern(3n), contents.unique()];
+    const near = contents.pattern(3n, [[9, 1]]);
+    for (const id of plain) {
+      contents.plainWord(id, word);
+      expect(sums.of(id)).toBe((word[0]! ^ Math.imul(word[1]!, 31)) >>> 0);
+      expect(words.at(-1)).toEqual([...word]);
+    }
+    expect(words.length).toBe(3); // the zero page's, at construction, then the two plain pages
+    expect(counted.calls).toBe(0);
+    expect(sums.of(near)).toBe(checksum.checksum(contents.bytes(near)) >>> 0);
+    expect(counted.calls).toBe(1);
+  });
+
   it("passes a page through the volatility filter only once its checksum held over two visits", () => {
     const { contents, items, sums } = setup(checksum);
     const item = items.alloc(0, 0);

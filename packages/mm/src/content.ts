@@ -239,6 +239,24 @@ export class ContentStore {
     return id >= UNIQUE_BASE || (this.meta[id * META + 3]! & KIND) === PLAIN;
   }
 
+  /**
+   * The word of a plain content (unique, or a pattern without exceptions) into `out` (low
+   * half, high half): its page is that little-endian word repeated 512 times. False, and
+   * `out` untouched, for any other content.
+   */
+  plainWord(id: ContentId, out: Uint32Array): boolean {
+    if (id >= UNIQUE_BASE) {
+      this.uniqueWord(id - UNIQUE_BASE);
+      out[0] = this.w[0]!;
+      out[1] = this.w[1]!;
+      return true;
+    }
+    if ((this.meta[id * META + 3]! & KIND) !== PLAIN) return false;
+    out[0] = this.meta[id * META]!;
+    out[1] = this.meta[id * META + 1]!;
+    return true;
+  }
+
   /** The 4096 bytes of a content (a fresh copy unless `out` is given). */
   bytes(id: ContentId, out: Uint8Array = new Uint8Array(PAGE_SIZE)): Uint8Array {
     if (id >= UNIQUE_BASE) {

@@ -143,6 +143,20 @@ describe("ContentStore basics", () => {
     ).toBe(s.pattern(5n));
   });
 
+  it("plainWord() gives the word of every plain content's page and refuses the others", () => {
+    const s = new ContentStore();
+    const near = s.pattern(5n, [[17, 3]]);
+    const dense = s.fromBytes(Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (i * 7) & 0xff));
+    const word = new Uint32Array(2);
+    for (const id of [ZERO_CONTENT, s.pattern(5n), s.pattern(1n << 52n), s.unique(), s.unique()]) {
+      expect(s.plainWord(id, word)).toBe(true);
+      expect(sameBytes(s.bytes(id), wordBytes((BigInt(word[1]!) << 32n) | BigInt(word[0]!)))).toBe(true);
+    }
+    word.fill(9);
+    for (const id of [near, dense]) expect(s.plainWord(id, word)).toBe(false);
+    expect([...word]).toEqual([9, 9]);
+  });
+
   it("a page rewritten by pokes into another pattern's bytes is that pattern", () => {
     const s = new ContentStore();
     const target = s.bytes(s.pattern(2n));

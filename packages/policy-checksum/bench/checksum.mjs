@@ -4,7 +4,10 @@
 // (a module path, e.g. examples/plugins/sampled-checksum/dist/index.js). Each variant hashes
 // 1,024 distinct random pages round after round for at least a second after a warm-up; the
 // median of 5 such runs is printed as a Markdown table. The figures go into each policy's
-// `cost` (packages/policy-checksum/src/cost.ts, and a plugin's own source).
+// `cost` (packages/policy-checksum/src/cost.ts, and a plugin's own source). A policy with
+// `checksumRepeated` is also timed on pages of one repeated word (1,024 distinct words), as
+// the core hashes pattern and unique pages: through it, and by filling the page and hashing
+// its bytes as the core does for a policy without it.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SplitMix32 } from "@ksm/contracts";
@@ -18,16 +21,31 @@ const pages = Array.from({ length: PAGES }, () => {
   return p;
 });
 
-function nsPerPage(policy) {
+const words = Array.from({ length: PAGES }, () => [rng.next(), rng.next()]);
+const page = new Uint8Array(4096);
+const view = new Uint32Array(page.buffer);
+
+/** The page of word `i` repeated, in `page`. */
+function fill(i) {
+  const [lo, hi] = words[i];
+  for (let j = 0; j < view.length; j += 2) {
+    view[j] = lo;
+    view[j + 1] = hi;
+  }
+  return page;
+}
+
+/** Median of 5 one-second runs, after a warm-up, of `hash(i)` for i over 0..PAGES-1: ns per call. */
+function nsPerPage(hash) {
   let sink = 0;
-  for (let i = 0; i < PAGES * 4; i++) sink ^= policy.checksum(pages[i % PAGES]);
+  for (let i = 0; i < PAGES * 4; i++) sink ^= hash(i % PAGES);
   const runs = [];
   for (let r = 0; r < 5; r++) {
     let n = 0;
     const t0 = process.hrtime.bigint();
     let t = t0;
     while (t - t0 < 1_000_000_000n) {
-      for (const p of pages) sink ^= policy.checksum(p);
+      for (let i = 0; i < PAGES; i++) sink ^= hash(i);
       n += PAGES;
       t = process.hrtime.bigint();
     }
@@ -40,19 +58,24 @@ function nsPerPage(policy) {
 const plugins = [builtIn];
 for (const arg of process.argv.slice(2))
   plugins.push((await import(pathToFileURL(resolve(arg)).href)).default);
-console.log("| variant | bytes read | ns per page | ns per byte read | declared `cost` |");
-console.log("| ------- | ---------: | ----------: | ---------------: | --------------- |");
+console.log(
+  "| variant | bytes read | ns per page | ns per byte read | declared `cost` | repeated word: `checksumRepeated` / fill + `checksum`, ns |",
+);
+console.log("| ------- | ---------: | ----------: | ---------------: | --------------- | ---: |");
 for (const plugin of plugins)
   for (const factory of plugin.policies.checksum ?? []) {
     const defaults = Object.fromEntries(Object.entries(factory.params ?? {}).map(([k, s]) => [k, s.default]));
     const policy = await factory.create(defaults);
     if (policy.constant) {
-      console.log(`| ${factory.name} | 0 | 0 | 0 | ${JSON.stringify(policy.cost)} |`);
+      console.log(`| ${factory.name} | 0 | 0 | 0 | ${JSON.stringify(policy.cost)} | – |`);
       continue;
     }
     const bytes = policy.cost?.bytesRead ?? 4096;
-    const ns = nsPerPage(policy);
+    const ns = nsPerPage((i) => policy.checksum(pages[i]));
+    const repeated = policy.checksumRepeated
+      ? `${nsPerPage((i) => policy.checksumRepeated(words[i][0], words[i][1])).toFixed(0)} / ${nsPerPage((i) => policy.checksum(fill(i))).toFixed(0)}`
+      : "–";
     console.log(
-      `| ${factory.name} | ${bytes} | ${ns.toFixed(0)} | ${(ns / bytes).toFixed(3)} | ${JSON.stringify(policy.cost)} |`,
+      `| ${factory.name} | ${bytes} | ${ns.toFixed(0)} | ${(ns / bytes).toFixed(3)} | ${JSON.stringify(policy.cost)} | ${repeated} |`,
     );
   }

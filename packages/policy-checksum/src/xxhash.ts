@@ -1,16 +1,19 @@
 import type { ChecksumPolicy } from "@ksm/contracts";
 import xxhashWasm from "xxhash-wasm";
 import { CHECKSUM_COSTS } from "./cost.js";
+import { createXxh64Repeated } from "./xxh64-repeated.js";
 
 /**
  * The Linux 5.0+ page checksum: the low 32 bits of XXH64(page, seed 0), as `calc_checksum`
- * computes with `xxhash()` on 64-bit kernels. Async because the WebAssembly module loads.
+ * computes with `xxhash()` on 64-bit kernels; pages of one repeated word without their
+ * bytes. Async because the WebAssembly modules load.
  */
 export async function createXxhashChecksum(): Promise<ChecksumPolicy> {
-  const { h64Raw } = await xxhashWasm();
+  const [{ h64Raw }, checksumRepeated] = await Promise.all([xxhashWasm(), createXxh64Repeated()]);
   return {
     name: "xxhash",
     cost: CHECKSUM_COSTS.xxhash,
     checksum: (page) => Number(h64Raw(page, 0n) & 0xffff_ffffn),
+    checksumRepeated,
   };
 }
