@@ -9,12 +9,14 @@ export interface ChecksumPolicy {
   /** The 32-bit checksum of a 4096-byte page. */
   checksum(page: Uint8Array): number;
   /**
-   * Optional: the checksum of the page that is one little-endian 64-bit word, `hi`·2^32 +
-   * `lo` (both unsigned 32-bit), repeated 512 times; always `checksum()` of those 4096 bytes.
-   * A policy that can compute it without the page supplies it, and the core then skips
-   * building the bytes of pattern and unique pages (most of what scenarios write).
+   * Optional: the checksum of a page given by its 512 little-endian 64-bit words, always
+   * `checksum()` of those 4096 bytes. Every word is `hi`·2^32 + `lo` (unsigned 32-bit
+   * halves) but at the `count` slots listed in `patches` as triples: the slot (0–511, in
+   * increasing order), then the low and the high half of its word. A policy that can hash
+   * such a page without its bytes supplies it, and the core then skips building pattern,
+   * unique and near-duplicate pages (most of what scenarios write).
    */
-  checksumRepeated?(lo: number, hi: number): number;
+  checksumWords?(lo: number, hi: number, patches: Uint32Array, count: number): number;
   /**
    * True when the policy never reports a change (`none`): ksmd then skips computing it,
    * and every page is treated as stable from its first visit.

@@ -1,5 +1,13 @@
 import type { ChecksumPolicy, CostCounters } from "@ksm/contracts";
-import { type ContentId, type ContentStore, grown, PAGE_SIZE, UNIQUE_BASE, ZERO_CONTENT } from "@ksm/mm";
+import {
+  type ContentId,
+  type ContentStore,
+  grown,
+  PAGE_SIZE,
+  SPARSE_MAX,
+  UNIQUE_BASE,
+  ZERO_CONTENT,
+} from "@ksm/mm";
 import type { RmapItems } from "./rmap-item.js";
 
 /**
@@ -43,8 +51,9 @@ export class PageChecksums {
   private readonly interned = new ChecksumColumn();
   private readonly unique = new ChecksumColumn();
   private readonly page = new Uint8Array(PAGE_SIZE);
-  /** A plain content's word, for a policy's `checksumRepeated`. */
+  /** A content's words, for a policy's `checksumWords`. */
   private readonly word = new Uint32Array(2);
+  private readonly patches = new Uint32Array(3 * SPARSE_MAX);
 
   /** Checksums with `policy` of `contents`, counting the work in `spent`; `items` keep `oldchecksum`. */
   constructor(
@@ -65,9 +74,12 @@ export class PageChecksums {
     const i = unique ? content - UNIQUE_BASE : content;
     const known = column.get(i);
     if (known !== -1) return known;
+    const patched = this.policy.checksumWords
+      ? this.contents.pageWords(content, this.word, this.patches)
+      : -1;
     const sum =
-      (this.policy.checksumRepeated && this.contents.plainWord(content, this.word)
-        ? this.policy.checksumRepeated(this.word[0]!, this.word[1]!)
+      (patched >= 0
+        ? this.policy.checksumWords!(this.word[0]!, this.word[1]!, this.patches, patched)
         : this.policy.checksum(this.contents.bytes(content, this.page))) >>> 0;
     column.set(i, sum, unique ? this.contents.uniqueCount : this.contents.internedCount);
     return sum;

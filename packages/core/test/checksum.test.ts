@@ -1,5 +1,5 @@
 import { type ChecksumPolicy, NIL, zeroCost } from "@ksm/contracts";
-import { ContentStore, PAGE_SIZE, ZERO_CONTENT } from "@ksm/mm";
+import { ContentStore, PAGE_SIZE, SPARSE_MAX, ZERO_CONTENT } from "@ksm/mm";
 import { rbtreeIndex } from "@ksm/policy-index";
 import { describe, expect, it } from "vitest";
 import { PageChecksums } from "../src/checksum.js";
@@ -69,28 +69,30 @@ describe("PageChecksums", () => {
     expect(hashed).toBe(1 + want.size);
   });
 
-  it("asks a policy with checksumRepeated for plain pages by their word, and builds only the other pages", () => {
-    const words: [number, number][] = [];
+  it("asks a policy with checksumWords for every page it can describe by words, and builds only the others", () => {
+    const calls: number[][] = [];
     const { wrapped, counted } = counting({
       ...checksum,
-      checksumRepeated(lo, hi) {
-        words.push([lo, hi]);
-        return (lo ^ Math.imul(hi, 31)) >>> 0;
+      checksumWords(lo, hi, patches, count) {
+        calls.push([lo, hi, ...patches.subarray(0, 3 * count)]);
+        return (lo ^ Math.imul(hi, 31) ^ count) >>> 0;
       },
     });
     const { contents, sums } = setup(wrapped);
+    expect(calls).toHaveLength(1); // the zero page's, at construction
     const word = new Uint32Array(2);
-    const plain = [contents.pattern(3n), contents.unique()];
-    const near = contents.pattern(3n, [[9, 1]]);
-    for (const id of plain) {
-      contents.plainWord(id, word);
-      expect(sums.of(id)).toBe((word[0]! ^ Math.imul(word[1]!, 31)) >>> 0);
-      expect(words.at(-1)).toEqual([...word]);
+    const patches = new Uint32Array(3 * SPARSE_MAX);
+    for (const id of [contents.pattern(3n), contents.unique(), contents.pattern(3n, [[9, 1]])]) {
+      const n = contents.pageWords(id, word, patches);
+      expect(sums.of(id)).toBe((word[0]! ^ Math.imul(word[1]!, 31) ^ n) >>> 0);
+      expect(calls.at(-1)).toEqual([...word, ...patches.subarray(0, 3 * n)]);
     }
-    expect(words.length).toBe(3); // the zero page's, at construction, then the two plain pages
+    expect(calls).toHaveLength(4);
     expect(counted.calls).toBe(0);
-    expect(sums.of(near)).toBe(checksum.checksum(contents.bytes(near)) >>> 0);
+    const dense = contents.fromBytes(Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (i * 5) & 0xff));
+    expect(sums.of(dense)).toBe(checksum.checksum(contents.bytes(dense)) >>> 0);
     expect(counted.calls).toBe(1);
+    expect(calls).toHaveLength(4);
   });
 
   it("passes a page through the volatility filter only once its checksum held over two visits", () => {

@@ -240,21 +240,44 @@ export class ContentStore {
   }
 
   /**
-   * The word of a plain content (unique, or a pattern without exceptions) into `out` (low
-   * half, high half): its page is that little-endian word repeated 512 times. False, and
-   * `out` untouched, for any other content.
+   * A content as 512 little-endian 64-bit words: its base word into `word` (low half, high
+   * half), and the slots whose word differs into `patches` as triples (the slot, 0–511 in
+   * increasing order, then its word's low and high half; room for 3 × {@link SPARSE_MAX}
+   * numbers is enough). Returns how many slots differ: 0 for a plain content (unique, or a
+   * pattern without exceptions), -1 (and nothing written) for one that keeps its bytes.
    */
-  plainWord(id: ContentId, out: Uint32Array): boolean {
+  pageWords(id: ContentId, word: Uint32Array, patches: Uint32Array): number {
     if (id >= UNIQUE_BASE) {
       this.uniqueWord(id - UNIQUE_BASE);
-      out[0] = this.w[0]!;
-      out[1] = this.w[1]!;
-      return true;
+      word[0] = this.w[0]!;
+      word[1] = this.w[1]!;
+      return 0;
     }
-    if ((this.meta[id * META + 3]! & KIND) !== PLAIN) return false;
-    out[0] = this.meta[id * META]!;
-    out[1] = this.meta[id * META + 1]!;
-    return true;
+    const m = this.meta;
+    const t = m[id * META + 3]!;
+    const k = t & KIND;
+    if (k === DENSE) return -1;
+    const lo = m[id * META]!;
+    const hi = m[id * META + 1]!;
+    word[0] = lo;
+    word[1] = hi;
+    if (k === PLAIN) return 0;
+    // the exceptions, in offset order, into the words of their slots
+    let n = 0;
+    for (let i = m[id * META + 2]!, e = i + exCount(t); i < e; i++) {
+      const off = this.exOff[i]!;
+      const slot = off >>> 3;
+      if (n === 0 || patches[3 * (n - 1)] !== slot) {
+        patches[3 * n] = slot;
+        patches[3 * n + 1] = lo;
+        patches[3 * n + 2] = hi;
+        n++;
+      }
+      const half = 3 * (n - 1) + 1 + ((off >>> 2) & 1);
+      const shift = 8 * (off & 3);
+      patches[half] = ((patches[half]! & ~(0xff << shift)) | (this.exVal[i]! << shift)) >>> 0;
+    }
+    return n;
   }
 
   /** The 4096 bytes of a content (a fresh copy unless `out` is given). */

@@ -143,17 +143,57 @@ describe("ContentStore basics", () => {
     ).toBe(s.pattern(5n));
   });
 
-  it("plainWord() gives the word of every plain content's page and refuses the others", () => {
+  it("pageWords() describes every content that keeps no bytes by its words, and refuses the others", () => {
     const s = new ContentStore();
-    const near = s.pattern(5n, [[17, 3]]);
-    const dense = s.fromBytes(Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (i * 7) & 0xff));
     const word = new Uint32Array(2);
-    for (const id of [ZERO_CONTENT, s.pattern(5n), s.pattern(1n << 52n), s.unique(), s.unique()]) {
-      expect(s.plainWord(id, word)).toBe(true);
-      expect(sameBytes(s.bytes(id), wordBytes((BigInt(word[1]!) << 32n) | BigInt(word[0]!)))).toBe(true);
+    const patches = new Uint32Array(3 * SPARSE_MAX);
+    /** The page pageWords() describes, rebuilt byte by byte. */
+    const rebuilt = (n: number) => {
+      const page = wordBytes((BigInt(word[1]!) << 32n) | BigInt(word[0]!));
+      for (let k = 0; k < n; k++) {
+        const slot = patches[3 * k]!;
+        if (k > 0) expect(slot).toBeGreaterThan(patches[3 * (k - 1)]!);
+        page.set(leBytes((BigInt(patches[3 * k + 2]!) << 32n) | BigInt(patches[3 * k + 1]!)), slot * 8);
+      }
+      return page;
+    };
+    const plain = [ZERO_CONTENT, s.pattern(5n), s.pattern(1n << 52n), s.unique(), s.unique()];
+    for (const id of plain) {
+      expect(s.pageWords(id, word, patches)).toBe(0);
+      expect(sameBytes(s.bytes(id), rebuilt(0))).toBe(true);
     }
+    // pokes in one slot, in neighbouring slots, at the first and last byte, SPARSE_MAX of them
+    const pokes: Poke[][] = [
+      [[17, 3]],
+      [
+        [16, 1],
+        [17, 2],
+        [23, 3],
+        [24, 4],
+      ],
+      [
+        [0, 9],
+        [4095, 8],
+      ],
+      Array.from({ length: SPARSE_MAX }, (_, k): Poke => [k * 61, k]),
+    ];
+    for (const p of pokes) {
+      const id = s.pattern(5n, p);
+      expect(s.isPlain(id)).toBe(false);
+      const n = s.pageWords(id, word, patches);
+      const base = s.bytes(s.pattern(5n));
+      const page = s.bytes(id);
+      const differing = new Set(
+        Array.from({ length: PAGE_SIZE }, (_, i) => i)
+          .filter((i) => page[i] !== base[i])
+          .map((i) => i >> 3),
+      );
+      expect(n).toBe(differing.size);
+      expect(sameBytes(s.bytes(id), rebuilt(n))).toBe(true);
+    }
+    const dense = s.fromBytes(Uint8Array.from({ length: PAGE_SIZE }, (_, i) => (i * 7) & 0xff));
     word.fill(9);
-    for (const id of [near, dense]) expect(s.plainWord(id, word)).toBe(false);
+    expect(s.pageWords(dense, word, patches)).toBe(-1);
     expect([...word]).toEqual([9, 9]);
   });
 

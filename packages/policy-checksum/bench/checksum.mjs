@@ -5,9 +5,10 @@
 // 1,024 distinct random pages round after round for at least a second after a warm-up; the
 // median of 5 such runs is printed as a Markdown table. The figures go into each policy's
 // `cost` (packages/policy-checksum/src/cost.ts, and a plugin's own source). A policy with
-// `checksumRepeated` is also timed on pages of one repeated word (1,024 distinct words), as
-// the core hashes pattern and unique pages: through it, and by filling the page and hashing
-// its bytes as the core does for a policy without it.
+// `checksumWords` is also timed on pages given by their words (1,024 distinct words), as
+// the core hashes pattern, unique and near-duplicate pages: one word repeated, then the same
+// with one slot patched, through it; and by filling the page and hashing its bytes, as the
+// core does for a policy without it.
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { SplitMix32 } from "@ksm/contracts";
@@ -22,6 +23,9 @@ const pages = Array.from({ length: PAGES }, () => {
 });
 
 const words = Array.from({ length: PAGES }, () => [rng.next(), rng.next()]);
+/** Word i's page with one slot patched: the slot, its word's halves. */
+const patches = words.map(() => Uint32Array.of(rng.next() & 511, rng.next(), rng.next()));
+const none = new Uint32Array(0);
 const page = new Uint8Array(4096);
 const view = new Uint32Array(page.buffer);
 
@@ -59,7 +63,7 @@ const plugins = [builtIn];
 for (const arg of process.argv.slice(2))
   plugins.push((await import(pathToFileURL(resolve(arg)).href)).default);
 console.log(
-  "| variant | bytes read | ns per page | ns per byte read | declared `cost` | repeated word: `checksumRepeated` / fill + `checksum`, ns |",
+  "| variant | bytes read | ns per page | ns per byte read | declared `cost` | by words: `checksumWords`, no slot / one slot patched / fill + `checksum`, ns |",
 );
 console.log("| ------- | ---------: | ----------: | ---------------: | --------------- | ---: |");
 for (const plugin of plugins)
@@ -72,10 +76,16 @@ for (const plugin of plugins)
     }
     const bytes = policy.cost?.bytesRead ?? 4096;
     const ns = nsPerPage((i) => policy.checksum(pages[i]));
-    const repeated = policy.checksumRepeated
-      ? `${nsPerPage((i) => policy.checksumRepeated(words[i][0], words[i][1])).toFixed(0)} / ${nsPerPage((i) => policy.checksum(fill(i))).toFixed(0)}`
+    const byWords = policy.checksumWords
+      ? [
+          (i) => policy.checksumWords(words[i][0], words[i][1], none, 0),
+          (i) => policy.checksumWords(words[i][0], words[i][1], patches[i], 1),
+          (i) => policy.checksum(fill(i)),
+        ]
+          .map((hash) => nsPerPage(hash).toFixed(0))
+          .join(" / ")
       : "–";
     console.log(
-      `| ${factory.name} | ${bytes} | ${ns.toFixed(0)} | ${(ns / bytes).toFixed(3)} | ${JSON.stringify(policy.cost)} | ${repeated} |`,
+      `| ${factory.name} | ${bytes} | ${ns.toFixed(0)} | ${(ns / bytes).toFixed(3)} | ${JSON.stringify(policy.cost)} | ${byWords} |`,
     );
   }

@@ -60,21 +60,53 @@ describe("xxhash checksum", async () => {
     );
   });
 
-  it("hashes a page of one repeated word without its bytes, to the same checksum", () => {
+  it("hashes a page given by its words without its bytes, to the same checksum", () => {
     const page = new Uint8Array(4096);
     const words = new DataView(page.buffer);
-    const edges = [0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
-    const check = (lo: number, hi: number) => {
+    const patches = new Uint32Array(3 * 512);
+    /** The page of (lo, hi) but at `slots` (increasing), each with the word that follows it. */
+    const check = (lo: number, hi: number, slots: [number, number, number][]) => {
       for (let i = 0; i < 4096; i += 8) {
         words.setUint32(i, lo, true);
         words.setUint32(i + 4, hi, true);
       }
-      expect(policy.checksumRepeated!(lo, hi)).toBe(Number(xxh64(page) & 0xffff_ffffn));
+      slots.forEach(([slot, plo, phi], k) => {
+        words.setUint32(slot * 8, plo, true);
+        words.setUint32(slot * 8 + 4, phi, true);
+        patches.set([slot, plo, phi], 3 * k);
+      });
+      expect(policy.checksumWords!(lo, hi, patches, slots.length)).toBe(Number(xxh64(page) & 0xffff_ffffn));
     };
-    for (const lo of edges) for (const hi of edges) check(lo, hi);
-    fc.assert(fc.property(fc.nat({ max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff }), check), {
-      numRuns: 50,
-    });
+    const edges = [0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff];
+    for (const lo of edges) for (const hi of edges) check(lo, hi, []);
+    // every lane of a stripe, the first and the last slot, neighbouring stripes, all 512
+    check(5, 6, [[0, 1, 2]]);
+    check(5, 6, [[511, 1, 2]]);
+    check(
+      5,
+      6,
+      [0, 1, 2, 3, 4, 8, 511].map((s) => [s, s * 3, ~s >>> 0]),
+    );
+    check(
+      5,
+      6,
+      Array.from({ length: 512 }, (_, s) => [s, s, 512 - s]),
+    );
+    const u32 = fc.nat({ max: 0xffff_ffff });
+    fc.assert(
+      fc.property(
+        u32,
+        u32,
+        fc.uniqueArray(fc.tuple(fc.nat({ max: 511 }), u32, u32), { selector: (t) => t[0], maxLength: 70 }),
+        (lo, hi, slots) =>
+          check(
+            lo,
+            hi,
+            slots.sort((a, b) => a[0] - b[0]),
+          ),
+      ),
+      { numRuns: 100 },
+    );
   });
 
   it("gives the zero page the checksum the kernel computes at init", () => {
