@@ -5,7 +5,8 @@ import { createXxh64Words } from "./xxh64-words.js";
 
 /**
  * The Linux 5.0+ page checksum: the low 32 bits of XXH64(page, seed 0), as `calc_checksum`
- * computes with `xxhash()` on 64-bit kernels; a page given by its words without its bytes. Async because the WebAssembly modules load.
+ * computes with `xxhash()` on 64-bit kernels; a page given by its words also without its
+ * bytes. Async because the WebAssembly modules load.
  */
 export async function createXxhashChecksum(): Promise<ChecksumPolicy> {
   const [{ h64Raw }, checksumWords] = await Promise.all([xxhashWasm(), createXxh64Words()]);
