@@ -64,7 +64,7 @@ describe("xxhash checksum", async () => {
     const page = new Uint8Array(4096);
     const words = new DataView(page.buffer);
     const patches = new Uint32Array(3 * 512);
-    /** The page of (lo, hi) but at `slots` (increasing), each with the word that follows it. */
+    /** The page of (lo, hi) but at `slots`: (slot, low half, high half), slots increasing. */
     const check = (lo: number, hi: number, slots: [number, number, number][]) => {
       for (let i = 0; i < 4096; i += 8) {
         words.setUint32(i, lo, true);
