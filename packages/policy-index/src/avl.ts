@@ -81,12 +81,12 @@ export class AvlTree extends LinkedTreeBase {
       let top = n;
       if (bf > 1) {
         if (this.h(this.links[rr * WORDS + RIGHT]!) < this.h(this.links[rr * WORDS + LEFT]!))
-          this.rotateRight(rr, r);
-        top = this.rotateLeft(n, r);
+          this.rotate(rr, RIGHT, r);
+        top = this.rotate(n, LEFT, r);
       } else if (bf < -1) {
         if (this.h(this.links[l * WORDS + LEFT]!) < this.h(this.links[l * WORDS + RIGHT]!))
-          this.rotateLeft(l, r);
-        top = this.rotateRight(n, r);
+          this.rotate(l, LEFT, r);
+        top = this.rotate(n, RIGHT, r);
       } else {
         this.fix(n);
         if (this.height[n] === before) return;

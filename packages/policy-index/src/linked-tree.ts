@@ -109,26 +109,18 @@ export abstract class LinkedTreeBase implements LinkedTree {
     if (v !== NIL) this.links[v * WORDS + PARENT] = p;
   }
 
-  /** Rotates `x` down to the left; returns the node that took its place. */
-  protected rotateLeft(x: number, r: number): number {
-    const y = this.links[x * WORDS + RIGHT]!;
-    this.links[x * WORDS + RIGHT] = this.links[y * WORDS + LEFT]!;
-    if (this.links[y * WORDS + LEFT] !== NIL) this.links[this.links[y * WORDS + LEFT]! * WORDS + PARENT] = x;
+  /**
+   * Rotates `x` down to side `side` (LEFT: `rotate_left`, RIGHT: `rotate_right`): its child
+   * on the other side takes its place, which is returned.
+   */
+  protected rotate(x: number, side: number, r: number): number {
+    const other = LEFT + RIGHT - side;
+    const y = this.links[x * WORDS + other]!;
+    const inner = this.links[y * WORDS + side]!;
+    this.links[x * WORDS + other] = inner;
+    if (inner !== NIL) this.links[inner * WORDS + PARENT] = x;
     this.transplant(x, y, r);
-    this.links[y * WORDS + LEFT] = x;
-    this.links[x * WORDS + PARENT] = y;
-    this.rotated(x, y);
-    return y;
-  }
-
-  /** Rotates `x` down to the right; returns the node that took its place. */
-  protected rotateRight(x: number, r: number): number {
-    const y = this.links[x * WORDS + LEFT]!;
-    this.links[x * WORDS + LEFT] = this.links[y * WORDS + RIGHT]!;
-    if (this.links[y * WORDS + RIGHT] !== NIL)
-      this.links[this.links[y * WORDS + RIGHT]! * WORDS + PARENT] = x;
-    this.transplant(x, y, r);
-    this.links[y * WORDS + RIGHT] = x;
+    this.links[y * WORDS + side] = x;
     this.links[x * WORDS + PARENT] = y;
     this.rotated(x, y);
     return y;

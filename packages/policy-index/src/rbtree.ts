@@ -69,103 +69,65 @@ export class RbTree extends LinkedTreeBase {
     return n !== NIL && this.color[n] === RED;
   }
 
+  /** Rebalances after `z` went in red; each case has a mirror, `side` says which one. */
   private insertFixup(z: number, r: number): void {
     const C = this.color;
     while (this.isRed(this.links[z * WORDS + PARENT]!)) {
       let p = this.links[z * WORDS + PARENT]!;
       const g = this.links[p * WORDS + PARENT]!;
-      if (p === this.links[g * WORDS + LEFT]) {
-        const u = this.links[g * WORDS + RIGHT]!;
-        if (this.isRed(u)) {
-          C[p] = BLACK;
-          C[u] = BLACK;
-          C[g] = RED;
-          z = g;
-          continue;
-        }
-        if (z === this.links[p * WORDS + RIGHT]) {
-          this.rotateLeft(p, r);
-          z = p;
-          p = this.links[z * WORDS + PARENT]!;
-        }
+      // the side of g that p hangs on, and the uncle's
+      const side = p === this.links[g * WORDS + LEFT] ? LEFT : RIGHT;
+      const other = LEFT + RIGHT - side;
+      const u = this.links[g * WORDS + other]!;
+      if (this.isRed(u)) {
         C[p] = BLACK;
+        C[u] = BLACK;
         C[g] = RED;
-        this.rotateRight(g, r);
-      } else {
-        const u = this.links[g * WORDS + LEFT]!;
-        if (this.isRed(u)) {
-          C[p] = BLACK;
-          C[u] = BLACK;
-          C[g] = RED;
-          z = g;
-          continue;
-        }
-        if (z === this.links[p * WORDS + LEFT]) {
-          this.rotateRight(p, r);
-          z = p;
-          p = this.links[z * WORDS + PARENT]!;
-        }
-        C[p] = BLACK;
-        C[g] = RED;
-        this.rotateLeft(g, r);
+        z = g;
+        continue;
       }
+      if (z === this.links[p * WORDS + other]) {
+        this.rotate(p, side, r);
+        z = p;
+        p = this.links[z * WORDS + PARENT]!;
+      }
+      C[p] = BLACK;
+      C[g] = RED;
+      this.rotate(g, other, r);
     }
     C[this.roots[r]!] = BLACK;
   }
 
+  /** Rebalances after a black node left from above `x` (child of `p`); mirrored by `side`. */
   private eraseFixup(x: number, p: number, r: number): void {
     const C = this.color;
     while (x !== this.roots[r] && !this.isRed(x)) {
-      if (x === this.links[p * WORDS + LEFT]) {
-        let w = this.links[p * WORDS + RIGHT]!;
-        if (this.isRed(w)) {
-          C[w] = BLACK;
-          C[p] = RED;
-          this.rotateLeft(p, r);
-          w = this.links[p * WORDS + RIGHT]!;
-        }
-        if (!this.isRed(this.links[w * WORDS + LEFT]!) && !this.isRed(this.links[w * WORDS + RIGHT]!)) {
-          C[w] = RED;
-          x = p;
-          p = this.links[x * WORDS + PARENT]!;
-        } else {
-          if (!this.isRed(this.links[w * WORDS + RIGHT]!)) {
-            C[this.links[w * WORDS + LEFT]!] = BLACK;
-            C[w] = RED;
-            this.rotateRight(w, r);
-            w = this.links[p * WORDS + RIGHT]!;
-          }
-          C[w] = C[p]!;
-          C[p] = BLACK;
-          C[this.links[w * WORDS + RIGHT]!] = BLACK;
-          this.rotateLeft(p, r);
-          x = this.roots[r]!;
-        }
+      // the side of p that x hangs on, and its sibling's
+      const side = x === this.links[p * WORDS + LEFT] ? LEFT : RIGHT;
+      const other = LEFT + RIGHT - side;
+      let w = this.links[p * WORDS + other]!;
+      if (this.isRed(w)) {
+        C[w] = BLACK;
+        C[p] = RED;
+        this.rotate(p, side, r);
+        w = this.links[p * WORDS + other]!;
+      }
+      if (!this.isRed(this.links[w * WORDS + LEFT]!) && !this.isRed(this.links[w * WORDS + RIGHT]!)) {
+        C[w] = RED;
+        x = p;
+        p = this.links[x * WORDS + PARENT]!;
       } else {
-        let w = this.links[p * WORDS + LEFT]!;
-        if (this.isRed(w)) {
-          C[w] = BLACK;
-          C[p] = RED;
-          this.rotateRight(p, r);
-          w = this.links[p * WORDS + LEFT]!;
-        }
-        if (!this.isRed(this.links[w * WORDS + RIGHT]!) && !this.isRed(this.links[w * WORDS + LEFT]!)) {
+        if (!this.isRed(this.links[w * WORDS + other]!)) {
+          C[this.links[w * WORDS + side]!] = BLACK;
           C[w] = RED;
-          x = p;
-          p = this.links[x * WORDS + PARENT]!;
-        } else {
-          if (!this.isRed(this.links[w * WORDS + LEFT]!)) {
-            C[this.links[w * WORDS + RIGHT]!] = BLACK;
-            C[w] = RED;
-            this.rotateLeft(w, r);
-            w = this.links[p * WORDS + LEFT]!;
-          }
-          C[w] = C[p]!;
-          C[p] = BLACK;
-          C[this.links[w * WORDS + LEFT]!] = BLACK;
-          this.rotateRight(p, r);
-          x = this.roots[r]!;
+          this.rotate(w, other, r);
+          w = this.links[p * WORDS + other]!;
         }
+        C[w] = C[p]!;
+        C[p] = BLACK;
+        C[this.links[w * WORDS + other]!] = BLACK;
+        this.rotate(p, side, r);
+        x = this.roots[r]!;
       }
     }
     if (x !== NIL) C[x] = BLACK;
