@@ -50,9 +50,9 @@ export function auditKsm(state: AuditedState, afterFullScan: boolean): string[] 
     if (f.ksmNodeOf(kpfn) !== node) continue; // stale: cleaned when next walked over
     if (!afterFullScan) continue;
     for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext(item)) {
-      const mm = slots.byMmId(it.mm[item]!).mm;
+      const mm = slots.byMmId(it.mmOf(item)).mm;
       if (mm.exiting) continue;
-      const addr = it.address[item]!;
+      const addr = it.addressOf(item);
       if (mm.pt.pfn(addr) !== kpfn || !(mm.pt.bits(addr) & PTE_PRESENT))
         out.push(`rmap_item ${item} of stable node ${node} does not map frame ${kpfn}`);
     }

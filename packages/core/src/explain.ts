@@ -74,8 +74,7 @@ export class PageExplainer {
           this.mapped.set(c, (this.mapped.get(c) ?? 0) + 1);
         }
         const items = new Map<number, number>();
-        for (let it = ksm.rmapList(mm); it !== NIL; it = ksm.items.next[it]!)
-          items.set(ksm.items.address[it]!, it);
+        for (const it of ksm.rmapItems(mm)) items.set(ksm.items.addressOf(it), it);
         this.itemAt.set(mm.id, items);
       }
     const sn = ksm.nodes;

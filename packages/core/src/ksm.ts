@@ -298,9 +298,10 @@ export class Ksm implements KsmHooks {
     return this.slots.any;
   }
 
-  /** Read-only: the first rmap_item of `mm`'s address-sorted list (follow `items.next`); NIL if none. */
-  rmapList(mm: Mm): number {
-    return this.slots.get(mm)?.rmapList ?? NIL;
+  /** Read-only: `mm`'s rmap_items in address order (none when it is not registered). */
+  rmapItems(mm: Mm): number[] {
+    const slot = this.slots.get(mm);
+    return slot ? this.items.listed(slot) : [];
   }
 
   /** Read-only: whether the kernel's own scan runs (no scan policy), smart scan included. */

@@ -108,8 +108,8 @@ export class Merge {
   private tryToMergeWithZeroPage(item: number, pfn: Pfn): boolean {
     if (!this.sysfs.knobs.use_zero_pages || !this.profile.behaviour.zeroPages) return false;
     if (!this.checksums.maybeZero(item)) return false;
-    const mm = this.slots.byMmId(this.items.mm[item]!).mm;
-    const addr = this.items.address[item]!;
+    const mm = this.slots.byMmId(this.items.mmOf(item)).mm;
+    const addr = this.items.addressOf(item);
     if (!findMergeableVma(mm, addr)) return true;
     if (!this.tryToMergeOnePage(mm, addr, pfn, ZERO_PFN)) return false;
     this.sysfs.zeroPages++;
@@ -139,8 +139,8 @@ export class Merge {
 
   /** `try_to_merge_with_ksm_page`: whether the item's page `pfn` now maps `kpfn` (the item then leaves its tree). */
   private tryToMergeWithKsmPage(item: number, pfn: Pfn, kpfn: Pfn): boolean {
-    const mm = this.slots.byMmId(this.items.mm[item]!).mm;
-    const addr = this.items.address[item]!;
+    const mm = this.slots.byMmId(this.items.mmOf(item)).mm;
+    const addr = this.items.addressOf(item);
     const vma = findMergeableVma(mm, addr);
     if (!vma) return false;
     if (!this.tryToMergeOnePage(mm, addr, pfn, kpfn)) return false;
@@ -156,7 +156,7 @@ export class Merge {
   private tryToMergeTwoPages(item: number, pfn: Pfn, tree: number, treePfn: Pfn): boolean {
     if (!this.tryToMergeWithKsmPage(item, pfn, NO_PFN)) return false;
     if (this.tryToMergeWithKsmPage(tree, treePfn, pfn)) return true;
-    breakCow(this.machine, this.slots.byMmId(this.items.mm[item]!).mm, this.items.address[item]!);
+    breakCow(this.machine, this.slots.byMmId(this.items.mmOf(item)).mm, this.items.addressOf(item));
     return false;
   }
 }

@@ -5,7 +5,7 @@ import { RMAP_ITEM_SIZE } from "./sysfs.js";
 /** KSM's per-mm state (`ksm_mm_slot` plus the mm_struct counters KSM owns). */
 export interface MmSlot {
   readonly mm: Mm;
-  /** First rmap_item of the address-sorted list. */
+  /** First leaf of the address-sorted list of rmap_items (see RmapItems), NIL when it has none. */
   rmapList: number;
   /** `mm->ksm_merging_pages`. */
   merging: number;

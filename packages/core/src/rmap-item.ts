@@ -36,20 +36,43 @@ export const KEY_KIND_BITS = 2;
 /** The key's kind in {@link TREE_SEEN}. */
 export const KEY_KIND_MASK = (1 << KEY_KIND_BITS) - 1;
 
+/** Virtual pages a leaf of rmap_items covers (aligned): an item's handle is its leaf's times this plus its page's offset in the leaf. */
+export const LEAF_PAGES = 64;
+
+/** An mm's list of rmap_items (its mm_slot): the first leaf, NIL when it has no item. */
+export interface RmapList {
+  rmapList: number;
+}
+
+/**
+ * Where a walk along an mm's list stands (`ksm_scan.rmap_list`): the items below `address`
+ * are behind it; `prev` is the last leaf wholly behind it (NIL: none, the list's head).
+ */
+export interface RmapCursor {
+  address: number;
+  prev: number;
+}
+
 /**
  * Every `rmap_item` (one per scanned virtual page) as a struct of typed arrays indexed by
- * an integer handle. Items of one mm form a singly linked list sorted by address; items of
- * a stable node a doubly linked list; the unstable tree is a {@link ContentIndex} over item
- * handles. What only stable or only unstable items need shares one record ({@link link}),
- * whose words sit together, so a tree walk reads one cache line per item.
+ * an integer handle. The kernel keeps an mm's items in a singly linked list sorted by
+ * address; here they sit in leaves of {@link LEAF_PAGES} aligned pages, each leaf one mm's,
+ * with a bit a page saying which hold an item, and an mm's leaves form a list sorted by
+ * address: the item's mm and address are its leaf's, and the list costs a bit an item, not
+ * three words. Items of a stable node form a doubly linked list; the unstable tree is a
+ * {@link ContentIndex} over item handles. What only stable or only unstable items need
+ * shares one record ({@link link}), whose words sit together, so a tree walk reads one
+ * cache line per item.
  */
 export class RmapItems {
-  /** Next item in the mm's address-sorted list. */
-  next = new Int32Array(0);
-  /** The mm's id: 16 bits an item while every id fits (mm ids are never reused), 32 from the first that does not. */
-  mm: Uint16Array | Int32Array = new Uint16Array(0);
-  /** Virtual page number. */
-  address = new Int32Array(0);
+  /** A leaf's mm id. */
+  leafMm = new Int32Array(0);
+  /** A leaf's first virtual page over {@link LEAF_PAGES}. */
+  leafBase = new Int32Array(0);
+  /** The next leaf of the mm's address-sorted list, or NIL. */
+  leafNext = new Int32Array(0);
+  /** Two words a leaf: bit `i` of word `i >> 5` set when page `i` of the leaf has an item. */
+  leafLive = new Uint32Array(0);
   flags = new Uint8Array(0);
   /** Low 8 bits of the full-scan count at unstable insertion. */
   seqnr = new Uint8Array(0);
@@ -67,28 +90,111 @@ export class RmapItems {
   link = new Int32Array(0);
   /** {@link link}'s words unsigned (the keys). */
   linkU = new Uint32Array(0);
+  /** The leaves'. */
   private readonly pool = new HandlePool();
+  private live = 0;
+  private made = 0;
 
   /** `unstable`: the unstable tree(s), one root per NUMA node, grown with the items. */
   constructor(readonly unstable: ContentIndex) {}
 
   /** Live items (`ksm_rmap_items`). */
   get count(): number {
-    return this.pool.live;
+    return this.live;
   }
 
   /** How many items were allocated and freed so far. */
   get turnover(): number {
-    return this.pool.turnover;
+    return this.made;
   }
 
-  /** A zeroed item for (mm, address), like `alloc_rmap_item`. */
-  alloc(mm: number, address: number): number {
-    const h = this.pool.alloc((n) => this.grow(n), this.next.length);
-    this.next[h] = NIL;
-    if (mm > 0xffff && this.mm instanceof Uint16Array) this.mm = Int32Array.from(this.mm);
-    this.mm[h] = mm;
-    this.address[h] = address;
+  /** The id of the mm `item` belongs to. */
+  mmOf(item: number): number {
+    return this.leafMm[Math.floor(item / LEAF_PAGES)]!;
+  }
+
+  /** The virtual page `item` stands for. */
+  addressOf(item: number): number {
+    return this.leafBase[Math.floor(item / LEAF_PAGES)]! * LEAF_PAGES + (item % LEAF_PAGES);
+  }
+
+  /** The items of `list` in address order. */
+  listed(list: RmapList): number[] {
+    const out: number[] = [];
+    for (let leaf = list.rmapList; leaf !== NIL; leaf = this.leafNext[leaf]!)
+      for (let i = 0; i < LEAF_PAGES; i++) if (this.isLive(leaf, i)) out.push(leaf * LEAF_PAGES + i);
+    return out;
+  }
+
+  /**
+   * Moves `cur` along `list` up to page `to`: with `onFree`, every item it passes is freed,
+   * in address order, each after `onFree(item)`, and leaves left empty leave the list (the
+   * stale items `get_next_rmap_item` frees, or `remove_trailing_rmap_items` with `to`
+   * Infinity); without, they stay, behind it. Returns how many items were freed.
+   */
+  advance(list: RmapList, cur: RmapCursor, to: number, onFree: ((item: number) => void) | null): number {
+    let freed = 0;
+    let prev = cur.prev;
+    let leaf = prev === NIL ? list.rmapList : this.leafNext[prev]!;
+    while (leaf !== NIL) {
+      const start = this.leafBase[leaf]! * LEAF_PAGES;
+      if (start >= to) break;
+      const next = this.leafNext[leaf]!;
+      if (onFree !== null) {
+        const from = Math.max(cur.address, start) - start;
+        const end = Math.min(to, start + LEAF_PAGES) - start;
+        for (let i = from; i < end; i++) {
+          if (!this.isLive(leaf, i)) continue;
+          onFree(leaf * LEAF_PAGES + i);
+          this.leafLive[leaf * 2 + (i >>> 5)]! &= ~(1 << (i & 31));
+          freed++;
+        }
+        if (this.leafLive[leaf * 2] === 0 && this.leafLive[leaf * 2 + 1] === 0) {
+          if (prev === NIL) list.rmapList = next;
+          else this.leafNext[prev] = next;
+          this.pool.release(leaf);
+          leaf = next;
+          continue;
+        }
+      }
+      if (start + LEAF_PAGES > to) break;
+      prev = leaf;
+      leaf = next;
+    }
+    cur.prev = prev;
+    cur.address = to;
+    this.live -= freed;
+    this.made += freed;
+    return freed;
+  }
+
+  /**
+   * The item for page `addr` of `mm`, right where `cur` stands (moved there by
+   * {@link advance}); a zeroed new one if there is none, like `alloc_rmap_item`, in the
+   * list. `cur` moves past it.
+   */
+  itemAt(list: RmapList, cur: RmapCursor, mm: number, addr: number): number {
+    const base = Math.floor(addr / LEAF_PAGES);
+    const prev = cur.prev;
+    let leaf = prev === NIL ? list.rmapList : this.leafNext[prev]!;
+    if (leaf === NIL || this.leafBase[leaf] !== base) {
+      const fresh = this.pool.alloc((n) => this.grow(n), this.leafMm.length);
+      this.leafMm[fresh] = mm;
+      this.leafBase[fresh] = base;
+      this.leafNext[fresh] = leaf;
+      this.leafLive[fresh * 2] = 0;
+      this.leafLive[fresh * 2 + 1] = 0;
+      if (prev === NIL) list.rmapList = fresh;
+      else this.leafNext[prev] = fresh;
+      leaf = fresh;
+    }
+    cur.address = addr + 1;
+    const i = addr - base * LEAF_PAGES;
+    const h = leaf * LEAF_PAGES + i;
+    if (this.isLive(leaf, i)) return h;
+    this.leafLive[leaf * 2 + (i >>> 5)]! |= 1 << (i & 31);
+    this.live++;
+    this.made++;
     this.flags[h] = 0;
     this.seqnr[h] = 0;
     if (this.nid.length !== 0) this.nid[h] = 0;
@@ -103,6 +209,10 @@ export class RmapItems {
     return h;
   }
 
+  private isLive(leaf: number, i: number): boolean {
+    return (this.leafLive[leaf * 2 + (i >>> 5)]! & (1 << (i & 31))) !== 0;
+  }
+
   /** The NUMA node of the unstable tree `item` went into. */
   treeNid(item: number): number {
     return this.nid.length === 0 ? 0 : this.nid[item]!;
@@ -110,7 +220,7 @@ export class RmapItems {
 
   /** `item` goes into node `nid`'s unstable tree. */
   setTreeNid(item: number, nid: number): void {
-    if (nid !== 0 && this.nid.length === 0) this.nid = new Uint8Array(this.next.length);
+    if (nid !== 0 && this.nid.length === 0) this.nid = new Uint8Array(this.flags.length);
     if (this.nid.length !== 0) this.nid[item] = nid;
   }
 
@@ -134,29 +244,29 @@ export class RmapItems {
     this.link[item * LINK_WORDS + ANON_VMA] = id;
   }
 
-  free(h: number): void {
-    this.pool.release(h);
-  }
-
   /**
    * Every typed array of the items' state but `seqnr` (which only says which full scan an
    * unstable item went in during) and the tree state (`flags`, `nid`, `link`, which the scan
-   * replay digests item by item), and the handle pool's.
+   * replay digests item by item), the leaves' and their pool's.
    */
   stateColumns(): ArrayBufferView[] {
-    const { next, mm, address, oldchecksum, age, remainingSkips } = this;
-    return [next, mm, address, oldchecksum, age, remainingSkips, this.pool.state()];
+    const { leafMm, leafBase, leafNext, leafLive, oldchecksum, age, remainingSkips } = this;
+    return [leafMm, leafBase, leafNext, leafLive, oldchecksum, age, remainingSkips, this.pool.state()];
   }
 
-  /** Makes room for `n` items at once (a capacity hint: growing by half each time copies every array). */
+  /** Makes room for `n` items of dense mappings at once (a capacity hint: growing by half each time copies every array). */
   reserve(n: number): void {
-    if (n > this.next.length) this.grow(n);
+    const leaves = Math.ceil(n / LEAF_PAGES);
+    if (leaves > this.leafMm.length) this.grow(leaves);
   }
 
-  private grow(n: number): void {
-    this.next = grown(this.next, n);
-    this.mm = grown(this.mm, n);
-    this.address = grown(this.address, n);
+  /** Room for `leaves` leaves. */
+  private grow(leaves: number): void {
+    this.leafMm = grown(this.leafMm, leaves);
+    this.leafBase = grown(this.leafBase, leaves);
+    this.leafNext = grown(this.leafNext, leaves);
+    this.leafLive = grown(this.leafLive, leaves * 2);
+    const n = leaves * LEAF_PAGES;
     this.flags = grown(this.flags, n);
     this.seqnr = grown(this.seqnr, n);
     if (this.nid.length !== 0) this.nid = grown(this.nid, n);

@@ -34,10 +34,10 @@ export class KsmRmapWalker implements RmapWalker {
       for (let item = this.nodes.hlist[node]!; item !== NIL; item = it.hnext(item)) {
         const av = m.anonVmas.get(it.anonVma(item));
         if (!av) continue;
-        const vpn = it.address[item]!;
+        const vpn = it.addressOf(item);
         for (const vma of av.vmas) {
           if (vpn < vma.start || vpn >= vma.end) continue;
-          if ((vma.mmId === it.mm[item]) === (searchNewForks === 1)) continue;
+          if ((vma.mmId === it.mmOf(item)) === (searchNewForks === 1)) continue;
           const mm = m.mms.get(vma.mmId);
           if (!mm || mm.pt.pfn(vpn) !== pfn) continue;
           if (!rwc.rmapOne(pfn, { mm, vma, vpn })) return;

@@ -1,7 +1,7 @@
 import { NIL, type ScanPolicy } from "@ksm/contracts";
 import { type Machine, MMF_VM_MERGEABLE, NO_PFN, type Pfn, THP_PAGES, VM_MERGEABLE } from "@ksm/mm";
 import type { MmSlot, MmSlots } from "./mm-slot.js";
-import type { RmapItems } from "./rmap-item.js";
+import type { RmapCursor, RmapItems } from "./rmap-item.js";
 import type { SmartScan } from "./smart-scan.js";
 import type { KsmSysfs } from "./sysfs.js";
 
@@ -38,9 +38,11 @@ export class KsmScan {
   cursor: MmSlot;
   /** `ksm_scan.address`: the next virtual page to look at. */
   private address = 0;
-  /** `ksm_scan.rmap_list`: the item whose `next` link the cursor sits on; NIL for the slot's list head. */
-  private link = NIL;
+  /** `ksm_scan.rmap_list`: where the cursor stands in the slot's list of items. */
+  private readonly at: RmapCursor = { address: 0, prev: NIL };
   private readonly hit: ScanHit = { item: NIL, pfn: NO_PFN };
+  /** `remove_rmap_item_from_tree`, for each item freed. */
+  private readonly leaveTree = (item: number): void => this.hooks.removeRmapItemFromTree(item);
 
   constructor(
     private readonly machine: Machine,
@@ -77,7 +79,7 @@ export class KsmScan {
       this.cursor = slot;
       if (slot === head) return hit;
       this.address = 0;
-      this.link = NIL;
+      this.restart();
     }
     const m = this.machine;
     for (;;) {
@@ -103,7 +105,6 @@ export class KsmScan {
             const pfn = m.followAnonPage(mm, addr);
             if (pfn !== NO_PFN) {
               const item = this.getNextRmapItem(slot, addr);
-              this.link = item;
               this.address = addr + 1;
               if (this.smartScan.shouldSkip(pfn, item)) continue;
               hit.item = item;
@@ -115,10 +116,10 @@ export class KsmScan {
         }
       } else {
         this.address = 0;
-        this.link = NIL;
+        this.restart();
       }
       // nuke the rmap_items above the last mergeable page
-      this.removeTrailingRmapItems(slot, this.link);
+      this.removeTrailingRmapItems(slot, this.at);
       const next = slot.next;
       this.cursor = next;
       if (this.address === 0) {
@@ -130,67 +131,40 @@ export class KsmScan {
       if (next === head) break;
       slot = next;
       this.address = 0;
-      this.link = NIL;
+      this.restart();
     }
     this.hooks.endFullScan();
     this.sysfs.seqnr++;
     return hit;
   }
 
-  /** Frees the slot's rmap_items after `link` (NIL: all of them), each leaving its tree first. */
-  removeTrailingRmapItems(slot: MmSlot, link: number): void {
-    for (;;) {
-      const cur = this.linkGet(slot, link);
-      if (cur === NIL) return;
-      this.linkSet(slot, link, this.items.next[cur]!);
-      this.hooks.removeRmapItemFromTree(cur);
-      this.freeRmapItem(slot, cur);
-    }
+  /** Frees the slot's rmap_items from `at` on (null: all of them), each leaving its tree first. */
+  removeTrailingRmapItems(slot: MmSlot, at: RmapCursor | null): void {
+    slot.rmapItems -= this.items.advance(slot, at ?? { address: 0, prev: NIL }, Infinity, this.leaveTree);
+  }
+
+  /** The cursor at the head of a slot's list. */
+  private restart(): void {
+    this.at.address = 0;
+    this.at.prev = NIL;
   }
 
   /** `get_next_rmap_item`: the item for `addr`, freeing every stale item below it. */
   private getNextRmapItem(slot: MmSlot, addr: number): number {
     const it = this.items;
-    for (;;) {
-      const cur = this.linkGet(slot, this.link);
-      if (cur === NIL) break;
-      if (it.address[cur] === addr) return cur;
-      if (it.address[cur]! > addr) break;
-      this.linkSet(slot, this.link, it.next[cur]!);
-      this.hooks.removeRmapItemFromTree(cur);
-      this.freeRmapItem(slot, cur);
-    }
-    const item = it.alloc(slot.mm.id, addr);
-    slot.rmapItems++;
-    it.next[item] = this.linkGet(slot, this.link);
-    this.linkSet(slot, this.link, item);
+    slot.rmapItems -= it.advance(slot, this.at, addr, this.leaveTree);
+    const count = it.count;
+    const item = it.itemAt(slot, this.at, slot.mm.id, addr);
+    slot.rmapItems += it.count - count;
     return item;
   }
 
-  private linkGet(slot: MmSlot, link: number): number {
-    return link === NIL ? slot.rmapList : this.items.next[link]!;
-  }
-
-  private linkSet(slot: MmSlot, link: number, value: number): void {
-    if (link === NIL) slot.rmapList = value;
-    else this.items.next[link] = value;
-  }
-
-  private freeRmapItem(slot: MmSlot, item: number): void {
-    slot.rmapItems--;
-    this.items.free(item);
-  }
-
   /**
-   * Leaves the items of a VMA the scan policy passes over as they are: the cursor link moves
+   * Leaves the items of a VMA the scan policy passes over as they are: the cursor moves
    * past them, so `get_next_rmap_item` does not take them for stale.
    */
   private passOver(slot: MmSlot, end: number): void {
-    for (;;) {
-      const cur = this.linkGet(slot, this.link);
-      if (cur === NIL || this.items.address[cur]! >= end) return;
-      this.link = cur;
-    }
+    this.items.advance(slot, this.at, end, null);
   }
 
   /** A scan policy's `startFullScan` reorders the mm_slot list for the full scan starting. */

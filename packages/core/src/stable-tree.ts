@@ -76,7 +76,7 @@ export class StableTree implements KsmFolioCheck {
     for (let item = sn.hlist[node]!; item !== NIL; item = it.hnext(item)) {
       if (it.hnext(item) !== NIL) c.pagesSharing--;
       else c.pagesShared--;
-      this.slots.byMmId(it.mm[item]!).merging--;
+      this.slots.byMmId(it.mmOf(item)).merging--;
       sn.rmapHlistLen[node]!--;
       it.flags[item]! &= ~STABLE_FLAG;
     }
@@ -208,7 +208,7 @@ export class StableTree implements KsmFolioCheck {
       this.sysfs.pagesSharing++;
     } else this.sysfs.pagesShared++;
     sn.hlist[node] = item;
-    this.slots.byMmId(it.mm[item]!).merging++;
+    this.slots.byMmId(it.mmOf(item)).merging++;
   }
 
   /** The stable half of `remove_rmap_item_from_tree`: `item` no longer maps its node's page. */
@@ -226,7 +226,7 @@ export class StableTree implements KsmFolioCheck {
     if (n !== NIL) link[n * LINK_WORDS + HPREV] = p;
     if (sn.hlist[node] !== NIL) this.sysfs.pagesSharing--;
     else this.sysfs.pagesShared--;
-    this.slots.byMmId(it.mm[item]!).merging--;
+    this.slots.byMmId(it.mmOf(item)).merging--;
     sn.rmapHlistLen[node]!--;
     if (sn.where[node] === IS_DUP) sn.fullEpoch[sn.chainOf[node]!] = -1;
     link[w + HEAD] = NIL;

@@ -55,7 +55,7 @@ export class Unmerge {
       if (!mm.exiting)
         for (const vma of [...mm.vmas])
           if (vma.flags & VM_MERGEABLE && vma.anonVma) this.unmergeKsmPages(mm, vma, vma.start, vma.end);
-      this.scan.removeTrailingRmapItems(slot, NIL);
+      this.scan.removeTrailingRmapItems(slot, null);
       const next = slot.next;
       if (mm.exiting) {
         this.slots.unlink(slot);

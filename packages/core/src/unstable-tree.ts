@@ -132,9 +132,9 @@ export class UnstableTree {
     it.link[w + TREE_PFN] = pfn;
     // a page ksmd itself just unmapped (a THP split mapped it to the zero page) is not kept:
     // each walk over the item looks for its page again, and gives up, as the kernel does
-    const mm = this.slots.byMmId(it.mm[item]!).mm;
+    const mm = this.slots.byMmId(it.mmOf(item)).mm;
     let tag = 0;
-    if (mm.pt.pfn(it.address[item]!) === pfn) {
+    if (mm.pt.pfn(it.addressOf(item)) === pfn) {
       if (this.tagEpoch !== this.machine.epoch) {
         this.tag++;
         this.tagEpoch = this.machine.epoch;
@@ -170,8 +170,8 @@ export class UnstableTree {
 
   /** `get_mergeable_page`: the item's page now, or NO_PFN when its VMA or page went away. */
   private getMergeablePage(item: number): Pfn {
-    const mm = this.slots.byMmId(this.items.mm[item]!).mm;
-    const addr = this.items.address[item]!;
+    const mm = this.slots.byMmId(this.items.mmOf(item)).mm;
+    const addr = this.items.addressOf(item);
     if (!findMergeableVma(mm, addr)) return NO_PFN;
     return this.machine.followAnonPage(mm, addr);
   }

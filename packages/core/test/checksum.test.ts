@@ -97,7 +97,7 @@ describe("PageChecksums", () => {
 
   it("passes a page through the volatility filter only once its checksum held over two visits", () => {
     const { contents, items, sums } = setup(checksum);
-    const item = items.alloc(0, 0);
+    const item = items.itemAt({ rmapList: NIL }, { address: 0, prev: NIL }, 0, 0);
     expect(item).not.toBe(NIL);
     const a = contents.pattern(1n);
     const b = contents.pattern(2n);
@@ -110,11 +110,11 @@ describe("PageChecksums", () => {
 
   it("lets everything through with a constant checksum, and then takes any page for a possible zero page", () => {
     const { contents, items, sums } = setup({ name: "none", constant: true, checksum: () => 0 });
-    const item = items.alloc(0, 0);
+    const item = items.itemAt({ rmapList: NIL }, { address: 0, prev: NIL }, 0, 0);
     expect(sums.changed(item, contents.pattern(3n))).toBe(false);
     expect(sums.maybeZero(item)).toBe(true);
     const real = setup(checksum);
-    const other = real.items.alloc(0, 0);
+    const other = real.items.itemAt({ rmapList: NIL }, { address: 0, prev: NIL }, 0, 0);
     real.sums.changed(other, real.contents.pattern(3n));
     expect(real.sums.maybeZero(other)).toBe(false);
     real.sums.changed(other, ZERO_CONTENT);

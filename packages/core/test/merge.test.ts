@@ -60,8 +60,7 @@ describe("Merge (cmp_and_merge_page)", () => {
   it("removes an item from whichever tree holds it", () => {
     const { ksm, mm } = merged([6, 6, 8]);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 1, pages_unshared: 1 });
-    const items: number[] = [];
-    for (let item = ksm.rmapList(mm); item !== NIL; item = ksm.items.next[item]!) items.push(item);
+    const items = ksm.rmapItems(mm);
     ksm.merge.removeRmapItemFromTree(items[2]!);
     ksm.merge.removeRmapItemFromTree(items[0]!);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 0, pages_unshared: 0 });

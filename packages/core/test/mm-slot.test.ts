@@ -35,7 +35,7 @@ describe("MmSlots", () => {
     expect(order(slots)).toEqual([b.id, c.id]);
     expect(slots.get(a)).toBeUndefined();
     expect(a.flags & (MMF_VM_MERGEABLE | MMF_VM_MERGE_ANY)).toBe(0);
-    (slots.get(c) as MmSlot).rmapList = 0; // it has an rmap_item
+    (slots.get(c) as MmSlot).rmapList = 0; // it has rmap_items (a leaf of them)
     const cursor = slots.get(b)!;
     slots.exit(c, cursor);
     expect(order(slots)).toEqual([b.id, c.id]);

@@ -1,7 +1,14 @@
 import { type ContentIndex, NIL } from "@ksm/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "../src/rmap-item.js";
+import {
+  LEAF_PAGES,
+  type RmapCursor,
+  RmapItems,
+  type RmapList,
+  STABLE_FLAG,
+  UNSTABLE_FLAG,
+} from "../src/rmap-item.js";
 import { merged } from "./helpers.js";
 
 /** An unstable index that only records the capacity it is asked for (RmapItems calls nothing else). */
@@ -15,81 +22,117 @@ function capacityIndex() {
   return { seen, index: index as unknown as ContentIndex };
 }
 
+const head = (): RmapCursor => ({ address: 0, prev: NIL });
+
+/** The item for (mm, addr) in a list of its own. */
+function lone(items: RmapItems, mm: number, addr: number): number {
+  return items.itemAt({ rmapList: NIL }, head(), mm, addr);
+}
+
 describe("RmapItems", () => {
-  it("alloc gives a zeroed item for (mm, address), like alloc_rmap_item", () => {
+  it("itemAt gives a zeroed item for (mm, address), like alloc_rmap_item, whose leaf says both", () => {
     const items = new RmapItems(capacityIndex().index);
-    const h = items.alloc(3, 1234);
-    expect([items.mm[h], items.address[h], items.next[h], items.flags[h]]).toEqual([3, 1234, NIL, 0]);
+    const h = lone(items, 3, 1234);
+    expect([items.mmOf(h), items.addressOf(h), items.flags[h]]).toEqual([3, 1234, 0]);
     expect([items.oldchecksum[h], items.age[h], items.remainingSkips[h], items.seqnr[h]]).toEqual([
       0, 0, 0, 0,
     ]);
     expect(items.hnext(h)).toBe(NIL);
     expect(items.count).toBe(1);
-  });
-
-  it("keeps mm ids in 16 bits until one needs more, then widens without losing any", () => {
-    const items = new RmapItems(capacityIndex().index);
-    const ids = [0, 1, 0xffff, 7];
-    const hs = ids.map((id, i) => items.alloc(id, i));
-    expect(items.mm).toBeInstanceOf(Uint16Array);
-    const wide = items.alloc(0x10000 + 5, 99);
-    expect(items.mm).toBeInstanceOf(Int32Array);
-    expect(hs.map((h) => items.mm[h])).toEqual(ids);
-    expect(items.mm[wide]).toBe(0x10005);
-    for (let i = 0; i < 100; i++) items.alloc(2 ** 30 + i, i);
-    expect(items.mm[hs[2]!]).toBe(0xffff);
-    expect(items.mm[items.alloc(2 ** 31 - 1, 0)]).toBe(2 ** 31 - 1);
+    const far = lone(items, 2 ** 31 - 1, 2 ** 31 - 2);
+    expect([items.mmOf(far), items.addressOf(far)]).toEqual([2 ** 31 - 1, 2 ** 31 - 2]);
   });
 
   it("keeps no tree NUMA node column until an item goes into another node's tree", () => {
     const items = new RmapItems(capacityIndex().index);
-    const a = items.alloc(1, 0);
+    const list: RmapList = { rmapList: NIL };
+    const cur = head();
+    const a = items.itemAt(list, cur, 1, 0);
     items.setTreeNid(a, 0);
     expect(items.nid.length).toBe(0);
-    const b = items.alloc(1, 1);
+    const b = items.itemAt(list, cur, 1, 1);
     items.setTreeNid(b, 3);
     expect(items.nid.length).toBeGreaterThan(b);
-    const more = Array.from({ length: 200 }, (_, i) => items.alloc(2, i));
+    const more = Array.from({ length: 200 }, (_, i) => lone(items, 2, i * LEAF_PAGES));
     items.setTreeNid(more[199]!, 1);
     expect([a, b, more[0]!, more[199]!].map((h) => items.treeNid(h))).toEqual([0, 3, 0, 1]);
-    items.free(b);
-    expect(items.treeNid(items.alloc(3, 0))).toBe(0);
+    items.advance(list, head(), Number.POSITIVE_INFINITY, () => {});
+    expect(items.treeNid(lone(items, 3, 0))).toBe(0);
   });
 
-  it("a freed item's handle is reused and comes back zeroed", () => {
+  it("a freed item's slot comes back zeroed", () => {
     const items = new RmapItems(capacityIndex().index);
-    const h = items.alloc(1, 10);
+    const list: RmapList = { rmapList: NIL };
+    const h = items.itemAt(list, head(), 1, 10);
     items.flags[h] = STABLE_FLAG | UNSTABLE_FLAG;
     items.oldchecksum[h] = 99;
     items.age[h] = 7;
-    items.free(h);
-    expect(items.count).toBe(0);
-    const again = items.alloc(2, 20);
+    expect(items.advance(list, head(), Number.POSITIVE_INFINITY, () => {})).toBe(1);
+    expect([items.count, list.rmapList]).toEqual([0, NIL]);
+    const again = lone(items, 2, 10);
     expect(again).toBe(h);
-    expect([items.flags[again], items.oldchecksum[again], items.age[again], items.mm[again]]).toEqual([
+    expect([items.flags[again], items.oldchecksum[again], items.age[again], items.mmOf(again)]).toEqual([
       0, 0, 0, 2,
     ]);
   });
 
-  it("never hands out a live item twice, counts the live ones, and grows the unstable tree with the items", () => {
+  it("walks a list as the kernel's address-sorted linked list does: finds, makes, passes over and frees the same items", () => {
+    // the reference: the kernel's list as a sorted array of addresses, its cursor an index
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("get" as const), addr: fc.nat(300) }),
+      fc.record({ kind: fc.constant("pass" as const), addr: fc.nat(300) }),
+      fc.record({ kind: fc.constantFrom("trail" as const, "restart" as const, "all" as const) }),
+    );
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constant(-1), fc.nat(50)), { maxLength: 300 }), (ops) => {
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
         const { seen, index } = capacityIndex();
         const items = new RmapItems(index);
-        const live = new Set<number>();
-        for (const op of ops) {
-          if (op === -1 || live.size === 0) {
-            const h = items.alloc(0, op);
-            expect(live.has(h)).toBe(false);
-            live.add(h);
-            expect(seen.capacity).toBeGreaterThan(h);
+        const lists: RmapList[] = [{ rmapList: NIL }, { rmapList: NIL }];
+        const other = items.itemAt(lists[1]!, head(), 9, 5);
+        const list = lists[0]!;
+        let cur = head();
+        let ref: number[] = [];
+        let at = 0; // ref[0..at) are behind the cursor
+        const freed: number[] = [];
+        const onFree = (item: number) => freed.push(items.addressOf(item));
+        for (const o of ops) {
+          freed.length = 0;
+          if (o.kind === "get" || o.kind === "pass") {
+            // the scan only moves forward within a pass
+            const addr = Math.max(o.addr, cur.address);
+            const stale: number[] = [];
+            while (at < ref.length && ref[at]! < addr) {
+              if (o.kind === "get") stale.push(...ref.splice(at, 1));
+              else at++;
+            }
+            items.advance(list, cur, addr, o.kind === "get" ? onFree : null);
+            expect(freed).toEqual(stale);
+            if (o.kind === "get") {
+              const existing = ref[at] === addr;
+              const before = existing ? items.listed(list)[at] : undefined;
+              const h = items.itemAt(list, cur, 4, addr);
+              if (existing) expect(h).toBe(before);
+              else ref.splice(at, 0, addr);
+              at++;
+              expect([items.mmOf(h), items.addressOf(h)]).toEqual([4, addr]);
+              expect(seen.capacity).toBeGreaterThan(h);
+            }
+          } else if (o.kind === "trail" || o.kind === "all") {
+            if (o.kind === "all") cur = head();
+            const from = o.kind === "all" ? 0 : at;
+            items.advance(list, cur, Number.POSITIVE_INFINITY, onFree);
+            expect(freed).toEqual(ref.slice(from));
+            ref = ref.slice(0, from);
+            cur = head();
+            at = 0;
           } else {
-            const h = [...live][op % live.size]!;
-            items.free(h);
-            live.delete(h);
+            cur = head();
+            at = 0;
           }
-          expect(items.count).toBe(live.size);
+          expect(items.listed(list).map((h) => items.addressOf(h))).toEqual(ref);
+          expect(items.count).toBe(ref.length + 1);
         }
+        expect(items.listed(lists[1]!)).toEqual([other]);
       }),
     );
   });
@@ -97,17 +140,17 @@ describe("RmapItems", () => {
   it("reserve makes room without allocating", () => {
     const { seen, index } = capacityIndex();
     const items = new RmapItems(index);
-    items.reserve(100);
+    items.reserve(1000);
     expect(items.count).toBe(0);
-    expect(seen.capacity).toBeGreaterThanOrEqual(100);
+    expect(seen.capacity).toBeGreaterThanOrEqual(1000);
   });
 
   it("each mm's list after a scan holds one item per scanned page, sorted by address", () => {
     const { ksm, mm, vma } = merged([1, 2, null, 1, 3, 2]);
     const addresses: number[] = [];
-    for (let it = ksm.rmapList(mm); it !== NIL; it = ksm.items.next[it]!) {
-      expect(ksm.items.mm[it]).toBe(mm.id);
-      addresses.push(ksm.items.address[it]! - vma.start);
+    for (const it of ksm.rmapItems(mm)) {
+      expect(ksm.items.mmOf(it)).toBe(mm.id);
+      addresses.push(ksm.items.addressOf(it) - vma.start);
     }
     expect(addresses).toEqual([0, 1, 3, 4, 5]);
   });

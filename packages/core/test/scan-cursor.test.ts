@@ -14,8 +14,8 @@ describe("KsmScan (the scan cursor)", () => {
     const first = ksm.scan.next();
     for (let hit = first; hit.item !== NIL; hit = ksm.scan.next()) {
       expect(hit).toBe(first); // one result object, reused
-      const mm = ksm.items.mm[hit.item];
-      const addr = ksm.items.address[hit.item]!;
+      const mm = ksm.items.mmOf(hit.item);
+      const addr = ksm.items.addressOf(hit.item);
       seen.push(`${mm}:${addr - (mm === a.id ? va.start : vb.start)}`);
       expect(hit.pfn).toBe((mm === a.id ? a : b).pt.pfn(addr));
     }

@@ -35,7 +35,7 @@ describe("StableTree", () => {
   it("counts the first mapping appended as shared and the others as sharing, and undoes it on removal", () => {
     const { machine, ksm, mm, vma } = merged([6, 6, 6]);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 2 });
-    const item = ksm.rmapList(mm);
+    const item = ksm.rmapItems(mm)[0]!;
     ksm.stable.removeItem(item);
     expect(ksm.counters()).toMatchObject({ pages_shared: 1, pages_sharing: 1 });
     expect(ksm.stat(mm).ksm_merging_pages).toBe(2);

@@ -9,8 +9,7 @@ function scanned(seeds: number[]) {
   const mm = machine.createMm();
   const vma = region(machine, mm, seeds);
   ksm.fullScans(1);
-  const items: number[] = [];
-  for (let item = ksm.rmapList(mm); item !== NIL; item = ksm.items.next[item]!) items.push(item);
+  const items = ksm.rmapItems(mm);
   const pfns = seeds.map((_, i) => mm.pt.pfn(vma.start + i));
   return { machine, ksm, items, pfns };
 }
