@@ -592,7 +592,7 @@ function scaleText(
     `wall time:      ${s.seconds.toFixed(2)} s (target 10 s: ${s.seconds <= 10 ? "met" : "NOT met"}); other processes took ${s.otherCpuSeconds.toFixed(2)} s of CPU meanwhile${s.busyBefore ? ` [machine busy before the run: ${s.busyBefore}]` : ""}`,
     `CPU time:       ${s.cpuSeconds.toFixed(2)} s (user + system of this process)`,
     `peak RSS:       ${(s.maxRssBytes / 2 ** 20).toFixed(0)} MiB (target 1024 MiB: ${s.maxRssBytes <= 2 ** 30 ? "met" : "NOT met"})`,
-    `metadata:       ${s.metadataBytesPerPage === null ? "–" : s.metadataBytesPerPage.toFixed(1)} bytes per page (heap + array buffers held once settled)`,
+    `metadata:       ${s.metadataBytesPerPage === null ? "–" : s.metadataBytesPerPage.toFixed(1)} bytes per page (heap + array buffers held once settled${s.metadataBytesPerPage !== null && s.pages === 2 ** 22 ? `; target 64 at 2^22 pages: ${s.metadataBytesPerPage <= 64 ? "met" : "NOT met"}` : ""})`,
     `throughput:     ${Math.round(s.pagesPerSecond).toLocaleString("en-US")} pages/s mapped; ${Math.round(s.visitsPerSecond).toLocaleString("en-US")} page visits/s${s.visitsEstimated ? " (visits estimated as rmap_items x full scans, an upper bound)" : ""}`,
     `full scans:     ${s.fullScans}`,
     `counters:       pages_shared ${s.counters.pages_shared} pages_sharing ${s.counters.pages_sharing} pages_unshared ${s.counters.pages_unshared} stable_node_dups ${s.counters.stable_node_dups}`,

@@ -27,14 +27,22 @@ export const KEY_LO = 1;
 export const TREE_PFN = 2;
 /**
  * Unstable items: the unstable tree's tag of the machine epoch at insertion (0: none, the
- * page was not where it was looked up; see UnstableTree) shifted by {@link KEY_KIND_BITS},
- * plus the key's kind (NO_KEY, KEY_EXACT or KEY_PREFIX, as ContentStore.key returns it).
+ * page was not where it was looked up; see UnstableTree) shifted by {@link TAG_SHIFT}, the
+ * low 8 bits of the full-scan count at insertion (the kernel's `rmap_item->address & SEQNR_MASK`)
+ * shifted by {@link KEY_KIND_BITS}, plus the key's kind (NO_KEY, KEY_EXACT or KEY_PREFIX, as
+ * ContentStore.key returns it).
  */
-export const TREE_SEEN = 3;
+export const TREE_SEEN = 3; // the record's last word (the scan replay masks its seqnr)
 /** Bits of {@link TREE_SEEN} (and of a stable node's record) that hold the key's kind. */
 export const KEY_KIND_BITS = 2;
 /** The key's kind in {@link TREE_SEEN}. */
 export const KEY_KIND_MASK = (1 << KEY_KIND_BITS) - 1;
+/** The bits of {@link TREE_SEEN} that hold the seqnr. */
+export const TREE_SEQNR_MASK = 0xff << KEY_KIND_BITS;
+/** Where the tag starts in {@link TREE_SEEN}, above the kind and the 8 bits of seqnr. */
+export const TAG_SHIFT = KEY_KIND_BITS + 8;
+/** The highest tag {@link TREE_SEEN} holds. */
+export const MAX_TAG = 2 ** (32 - TAG_SHIFT) - 1;
 
 /** Virtual pages a leaf of rmap_items covers (aligned): an item's handle is its leaf's times this plus its page's offset in the leaf. */
 export const LEAF_PAGES = 64;
@@ -74,8 +82,6 @@ export class RmapItems {
   /** Two words a leaf: bit `i` of word `i >> 5` set when page `i` of the leaf has an item. */
   leafLive = new Uint32Array(0);
   flags = new Uint8Array(0);
-  /** Low 8 bits of the full-scan count at unstable insertion. */
-  seqnr = new Uint8Array(0);
   /**
    * NUMA node of the unstable tree each item is linked in; empty while every item's is node
    * 0 (the column comes with the first item in another node's tree). Read it through
@@ -196,7 +202,6 @@ export class RmapItems {
     this.live++;
     this.made++;
     this.flags[h] = 0;
-    this.seqnr[h] = 0;
     if (this.nid.length !== 0) this.nid[h] = 0;
     this.oldchecksum[h] = 0;
     this.age[h] = 0;
@@ -211,6 +216,17 @@ export class RmapItems {
 
   private isLive(leaf: number, i: number): boolean {
     return (this.leafLive[leaf * 2 + (i >>> 5)]! & (1 << (i & 31))) !== 0;
+  }
+
+  /** The low 8 bits of the full-scan count when unstable `item` went into its tree. */
+  treeSeqnr(item: number): number {
+    return (this.linkU[item * LINK_WORDS + TREE_SEEN]! & TREE_SEQNR_MASK) >>> KEY_KIND_BITS;
+  }
+
+  /** Unstable `item` now went into its tree during full scan `seqnr` (its low 8 bits). */
+  setTreeSeqnr(item: number, seqnr: number): void {
+    const w = item * LINK_WORDS + TREE_SEEN;
+    this.linkU[w] = (this.linkU[w]! & ~TREE_SEQNR_MASK) | ((seqnr << KEY_KIND_BITS) & TREE_SEQNR_MASK);
   }
 
   /** The NUMA node of the unstable tree `item` went into. */
@@ -245,9 +261,8 @@ export class RmapItems {
   }
 
   /**
-   * Every typed array of the items' state but `seqnr` (which only says which full scan an
-   * unstable item went in during) and the tree state (`flags`, `nid`, `link`, which the scan
-   * replay digests item by item), the leaves' and their pool's.
+   * Every typed array of the items' state but the tree state (`flags`, `nid`, `link`, which
+   * the scan replay digests item by item), the leaves' and their pool's.
    */
   stateColumns(): ArrayBufferView[] {
     const { leafMm, leafBase, leafNext, leafLive, oldchecksum, age, remainingSkips } = this;
@@ -268,7 +283,6 @@ export class RmapItems {
     this.leafLive = grown(this.leafLive, leaves * 2);
     const n = leaves * LEAF_PAGES;
     this.flags = grown(this.flags, n);
-    this.seqnr = grown(this.seqnr, n);
     if (this.nid.length !== 0) this.nid = grown(this.nid, n);
     this.oldchecksum = grown(this.oldchecksum, n);
     this.age = grown(this.age, n);

@@ -2,7 +2,7 @@ import type { CostCounters } from "@ksm/contracts";
 import { grown, type Machine } from "@ksm/mm";
 import type { KsmClock } from "./clock.js";
 import type { MmSlots } from "./mm-slot.js";
-import { LINK_WORDS, type RmapItems, STABLE_FLAG, UNSTABLE_FLAG } from "./rmap-item.js";
+import { LINK_WORDS, type RmapItems, STABLE_FLAG, TREE_SEQNR_MASK, UNSTABLE_FLAG } from "./rmap-item.js";
 import type { StableNodes } from "./stable-node.js";
 import type { StableTree } from "./stable-tree.js";
 import type { KsmSysfs } from "./sysfs.js";
@@ -108,10 +108,19 @@ class Digest {
     if (i < to) this.mix(w[i]! & mask);
   }
 
-  /** The records `n` words long (record `i` from word `n * i` of `w`) of every `i` whose `flags[i] & bit` is `bit` when `set`, 0 when not. */
-  records(w: Int32Array, n: number, flags: Uint8Array, bit: number, set: boolean): void {
+  /**
+   * The records `n` words long (record `i` from word `n * i` of `w`) of every `i` whose
+   * `flags[i] & bit` is `bit` when `set`, 0 when not; the last word of each ANDed with
+   * `lastMask`.
+   */
+  records(w: Int32Array, n: number, flags: Uint8Array, bit: number, set: boolean, lastMask = -1): void {
     const want = set ? bit : 0;
-    for (let i = 0; i < flags.length; i++) if ((flags[i]! & bit) === want) this.words(w, i * n, (i + 1) * n);
+    for (let i = 0; i < flags.length; i++) {
+      if ((flags[i]! & bit) !== want) continue;
+      const last = (i + 1) * n - 1;
+      this.words(w, i * n, last);
+      this.mix(w[last]! & lastMask);
+    }
   }
 
   /** A number (a counter, a knob). */
@@ -361,7 +370,7 @@ export class ScanReplay {
     const log = r.inserted;
     for (let i = 0; i < log.count; i++) {
       const item = log.items[i]!;
-      if (items.flags[item]! & UNSTABLE_FLAG && items.seqnr[item] === was) items.seqnr[item] = now;
+      if (items.flags[item]! & UNSTABLE_FLAG && items.treeSeqnr(item) === was) items.setTreeSeqnr(item, now);
     }
     sysfs.seqnr++;
   }
@@ -439,7 +448,8 @@ export class ScanReplay {
   /**
    * The items' tree state: every flag but UNSTABLE_FLAG and the records of stable items into
    * the course digest; the flags as they are, the tree NUMA nodes, the records of the other
-   * items and pages_unshared into the rest digest.
+   * items but their seqnr (which scan an unstable item went in during, which a replay
+   * relabels) and pages_unshared into the rest digest.
    */
   private itemTreeDigest(): void {
     const { items, sysfs } = this.src;
@@ -451,6 +461,7 @@ export class ScanReplay {
     rest.number(sysfs.pagesUnshared);
     rest.array(flags);
     rest.array(items.nid);
-    rest.records(link, LINK_WORDS, flags, STABLE_FLAG, false);
+    // an unstable item's seqnr says which scan it went in during: a replay relabels it
+    rest.records(link, LINK_WORDS, flags, STABLE_FLAG, false, ~TREE_SEQNR_MASK);
   }
 }

@@ -65,7 +65,7 @@ export class StableChains {
   /** `stable_node_chain_add_dup`: `dup` joins `chain`'s dups, first. */
   addDup(dup: number, chain: number): void {
     const sn = this.nodes;
-    sn.fullEpoch[chain] = -1;
+    sn.setFullEpoch(chain, -1);
     sn.where[dup] = IS_DUP;
     sn.chainOf[dup] = chain;
     const first = sn.hlist[chain]!;
@@ -81,7 +81,7 @@ export class StableChains {
     const sn = this.nodes;
     if (sn.where[node] === IS_DUP) {
       const chain = sn.chainOf[node]!;
-      sn.fullEpoch[chain] = -1;
+      sn.setFullEpoch(chain, -1);
       const p = sn.dupPrev[node]!;
       const n = sn.dupNext[node]!;
       if (p === NIL) sn.hlist[chain] = n;
@@ -96,8 +96,7 @@ export class StableChains {
   alloc(dup: number): number {
     const sn = this.nodes;
     const chain = sn.alloc();
-    sn.chainPruneTime[chain] = this.clock.now;
-    sn.makeChain(chain);
+    sn.makeChain(chain, this.clock.now);
     sn.nid[chain] = sn.nid[dup]!;
     sn.where[chain] = IN_TREE;
     this.sysfs.chains++;
@@ -141,14 +140,14 @@ export class StableChains {
     }
     const now = this.clock.now;
     if (prune) {
-      const due = sn.chainPruneTime[node]! + this.sysfs.knobs.stable_node_chains_prune_millisecs;
+      const due = sn.pruneTime(node) + this.sysfs.knobs.stable_node_chains_prune_millisecs;
       if (now < due) {
         prune = false;
         if (due < this.nextPruneAt) this.nextPruneAt = due;
-      } else sn.chainPruneTime[node] = now;
+      } else sn.setPruneTime(node, now);
     }
     const epoch = this.machine.epoch;
-    if (!prune && sn.fullEpoch[node] === epoch) {
+    if (!prune && sn.fullEpoch(node) === epoch) {
       // every dup valid and full since the last walk: it would settle on the first again
       r.dup = sn.hlist[node]!;
       r.folio = sn.kpfn(r.dup);
@@ -200,7 +199,7 @@ export class StableChains {
       sn.dupNext[found] !== NIL &&
       !this.isPageSharingCandidate(found, 0)
     )
-      sn.fullEpoch[node] = epoch;
+      sn.setFullEpoch(node, epoch);
     r.dup = found;
     r.folio = folio;
     return r;

@@ -52,21 +52,22 @@ export class StableNodes {
    */
   private tag = 0;
   private tagEpoch = -1;
-  /** Chains: time of the last prune, ms. */
-  chainPruneTime = new Float64Array(0);
   nid = new Uint8Array(0);
   where = new Uint8Array(0);
-  /** Dups: neighbours in the chain's list, and the chain. */
+  /** Dups: neighbours in the chain's list, and the chain. Chains: `chainOf` is their slot of {@link chainTimes}. */
   dupPrev = new Int32Array(0);
   dupNext = new Int32Array(0);
   chainOf = new Int32Array(0);
   /**
-   * Chains: the machine epoch at which every dup was found valid and full (so a lookup
-   * settles on the first dup without walking the others); -1 once a dup is added, dropped
-   * or loses a mapping.
+   * Two numbers a chain, at its slot (few nodes are chains): the time of its last prune, ms
+   * (`chain_prune_time`), and the machine epoch at which every dup was found valid and full
+   * (so a lookup settles on the first dup without walking the others; -1 once a dup is
+   * added, dropped or loses a mapping). Read and written through {@link pruneTime} and
+   * {@link fullEpoch}.
    */
-  fullEpoch = new Float64Array(0);
+  private chainTimes = new Float64Array(0);
   private readonly pool = new HandlePool();
+  private readonly chainSlots = new HandlePool();
 
   /** `tree`: the stable tree(s), one root per NUMA node, grown with the nodes. */
   constructor(readonly tree: ContentIndex) {}
@@ -88,40 +89,56 @@ export class StableNodes {
     const w = h * PAGE_WORDS;
     this.page[w + KPFN] = NIL;
     this.pageU[w + VALID] = 0;
-    this.chainPruneTime[h] = 0;
     this.nid[h] = 0;
     this.where[h] = 0;
     this.dupPrev[h] = NIL;
     this.dupNext[h] = NIL;
     this.chainOf[h] = NIL;
-    this.fullEpoch[h] = -1;
     return h;
   }
 
   free(h: number): void {
+    if (this.isChain(h)) this.chainSlots.release(this.chainOf[h]!);
     this.where[h] = 0;
     this.pool.release(h);
   }
 
-  /** Every typed array of the nodes' state, the validity tag's and the handle pool's: what the scan replay digests. */
+  /** Every typed array of the nodes' state, the validity tag's and the handle pools': what the scan replay digests. */
   stateColumns(): ArrayBufferView[] {
-    const { hlist, rmapHlistLen, page, chainPruneTime, nid, where, dupPrev, dupNext, chainOf, fullEpoch } =
-      this;
+    const { hlist, rmapHlistLen, page, nid, where, dupPrev, dupNext, chainOf, chainTimes } = this;
     const tag = Float64Array.of(this.tag, this.tagEpoch);
     return [
       hlist,
       rmapHlistLen,
       page,
-      chainPruneTime,
       nid,
       where,
       dupPrev,
       dupNext,
       chainOf,
-      fullEpoch,
+      chainTimes,
       tag,
       this.pool.state(),
+      this.chainSlots.state(),
     ];
+  }
+
+  /** A chain's time of its last prune, ms. */
+  pruneTime(chain: number): number {
+    return this.chainTimes[this.chainOf[chain]! * 2]!;
+  }
+
+  setPruneTime(chain: number, ms: number): void {
+    this.chainTimes[this.chainOf[chain]! * 2] = ms;
+  }
+
+  /** The machine epoch at which every dup of `chain` was found valid and full, or -1. */
+  fullEpoch(chain: number): number {
+    return this.chainTimes[this.chainOf[chain]! * 2 + 1]!;
+  }
+
+  setFullEpoch(chain: number, epoch: number): void {
+    this.chainTimes[this.chainOf[chain]! * 2 + 1] = epoch;
   }
 
   /** The node's KSM page. */
@@ -183,10 +200,16 @@ export class StableNodes {
     return (this.pageU[h * PAGE_WORDS + VALID]! & CHAIN_BIT) !== 0;
   }
 
-  /** The node becomes a chain head (`rmap_hlist_len` = STABLE_NODE_CHAIN). */
-  makeChain(h: number): void {
+  /** The node becomes a chain head (`rmap_hlist_len` = STABLE_NODE_CHAIN), last pruned at `now` ms. */
+  makeChain(h: number, now: number): void {
     this.rmapHlistLen[h] = STABLE_NODE_CHAIN;
     this.pageU[h * PAGE_WORDS + VALID]! |= CHAIN_BIT;
+    const slot = this.chainSlots.alloc((n) => {
+      this.chainTimes = grown(this.chainTimes, n * 2);
+    }, this.chainTimes.length / 2);
+    this.chainOf[h] = slot;
+    this.chainTimes[slot * 2] = now;
+    this.chainTimes[slot * 2 + 1] = -1;
   }
 
   private grow(n: number): void {
@@ -194,13 +217,11 @@ export class StableNodes {
     this.rmapHlistLen = grown(this.rmapHlistLen, n);
     this.page = grown(this.page, n * PAGE_WORDS);
     this.pageU = new Uint32Array(this.page.buffer);
-    this.chainPruneTime = grown(this.chainPruneTime, n);
     this.nid = grown(this.nid, n);
     this.where = grown(this.where, n);
     this.dupPrev = grown(this.dupPrev, n);
     this.dupNext = grown(this.dupNext, n);
     this.chainOf = grown(this.chainOf, n);
-    this.fullEpoch = grown(this.fullEpoch, n);
     this.tree.ensure(n);
   }
 }

@@ -228,7 +228,7 @@ export class StableTree implements KsmFolioCheck {
     else this.sysfs.pagesShared--;
     this.slots.byMmId(it.mmOf(item)).merging--;
     sn.rmapHlistLen[node]!--;
-    if (sn.where[node] === IS_DUP) sn.fullEpoch[sn.chainOf[node]!] = -1;
+    if (sn.where[node] === IS_DUP) sn.setFullEpoch(sn.chainOf[node]!, -1);
     link[w + HEAD] = NIL;
     it.flags[item]! &= ~STABLE_FLAG;
   }

@@ -4,11 +4,12 @@ import { KEY_TIE, SearchProbe } from "./memcmp.js";
 import { findMergeableVma, type MmSlots } from "./mm-slot.js";
 import {
   KEY_HI,
-  KEY_KIND_BITS,
   KEY_KIND_MASK,
   KEY_LO,
   LINK_WORDS,
+  MAX_TAG,
   type RmapItems,
+  TAG_SHIFT,
   TREE_PFN,
   TREE_SEEN,
   UNSTABLE_FLAG,
@@ -39,7 +40,8 @@ export interface UnstableMatch {
  * made while `Machine.epoch` stands where it stood at the last one gets that insertion's
  * tag, else the next tag; an item's page is as it was exactly when its tag is the current
  * one and the epoch has not moved since (epochs only grow, so an old tag never comes back).
- * Tags count from 1 again at each reset, so they stay below the insertions of one scan.
+ * Tags count from 1 again at each reset, so they stay below the insertions of one scan; a
+ * scan that would need more than MAX_TAG gives the rest of its items none.
  */
 export class UnstableTree {
   private readonly probe: SearchProbe;
@@ -75,7 +77,7 @@ export class UnstableTree {
     const seen = this.items.linkU[w + TREE_SEEN]!;
     const mergeAcross = this.mergeAcross;
     let treePfn: Pfn;
-    if (seen >>> KEY_KIND_BITS === this.liveTag) {
+    if (seen >>> TAG_SHIFT === this.liveTag) {
       // nothing outside KSM changed memory since the node went in: its page is where it
       // was, with the same content, whose key was kept
       treePfn = this.items.link[w + TREE_PFN]!;
@@ -126,7 +128,6 @@ export class UnstableTree {
     }
     match.item = NIL;
     it.flags[item]! |= UNSTABLE_FLAG;
-    it.seqnr[item] = this.sysfs.seqnr & 0xff;
     it.setTreeNid(item, nid);
     const w = item * LINK_WORDS;
     it.link[w + TREE_PFN] = pfn;
@@ -135,13 +136,16 @@ export class UnstableTree {
     const mm = this.slots.byMmId(it.mmOf(item)).mm;
     let tag = 0;
     if (mm.pt.pfn(it.addressOf(item)) === pfn) {
-      if (this.tagEpoch !== this.machine.epoch) {
+      // past the last tag the word holds, the rest of the scan's items get none (and are
+      // looked at afresh: exact, only slower)
+      if (this.tagEpoch !== this.machine.epoch && this.tag < MAX_TAG) {
         this.tag++;
         this.tagEpoch = this.machine.epoch;
       }
-      tag = this.tag;
+      if (this.tagEpoch === this.machine.epoch) tag = this.tag;
     }
-    it.linkU[w + TREE_SEEN] = tag * (KEY_KIND_MASK + 1) + this.probe.keyed;
+    it.linkU[w + TREE_SEEN] =
+      tag * 2 ** TAG_SHIFT + (this.sysfs.seqnr & 0xff) * (KEY_KIND_MASK + 1) + this.probe.keyed;
     it.linkU[w + KEY_HI] = this.probe.key[0]!;
     it.linkU[w + KEY_LO] = this.probe.key[1]!;
     this.index.insertHere(nid, item, this.probe.content);
@@ -156,7 +160,7 @@ export class UnstableTree {
    */
   removeItem(item: number): void {
     const it = this.items;
-    if (((this.sysfs.seqnr - it.seqnr[item]!) & 0xff) === 0) this.index.erase(it.treeNid(item), item);
+    if (((this.sysfs.seqnr - it.treeSeqnr(item)) & 0xff) === 0) this.index.erase(it.treeNid(item), item);
     this.sysfs.pagesUnshared--;
     it.flags[item]! &= ~UNSTABLE_FLAG;
   }

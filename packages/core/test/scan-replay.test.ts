@@ -3,6 +3,7 @@ import { Machine, type Mm } from "@ksm/mm";
 import { avlIndex, hashIndex, rbtreeIndex, skiplistIndex } from "@ksm/policy-index";
 import { describe, expect, it } from "vitest";
 import { Ksm } from "../src/index.js";
+import { UNSTABLE_FLAG } from "../src/rmap-item.js";
 import { checksum } from "./helpers.js";
 
 /** Everything a full scan leaves behind that anyone can read: it must not tell a replayed scan from a walked one. */
@@ -12,7 +13,7 @@ function observe(ksm: Ksm) {
     cost: ksm.cost(),
     now: ksm.now,
     cpuNs: ksm.cpuNs,
-    seqnr: Array.from(ksm.items.seqnr),
+    seqnr: Array.from(ksm.items.flags, (f, i) => (f & UNSTABLE_FLAG ? ksm.items.treeSeqnr(i) : -1)),
     flags: Array.from(ksm.items.flags),
     audit: ksm.audit(true),
   };

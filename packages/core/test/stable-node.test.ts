@@ -16,7 +16,7 @@ describe("StableNodes", () => {
     expect(sn.kpfn(a)).toBe(NIL);
     sn.setKpfn(a, 77);
     sn.setKey(a, KEY_PREFIX, 0xfedc_ba98, 0x0123_4567);
-    sn.makeChain(b);
+    sn.makeChain(b, 0);
     expect([sn.kpfn(a), sn.keyed(a), sn.keyHi(a), sn.keyLo(a), sn.isChain(a)]).toEqual([
       77,
       KEY_PREFIX,
@@ -52,7 +52,7 @@ describe("StableNodes", () => {
   it("frees its record with the node: a reused handle is neither valid, keyed nor a chain", () => {
     const { sn, h } = nodes(1);
     const a = h[0]!;
-    sn.makeChain(a);
+    sn.makeChain(a, 0);
     sn.setKey(a, KEY_PREFIX, 1, 2);
     sn.markValid(a, 4);
     sn.free(a);
@@ -64,5 +64,21 @@ describe("StableNodes", () => {
       false,
       NIL,
     ]);
+  });
+
+  it("keeps each chain's prune time and full epoch in a slot of its own, freed with the chain", () => {
+    const { sn, h } = nodes(3);
+    const [a, b, c] = h as [number, number, number];
+    sn.makeChain(a, 100);
+    sn.makeChain(b, 200);
+    expect([sn.pruneTime(a), sn.pruneTime(b), sn.fullEpoch(a), sn.fullEpoch(b)]).toEqual([100, 200, -1, -1]);
+    sn.setFullEpoch(a, 7);
+    sn.setPruneTime(b, 250);
+    expect([sn.pruneTime(a), sn.pruneTime(b), sn.fullEpoch(a), sn.fullEpoch(b)]).toEqual([100, 250, 7, -1]);
+    const slotOfA = sn.chainOf[a];
+    sn.free(a);
+    sn.makeChain(c, 300);
+    expect(sn.chainOf[c]).toBe(slotOfA);
+    expect([sn.pruneTime(c), sn.fullEpoch(c), sn.pruneTime(b), sn.fullEpoch(b)]).toEqual([300, -1, 250, -1]);
   });
 });

@@ -1,6 +1,6 @@
 import { NIL } from "@ksm/contracts";
 import { describe, expect, it } from "vitest";
-import { UNSTABLE_FLAG } from "../src/rmap-item.js";
+import { LINK_WORDS, MAX_TAG, TAG_SHIFT, TREE_SEEN, UNSTABLE_FLAG } from "../src/rmap-item.js";
 import { region, setup } from "./helpers.js";
 
 /** A machine whose one mm has had one full scan (rmap_items exist, none in a tree yet). */
@@ -57,5 +57,27 @@ describe("UnstableTree", () => {
     ksm.unstable.searchInsert(items[0]!, pfns[0]!);
     ksm.unstable.reset();
     expect(ksm.unstable.searchInsert(items[1]!, pfns[1]!).item).toBe(NIL);
+  });
+
+  it("keeps an item's seqnr and tag in one word; past the last tag, items go in with none and are still found", () => {
+    const { machine, ksm, items, pfns } = scanned([3, 8, 3, 8]);
+    const other = machine.createMm();
+    const scratch = machine.mmap(other, 1);
+    const touch = (seed: bigint) => machine.write(other, scratch.start, machine.contents.pattern(seed));
+    const tree = ksm.unstable as unknown as { tag: number };
+    const seen = (item: number) => ksm.items.linkU[item * LINK_WORDS + TREE_SEEN]! >>> TAG_SHIFT;
+    touch(1n);
+    ksm.unstable.searchInsert(items[0]!, pfns[0]!);
+    expect(seen(items[0]!)).toBe(1);
+    expect(ksm.items.treeSeqnr(items[0]!)).toBe(ksm.counters().full_scans & 0xff);
+    tree.tag = MAX_TAG;
+    touch(2n); // memory moved: the next item would need a new tag, and there is none
+    ksm.unstable.searchInsert(items[1]!, pfns[1]!);
+    expect(seen(items[1]!)).toBe(0);
+    expect(tree.tag).toBe(MAX_TAG);
+    expect(ksm.items.treeSeqnr(items[1]!)).toBe(ksm.items.treeSeqnr(items[0]!));
+    // both are looked at afresh, and match their equals
+    expect(ksm.unstable.searchInsert(items[2]!, pfns[2]!).item).toBe(items[0]);
+    expect(ksm.unstable.searchInsert(items[3]!, pfns[3]!).item).toBe(items[1]);
   });
 });

@@ -1,6 +1,7 @@
 import { type ContentIndexFactory, NIL } from "@ksm/contracts";
+import { grown } from "@ksm/mm";
 import { BinaryTreeIndex } from "./binary-tree-index.js";
-import { LEFT, LinkedTreeBase, PARENT, RIGHT, WORDS } from "./linked-tree.js";
+import { LEFT, LinkedTreeBase, RIGHT, WORDS } from "./linked-tree.js";
 
 /**
  * An AVL tree over integer node handles, with parent links and heights in typed arrays. The
@@ -10,15 +11,19 @@ import { LEFT, LinkedTreeBase, PARENT, RIGHT, WORDS } from "./linked-tree.js";
  */
 export class AvlTree extends LinkedTreeBase {
   /** Height of the subtree rooted at the node (a leaf is 1; NIL counts 0). */
-  get height(): Uint8Array {
-    return this.balance;
+  height = new Uint8Array(this.links.length / WORDS);
+
+  protected override grew(size: number): void {
+    this.height = grown(this.height, size);
+  }
+
+  protected override copyBalance(from: number, to: number): void {
+    this.height[to] = this.height[from]!;
   }
 
   /** Links `node` under `parent` (NIL: as root of `r`) and rebalances. */
   override insert(node: number, parent: number, asLeft: boolean, r = 0): void {
-    this.links[node * WORDS + LEFT] = NIL;
-    this.links[node * WORDS + RIGHT] = NIL;
-    this.links[node * WORDS + PARENT] = parent;
+    this.linkLeaf(node, parent);
     this.height[node] = 1;
     if (parent === NIL) {
       this.roots[r] = node;
@@ -33,7 +38,7 @@ export class AvlTree extends LinkedTreeBase {
   override erase(z: number, r = 0): void {
     let from: number;
     if (this.links[z * WORDS + LEFT] === NIL || this.links[z * WORDS + RIGHT] === NIL) {
-      from = this.links[z * WORDS + PARENT]!;
+      from = this.parentOf(z);
       this.transplant(
         z,
         this.links[z * WORDS + LEFT] === NIL ? this.links[z * WORDS + RIGHT]! : this.links[z * WORDS + LEFT]!,
@@ -42,16 +47,16 @@ export class AvlTree extends LinkedTreeBase {
     } else {
       let y = this.links[z * WORDS + RIGHT]!;
       while (this.links[y * WORDS + LEFT] !== NIL) y = this.links[y * WORDS + LEFT]!;
-      if (this.links[y * WORDS + PARENT] === z) from = y;
+      if (this.parentOf(y) === z) from = y;
       else {
-        from = this.links[y * WORDS + PARENT]!;
+        from = this.parentOf(y);
         this.transplant(y, this.links[y * WORDS + RIGHT]!, r);
         this.links[y * WORDS + RIGHT] = this.links[z * WORDS + RIGHT]!;
-        this.links[this.links[y * WORDS + RIGHT]! * WORDS + PARENT] = y;
+        this.setParent(this.links[y * WORDS + RIGHT]!, y);
       }
       this.transplant(z, y, r);
       this.links[y * WORDS + LEFT] = this.links[z * WORDS + LEFT]!;
-      this.links[this.links[y * WORDS + LEFT]! * WORDS + PARENT] = y;
+      this.setParent(this.links[y * WORDS + LEFT]!, y);
       this.height[y] = this.height[z]!;
     }
     if (from !== NIL) this.rebalance(from, r);
@@ -91,7 +96,7 @@ export class AvlTree extends LinkedTreeBase {
         this.fix(n);
         if (this.height[n] === before) return;
       }
-      n = this.links[top * WORDS + PARENT]!;
+      n = this.parentOf(top);
     }
   }
 }

@@ -1,29 +1,34 @@
 import { NIL } from "@ksm/contracts";
 import type { LinkedTree } from "./binary-tree-index.js";
 
-/** Words of a node in {@link LinkedTreeBase.links}: its left child, right child and parent. */
+/**
+ * Words of a node in {@link LinkedTreeBase.links}: its left child, right child and parent;
+ * the parent word's top bit is a flag of the tree's own (a red-black node's color), its
+ * other 31 bits the parent (read with {@link LinkedTreeBase.parentOf}).
+ */
 export const WORDS = 3;
 export const LEFT = 0;
 export const RIGHT = 1;
 export const PARENT = 2;
+/** The flag bit of the parent word. */
+const FLAG = 1 << 31;
 
 /**
  * What binary search trees over integer handles share: links in one typed array (a node's
- * left, right and parent side by side, so stepping onto a node reads one cache line), one
- * byte of balance per node (a red-black color, an AVL height), several roots in one node
- * space, and the structural operations (transplant, rotations, replace, in-order walk).
- * Subclasses supply the rebalancing of insert and erase.
+ * left, right and parent side by side, so stepping onto a node reads one cache line), a bit
+ * of balance in the parent word (a red-black color; an AVL tree keeps its heights beside),
+ * several roots in one node space, and the structural operations (transplant, rotations,
+ * replace, in-order walk). Subclasses supply the rebalancing of insert and erase. Handles
+ * stay below 2^30.
  */
 export abstract class LinkedTreeBase implements LinkedTree {
-  /** {@link WORDS} words a node: LEFT, RIGHT, PARENT (NIL for none). */
-  links = new Int32Array(0);
-  /** Per-node balance information: the color of a red-black node, the height of an AVL one. */
-  balance = new Uint8Array(0);
+  /** {@link WORDS} words a node: LEFT, RIGHT, PARENT and the flag (NIL for none). */
+  links: Int32Array;
   readonly roots: Int32Array;
 
   constructor(rootCount = 1, capacity = 64) {
     this.roots = new Int32Array(rootCount).fill(NIL);
-    this.ensure(capacity);
+    this.links = new Int32Array(capacity * WORDS);
   }
 
   abstract insert(node: number, parent: number, asLeft: boolean, r?: number): void;
@@ -31,15 +36,17 @@ export abstract class LinkedTreeBase implements LinkedTree {
 
   /** Makes room for handles below `n`. */
   ensure(n: number): void {
-    if (n <= this.balance.length) return;
-    const size = Math.max(n, Math.ceil(this.balance.length * 1.5));
+    const had = this.links.length / WORDS;
+    if (n <= had) return;
+    const size = Math.max(n, Math.ceil(had * 1.5));
     const links = new Int32Array(size * WORDS);
     links.set(this.links);
     this.links = links;
-    const m = new Uint8Array(size);
-    m.set(this.balance);
-    this.balance = m;
+    this.grew(size);
   }
+
+  /** Called when {@link ensure} made room for `size` handles, for the subclass's own columns (sized from {@link links} at construction). */
+  protected grew(_size: number): void {}
 
   /** Left child of `n` (NIL for none). */
   leftOf(n: number): number {
@@ -51,9 +58,33 @@ export abstract class LinkedTreeBase implements LinkedTree {
     return this.links[n * WORDS + RIGHT]!;
   }
 
-  /** Parent of `n` (NIL for a root). */
+  /** Parent of `n` (NIL for a root): the parent word's low 31 bits, sign-extended. */
   parentOf(n: number): number {
-    return this.links[n * WORDS + PARENT]!;
+    return (this.links[n * WORDS + PARENT]! << 1) >> 1;
+  }
+
+  /** `n`'s parent becomes `p`; its flag stays. */
+  protected setParent(n: number, p: number): void {
+    const i = n * WORDS + PARENT;
+    this.links[i] = (this.links[i]! & FLAG) | (p & ~FLAG);
+  }
+
+  /** `n`'s flag bit (0 or 1). */
+  protected flagOf(n: number): number {
+    return this.links[n * WORDS + PARENT]! >>> 31;
+  }
+
+  /** Sets `n`'s flag bit to `f` (0 or 1). */
+  protected setFlag(n: number, f: number): void {
+    const i = n * WORDS + PARENT;
+    this.links[i] = (this.links[i]! & ~FLAG) | (f << 31);
+  }
+
+  /** A node going in under `parent`: no children, flag 0. */
+  protected linkLeaf(node: number, parent: number): void {
+    this.links[node * WORDS + LEFT] = NIL;
+    this.links[node * WORDS + RIGHT] = NIL;
+    this.links[node * WORDS + PARENT] = parent & ~FLAG;
   }
 
   /** Empties tree `r` without touching its nodes (KSM's unstable-tree reset). */
@@ -63,19 +94,22 @@ export abstract class LinkedTreeBase implements LinkedTree {
 
   /** `rb_replace_node`: `repl` takes `victim`'s place, balance and children. */
   replace(victim: number, repl: number, r = 0): void {
-    const p = this.links[victim * WORDS + PARENT]!;
+    const p = this.parentOf(victim);
     if (p === NIL) this.roots[r] = repl;
     else if (this.links[p * WORDS + LEFT] === victim) this.links[p * WORDS + LEFT] = repl;
     else this.links[p * WORDS + RIGHT] = repl;
     const l = this.links[victim * WORDS + LEFT]!;
     const rr = this.links[victim * WORDS + RIGHT]!;
-    if (l !== NIL) this.links[l * WORDS + PARENT] = repl;
-    if (rr !== NIL) this.links[rr * WORDS + PARENT] = repl;
+    if (l !== NIL) this.setParent(l, repl);
+    if (rr !== NIL) this.setParent(rr, repl);
     this.links[repl * WORDS + LEFT] = l;
     this.links[repl * WORDS + RIGHT] = rr;
-    this.links[repl * WORDS + PARENT] = p;
-    this.balance[repl] = this.balance[victim]!;
+    this.links[repl * WORDS + PARENT] = this.links[victim * WORDS + PARENT]!;
+    this.copyBalance(victim, repl);
   }
+
+  /** `to` takes `from`'s balance (the flag, with the parent word; a subclass adds its own). */
+  protected copyBalance(_from: number, _to: number): void {}
 
   /** First node in order, or NIL. */
   first(r = 0): number {
@@ -92,21 +126,21 @@ export abstract class LinkedTreeBase implements LinkedTree {
       while (this.links[n * WORDS + LEFT] !== NIL) n = this.links[n * WORDS + LEFT]!;
       return n;
     }
-    let p = this.links[n * WORDS + PARENT]!;
+    let p = this.parentOf(n);
     while (p !== NIL && n === this.links[p * WORDS + RIGHT]) {
       n = p;
-      p = this.links[p * WORDS + PARENT]!;
+      p = this.parentOf(p);
     }
     return p;
   }
 
   /** Puts subtree `v` where `u` hangs. */
   protected transplant(u: number, v: number, r: number): void {
-    const p = this.links[u * WORDS + PARENT]!;
+    const p = this.parentOf(u);
     if (p === NIL) this.roots[r] = v;
     else if (u === this.links[p * WORDS + LEFT]) this.links[p * WORDS + LEFT] = v;
     else this.links[p * WORDS + RIGHT] = v;
-    if (v !== NIL) this.links[v * WORDS + PARENT] = p;
+    if (v !== NIL) this.setParent(v, p);
   }
 
   /**
@@ -118,10 +152,10 @@ export abstract class LinkedTreeBase implements LinkedTree {
     const y = this.links[x * WORDS + other]!;
     const inner = this.links[y * WORDS + side]!;
     this.links[x * WORDS + other] = inner;
-    if (inner !== NIL) this.links[inner * WORDS + PARENT] = x;
+    if (inner !== NIL) this.setParent(inner, x);
     this.transplant(x, y, r);
     this.links[y * WORDS + side] = x;
-    this.links[x * WORDS + PARENT] = y;
+    this.setParent(x, y);
     this.rotated(x, y);
     return y;
   }

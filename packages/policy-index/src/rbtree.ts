@@ -1,6 +1,6 @@
 import { type ContentIndexFactory, NIL } from "@ksm/contracts";
 import { BinaryTreeIndex } from "./binary-tree-index.js";
-import { LEFT, LinkedTreeBase, PARENT, RIGHT, WORDS } from "./linked-tree.js";
+import { LEFT, LinkedTreeBase, RIGHT, WORDS } from "./linked-tree.js";
 
 const RED = 0;
 const BLACK = 1;
@@ -15,17 +15,14 @@ const BLACK = 1;
  * KSM prunes stale stable nodes only on the path a search walks.
  */
 export class RbTree extends LinkedTreeBase {
-  /** Node colors (red 0, black 1). */
-  get color(): Uint8Array {
-    return this.balance;
+  /** `n`'s color (red 0, black 1): the parent word's flag, as `__rb_parent_color` keeps it. */
+  colorOf(n: number): number {
+    return this.flagOf(n);
   }
 
-  /** `rb_link_node` + `rb_insert_color`: puts `node` under `parent` (NIL: as root) and rebalances. */
+  /** `rb_link_node` + `rb_insert_color`: puts `node` under `parent` (NIL: as root), red, and rebalances. */
   override insert(node: number, parent: number, asLeft: boolean, r = 0): void {
-    this.links[node * WORDS + LEFT] = NIL;
-    this.links[node * WORDS + RIGHT] = NIL;
-    this.links[node * WORDS + PARENT] = parent;
-    this.color[node] = RED;
+    this.linkLeaf(node, parent);
     if (parent === NIL) this.roots[r] = node;
     else if (asLeft) this.links[parent * WORDS + LEFT] = node;
     else this.links[parent * WORDS + RIGHT] = node;
@@ -36,101 +33,99 @@ export class RbTree extends LinkedTreeBase {
   override erase(z: number, r = 0): void {
     let x: number;
     let xParent: number;
-    let removedColor = this.color[z]!;
+    let removedColor = this.flagOf(z);
     if (this.links[z * WORDS + LEFT] === NIL) {
       x = this.links[z * WORDS + RIGHT]!;
-      xParent = this.links[z * WORDS + PARENT]!;
+      xParent = this.parentOf(z);
       this.transplant(z, x, r);
     } else if (this.links[z * WORDS + RIGHT] === NIL) {
       x = this.links[z * WORDS + LEFT]!;
-      xParent = this.links[z * WORDS + PARENT]!;
+      xParent = this.parentOf(z);
       this.transplant(z, x, r);
     } else {
       let y = this.links[z * WORDS + RIGHT]!;
       while (this.links[y * WORDS + LEFT] !== NIL) y = this.links[y * WORDS + LEFT]!;
-      removedColor = this.color[y]!;
+      removedColor = this.flagOf(y);
       x = this.links[y * WORDS + RIGHT]!;
-      if (this.links[y * WORDS + PARENT] === z) xParent = y;
+      if (this.parentOf(y) === z) xParent = y;
       else {
-        xParent = this.links[y * WORDS + PARENT]!;
+        xParent = this.parentOf(y);
         this.transplant(y, x, r);
         this.links[y * WORDS + RIGHT] = this.links[z * WORDS + RIGHT]!;
-        this.links[this.links[y * WORDS + RIGHT]! * WORDS + PARENT] = y;
+        this.setParent(this.links[y * WORDS + RIGHT]!, y);
       }
       this.transplant(z, y, r);
       this.links[y * WORDS + LEFT] = this.links[z * WORDS + LEFT]!;
-      this.links[this.links[y * WORDS + LEFT]! * WORDS + PARENT] = y;
-      this.color[y] = this.color[z]!;
+      this.setParent(this.links[y * WORDS + LEFT]!, y);
+      this.setFlag(y, this.flagOf(z));
     }
     if (removedColor === BLACK) this.eraseFixup(x, xParent, r);
   }
 
   private isRed(n: number): boolean {
-    return n !== NIL && this.color[n] === RED;
+    return n !== NIL && this.flagOf(n) === RED;
   }
 
   /** Rebalances after `z` went in red; each case has a mirror, `side` says which one. */
   private insertFixup(z: number, r: number): void {
-    const C = this.color;
-    while (this.isRed(this.links[z * WORDS + PARENT]!)) {
-      let p = this.links[z * WORDS + PARENT]!;
-      const g = this.links[p * WORDS + PARENT]!;
+    while (this.isRed(this.parentOf(z))) {
+      let p = this.parentOf(z);
+      const g = this.parentOf(p);
       // the side of g that p hangs on, and the uncle's
       const side = p === this.links[g * WORDS + LEFT] ? LEFT : RIGHT;
       const other = LEFT + RIGHT - side;
       const u = this.links[g * WORDS + other]!;
       if (this.isRed(u)) {
-        C[p] = BLACK;
-        C[u] = BLACK;
-        C[g] = RED;
+        this.setFlag(p, BLACK);
+        this.setFlag(u, BLACK);
+        this.setFlag(g, RED);
         z = g;
         continue;
       }
       if (z === this.links[p * WORDS + other]) {
         this.rotate(p, side, r);
         z = p;
-        p = this.links[z * WORDS + PARENT]!;
+        p = this.parentOf(z);
       }
-      C[p] = BLACK;
-      C[g] = RED;
+      this.setFlag(p, BLACK);
+      this.setFlag(g, RED);
       this.rotate(g, other, r);
     }
-    C[this.roots[r]!] = BLACK;
+    this.setFlag(this.roots[r]!, BLACK);
   }
 
   /** Rebalances after a black node left from above `x` (child of `p`); mirrored by `side`. */
   private eraseFixup(x: number, p: number, r: number): void {
-    const C = this.color;
     while (x !== this.roots[r] && !this.isRed(x)) {
       // the side of p that x hangs on, and its sibling's
       const side = x === this.links[p * WORDS + LEFT] ? LEFT : RIGHT;
       const other = LEFT + RIGHT - side;
       let w = this.links[p * WORDS + other]!;
       if (this.isRed(w)) {
-        C[w] = BLACK;
-        C[p] = RED;
+        this.setFlag(w, BLACK);
+        this.setFlag(p, RED);
         this.rotate(p, side, r);
         w = this.links[p * WORDS + other]!;
       }
       if (!this.isRed(this.links[w * WORDS + LEFT]!) && !this.isRed(this.links[w * WORDS + RIGHT]!)) {
-        C[w] = RED;
+        this.setFlag(w, RED);
         x = p;
-        p = this.links[x * WORDS + PARENT]!;
+        p = this.parentOf(x);
       } else {
         if (!this.isRed(this.links[w * WORDS + other]!)) {
-          C[this.links[w * WORDS + side]!] = BLACK;
-          C[w] = RED;
+          this.setFlag(this.links[w * WORDS + side]!, BLACK);
+          this.setFlag(w, RED);
           this.rotate(w, other, r);
           w = this.links[p * WORDS + other]!;
         }
-        C[w] = C[p]!;
-        C[p] = BLACK;
-        C[this.links[w * WORDS + other]!] = BLACK;
+        this.setFlag(w, this.flagOf(p));
+        this.setFlag(p, BLACK);
+        this.setFlag(this.links[w * WORDS + other]!, BLACK);
         this.rotate(p, side, r);
         x = this.roots[r]!;
       }
     }
-    if (x !== NIL) C[x] = BLACK;
+    if (x !== NIL) this.setFlag(x, BLACK);
   }
 }
 

@@ -7,7 +7,7 @@ import { RbTree } from "../src/rbtree.js";
 function check(t: RbTree, key: number[]): number[] {
   const root = t.roots[0]!;
   if (root !== NIL) {
-    expect(t.color[root]).toBe(1);
+    expect(t.colorOf(root)).toBe(1);
     expect(t.parentOf(root)).toBe(NIL);
   }
   const blackHeight = (n: number): number => {
@@ -15,12 +15,12 @@ function check(t: RbTree, key: number[]): number[] {
     for (const c of [t.leftOf(n), t.rightOf(n)]) {
       if (c !== NIL) {
         expect(t.parentOf(c)).toBe(n);
-        if (t.color[n] === 0) expect(t.color[c]).toBe(1);
+        if (t.colorOf(n) === 0) expect(t.colorOf(c)).toBe(1);
       }
     }
     const l = blackHeight(t.leftOf(n));
     expect(blackHeight(t.rightOf(n))).toBe(l);
-    return l + t.color[n]!;
+    return l + t.colorOf(n);
   };
   blackHeight(root);
   const out: number[] = [];
