@@ -46,6 +46,7 @@ export const MAX_TAG = 2 ** (32 - TAG_SHIFT) - 1;
 
 /** Virtual pages a leaf of rmap_items covers (aligned): an item's handle is its leaf's times this plus its page's offset in the leaf. */
 export const LEAF_PAGES = 64;
+const LEAF_SHIFT = 6;
 
 /** An mm's list of rmap_items (its mm_slot): the first leaf, NIL when it has no item. */
 export interface RmapList {
@@ -116,12 +117,12 @@ export class RmapItems {
 
   /** The id of the mm `item` belongs to. */
   mmOf(item: number): number {
-    return this.leafMm[Math.floor(item / LEAF_PAGES)]!;
+    return this.leafMm[item >>> LEAF_SHIFT]!;
   }
 
   /** The virtual page `item` stands for. */
   addressOf(item: number): number {
-    return this.leafBase[Math.floor(item / LEAF_PAGES)]! * LEAF_PAGES + (item % LEAF_PAGES);
+    return this.leafBase[item >>> LEAF_SHIFT]! * LEAF_PAGES + (item & (LEAF_PAGES - 1));
   }
 
   /** The items of `list` in address order. */
@@ -180,7 +181,7 @@ export class RmapItems {
    * list. `cur` moves past it.
    */
   itemAt(list: RmapList, cur: RmapCursor, mm: number, addr: number): number {
-    const base = Math.floor(addr / LEAF_PAGES);
+    const base = addr >>> LEAF_SHIFT;
     const prev = cur.prev;
     let leaf = prev === NIL ? list.rmapList : this.leafNext[prev]!;
     if (leaf === NIL || this.leafBase[leaf] !== base) {

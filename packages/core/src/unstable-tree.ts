@@ -4,6 +4,7 @@ import { KEY_TIE, SearchProbe } from "./memcmp.js";
 import { findMergeableVma, type MmSlots } from "./mm-slot.js";
 import {
   KEY_HI,
+  KEY_KIND_BITS,
   KEY_KIND_MASK,
   KEY_LO,
   LINK_WORDS,
@@ -12,6 +13,7 @@ import {
   TAG_SHIFT,
   TREE_PFN,
   TREE_SEEN,
+  TREE_SEQNR_MASK,
   UNSTABLE_FLAG,
 } from "./rmap-item.js";
 import type { ItemLog } from "./scan-replay.js";
@@ -145,7 +147,7 @@ export class UnstableTree {
       if (this.tagEpoch === this.machine.epoch) tag = this.tag;
     }
     it.linkU[w + TREE_SEEN] =
-      tag * 2 ** TAG_SHIFT + (this.sysfs.seqnr & 0xff) * (KEY_KIND_MASK + 1) + this.probe.keyed;
+      tag * 2 ** TAG_SHIFT + ((this.sysfs.seqnr << KEY_KIND_BITS) & TREE_SEQNR_MASK) + this.probe.keyed;
     it.linkU[w + KEY_HI] = this.probe.key[0]!;
     it.linkU[w + KEY_LO] = this.probe.key[1]!;
     this.index.insertHere(nid, item, this.probe.content);
