@@ -1,5 +1,4 @@
 import { connect } from "node:net";
-import { Queue, Worker } from "bullmq";
 import { UsageError } from "./args.js";
 import { type CellResult, type CellSpec, cellKey, failedCell, runCell } from "./cell.js";
 import type { CostModel } from "./cost-model.js";
@@ -19,6 +18,14 @@ export interface QueueAddress {
 
 const QUEUE_FORM =
   "expected redis://[user:password@]HOST:PORT[/DB[/QUEUE]], e.g. redis://127.0.0.1:6379/0/my-study (DB a number, QUEUE letters, digits, - and _)";
+
+/**
+ * BullMQ, loaded by the commands that use a queue only: it is most of the CLI's start-up
+ * time (about 0.1 s), which every other command would pay.
+ */
+export function bullmq(): Promise<typeof import("bullmq")> {
+  return import("bullmq");
+}
 
 /** Parses `redis://[user:password@]HOST:PORT[/DB[/QUEUE]]`; `flag` names the option in errors. */
 export function parseQueueAddress(text: string, flag = "--queue"): QueueAddress {
@@ -119,6 +126,7 @@ export async function runOnQueue(
   opts: QueueRunOptions,
 ): Promise<CellResult[]> {
   const runs = opts.runs ?? (await distinctRuns(cells, opts.model));
+  const { Queue } = await bullmq();
   const queue = new Queue<CellJob, CellResult>(address.name, { connection: connection(address) });
   try {
     const byKey = new Map<string, CellResult>();
@@ -215,6 +223,7 @@ export async function runQueueWorker(address: QueueAddress, opts: QueueWorkerOpt
   const threads = new CellThreads(opts.threads, opts.workerUrl);
   const lockMs = opts.lockMs ?? 30_000;
   let ran = 0;
+  const { Queue, Worker } = await bullmq();
   const worker = new Worker<CellJob, CellResult>(
     address.name,
     async (job) => {

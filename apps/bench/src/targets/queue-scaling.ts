@@ -1,11 +1,10 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { Queue } from "bullmq";
 import type { CellResult, CellSpec } from "../cell.js";
 import type { CostModel } from "../cost-model.js";
 import { clockTicks, cpuTicks, cpuTicksWithChildren, machineBusyTicks } from "../kernel/procfs.js";
 import { distinctRuns } from "../matrix.js";
-import { parseQueueAddress, runOnQueue } from "../queue.js";
+import { bullmq, parseQueueAddress, runOnQueue } from "../queue.js";
 import { startRedisServer } from "../redis-server.js";
 import { formatJson } from "../report/json.js";
 import { waitIdle } from "./idle.js";
@@ -89,6 +88,7 @@ export async function runQueueScaling(opts: {
         otherCpuSeconds: Math.max(0, (machineBusyTicks() - busy0) / hz - self - redis),
         busyBefore,
       });
+      const { Queue } = await bullmq();
       const queue = new Queue(address.name, { connection: { host: address.host, port: address.port } });
       await queue.obliterate({ force: true });
       await queue.close();
