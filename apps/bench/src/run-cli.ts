@@ -72,7 +72,8 @@ scale:     16 guests x 262,144 pages on the simulator (time, peak RSS, metadata 
            counters against the kernel's rules), and 16 x 4,096 on the kernel oracle too;
            --breakdown: the settled model's typed arrays, field by field, in bytes per page.
 growth:    the scale workload from 2^from to 2^to pages, each in a fresh process (up to
-           --to 26, 256 GiB simulated: about 9–13 min and 4.6 GiB of RSS on the project's machine).
+           --to 26, 256 GiB simulated: 9.4–10 min and 3.8 GiB of RSS
+           on the project's machine, slower on a slow day).
 queue-scaling: times the plan's sweep on a queue with 1, 2, 4 local worker processes (a
            redis-server of its own unless --queue names one) and checks the results agree.
 calibrate: fits the ksmd CPU cost model on the kernel oracle (root) into calibration.json.
