@@ -112,7 +112,7 @@ const COMMON = ["param", "seed"];
 async function main(argv: readonly string[], io: BenchIo): Promise<number> {
   const [command, ...rest] = argv;
   const log = (l: string) => io.err.write(`${l}\n`);
-  if (!command || command === "--help" || command === "-h" || command === "help") {
+  if (!command || command === "help" || argv.includes("--help") || argv.includes("-h")) {
     io.out(`${HELP}\n`);
     return 0;
   }

@@ -33,6 +33,10 @@ async function smallMatrix(...flags: string[]) {
 describe("ksm-bench CLI", () => {
   it("prints help and the workloads", async () => {
     expect((await cli("--help")).out).toContain("matrix");
+    const speedHelp = await cli("speed", "--repeat", "3", "--help");
+    expect(speedHelp.code).toBe(0);
+    expect(speedHelp.out).toContain("speed-dup-1024");
+    expect(speedHelp.err).toBe("");
     const list = await cli("list");
     expect(list.out).toContain("vm-consolidation");
     expect(list.out).toContain("capture-python-idle");
