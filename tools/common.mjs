@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 /** The machine-wide lock every user of the real KSM takes (ksm_oracle.py's users, tools/difftest). */
 export const KSM_LOCK = "/tmp/ksm-oracle.lock";
@@ -18,6 +19,48 @@ export function holdKsmLock(scriptUrl, args) {
     env: { ...process.env, KSM_ORACLE_LOCKED: "1" },
   });
   process.exit(r.status ?? 1);
+}
+
+/**
+ * A tool's command line, before it touches anything: `options` as node:util's `parseArgs`
+ * takes them, strict (an unknown flag or a flag without its value is an error), with at most
+ * `positionals` arguments besides. `--help` or `-h` prints `usage` and exits 0; a bad command
+ * line exits 2 through {@link usageError}. Returns parseArgs' `values` and `positionals`.
+ */
+export function toolArgs(tag, usage, options, positionals = 0) {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const flag = /'(-[^' ]+)/.exec(e.message)?.[1] ?? "";
+    usageError(
+      tag,
+      usage,
+      e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+        ? `unknown flag ${flag}; expected one of ${Object.keys(options)
+            .map((o) => `--${o}`)
+            .join(", ")}`
+        : e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && options[flag.slice(2)]?.type === "string"
+          ? `${flag} needs a value${argv[argv.indexOf(flag) + 1]?.startsWith("-") ? ` (one that starts with "-" is written ${flag}=VALUE)` : ""}`
+          : e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE"
+            ? `${flag} takes no value`
+            : e.message,
+    );
+  }
+  if (parsed.positionals.length > positionals)
+    usageError(tag, usage, `unexpected argument "${parsed.positionals[positionals]}"`);
+  return parsed;
+}
+
+/** Exits with 2 and `TAG: what` and the usage: the command line was wrong. */
+export function usageError(tag, usage, what) {
+  console.error(`${tag}: ${what}; ${usage}`);
+  process.exit(2);
 }
 
 /** Exits with 77 and `TAG: why` unless every [ok, why] check holds. */

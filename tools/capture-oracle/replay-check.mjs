@@ -6,23 +6,25 @@
 // simulator's (the oracle's comparison rule). KSM is global: runs under
 // `flock /tmp/ksm-oracle.lock` (taken here).
 //
-// usage: node tools/capture-oracle/replay-check.mjs [CAPTURE] [--json]
 // needs: root, /sys/kernel/mm/ksm, cc, python3, ../shared/ksm-oracle, `pnpm build` done.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { requireMachine, simulatorRecords } from "../common.mjs";
+import { requireMachine, simulatorRecords, toolArgs } from "../common.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
 const ORACLE_DIR = process.env.KSM_ORACLE_DIR || resolve(ROOT, "../shared/ksm-oracle");
-const args = process.argv.slice(2);
-const capture = resolve(
-  args.find((a) => !a.startsWith("--")) ?? join(ROOT, "examples/captures/python-idle-4.cap"),
+const { values, positionals } = toolArgs(
+  "replay-check",
+  "usage: node tools/capture-oracle/replay-check.mjs [CAPTURE] [--json]",
+  { json: { type: "boolean", default: false } },
+  1,
 );
-const json = args.includes("--json");
+const capture = resolve(positionals[0] ?? join(ROOT, "examples/captures/python-idle-4.cap"));
+const json = values.json;
 
 requireMachine("replay-check", [
   [process.getuid?.() === 0, "needs root"],

@@ -7,28 +7,28 @@
 // before (sleep_millisecs, at least 1 ms). KSM is global: runs under
 // `flock /tmp/ksm-oracle.lock` (taken here); every knob it changes is restored.
 //
-// usage: node tools/live-check/ksmd-pace.mjs [--seconds S] [--json]
 // needs: Linux, root, /sys/kernel/mm/ksm, cc, `pnpm build` done.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { holdKsmLock, requireMachine } from "../common.mjs";
+import { holdKsmLock, requireMachine, toolArgs, usageError } from "../common.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KSM = "/sys/kernel/mm/ksm";
 const SLEEPS = [1, 10, 20];
 const SLEEPER = "/bin/sleep";
 
-const args = process.argv.slice(2);
-const i = args.indexOf("--seconds");
-const seconds = i < 0 ? 2 : Number(args[i + 1]);
-if (!(seconds > 0 && seconds <= 60)) {
-  console.error(`ksmd-pace: --seconds expects a number of seconds from 0 to 60, got ${args[i + 1]}`);
-  process.exit(2);
-}
-const json = args.includes("--json");
+const USAGE = "usage: node tools/live-check/ksmd-pace.mjs [--seconds S] [--json]";
+const { values } = toolArgs("ksmd-pace", USAGE, {
+  seconds: { type: "string", default: "2" },
+  json: { type: "boolean", default: false },
+});
+const seconds = Number(values.seconds);
+if (!(seconds > 0 && seconds <= 60))
+  usageError("ksmd-pace", USAGE, `--seconds expects a number of seconds from 0 to 60, got ${values.seconds}`);
+const json = values.json;
 
-holdKsmLock(import.meta.url, args); // KSM is global: the rest runs under its lock
+holdKsmLock(import.meta.url, process.argv.slice(2)); // KSM is global: the rest runs under its lock
 
 requireMachine("ksmd-pace", [
   [process.platform === "linux", "needs Linux"],

@@ -5,14 +5,13 @@
 // compared with what `ksm-sim run` predicts from the capture. KSM is global: the whole check
 // runs under `flock /tmp/ksm-oracle.lock` (the script takes it itself).
 //
-// usage: node tools/live-check/live-check.mjs [--processes N] [--contents full|hash] [--sleep MS] [--out FILE.cap] [--json]
 // --out keeps the capture, and what the kernel reached in FILE.kernel.json beside it.
 // needs: Linux, root, /sys/kernel/mm/ksm, cc, `pnpm build` done.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { holdKsmLock, requireMachine, simulatorRecords } from "../common.mjs";
+import { holdKsmLock, requireMachine, simulatorRecords, toolArgs, usageError } from "../common.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const KSM = "/sys/kernel/mm/ksm";
@@ -30,22 +29,28 @@ const COMPARED = ["pages_shared", "pages_sharing", "ksm_zero_pages"];
 /** The program: a Python that imports a few modules and sleeps. */
 const PROGRAM = ["/usr/bin/python3", "-I", "-c", "import json, re, time\nwhile True: time.sleep(3600)"];
 
-const args = process.argv.slice(2);
-const flag = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i < 0 ? dflt : args[i + 1];
-};
-const count = Number(flag("--processes", "4"));
-const out = resolve(flag("--out", join(mkdtempSync(join(tmpdir(), "live-check-")), "live.cap")));
-const json = args.includes("--json");
-const contents = flag("--contents", "full");
-PINNED.sleep_millisecs = Number(flag("--sleep", String(PINNED.sleep_millisecs)));
-if (!Number.isInteger(PINNED.sleep_millisecs) || PINNED.sleep_millisecs < 0) {
-  console.error(`live-check: --sleep expects whole milliseconds (0 or more), got ${flag("--sleep")}`);
-  process.exit(2);
-}
+const USAGE =
+  "usage: node tools/live-check/live-check.mjs [--processes N] [--contents full|hash] [--sleep MS] [--out FILE.cap] [--json]";
+const { values } = toolArgs("live-check", USAGE, {
+  processes: { type: "string", default: "4" },
+  contents: { type: "string", default: "full" },
+  sleep: { type: "string", default: String(PINNED.sleep_millisecs) },
+  out: { type: "string" },
+  json: { type: "boolean", default: false },
+});
+const count = Number(values.processes);
+if (!Number.isInteger(count) || count < 1 || count > 64)
+  usageError("live-check", USAGE, `--processes expects a whole number from 1 to 64, got ${values.processes}`);
+const contents = values.contents;
+if (contents !== "full" && contents !== "hash")
+  usageError("live-check", USAGE, `--contents expects full or hash, got ${contents}`);
+PINNED.sleep_millisecs = Number(values.sleep);
+if (!Number.isInteger(PINNED.sleep_millisecs) || PINNED.sleep_millisecs < 0)
+  usageError("live-check", USAGE, `--sleep expects whole milliseconds (0 or more), got ${values.sleep}`);
+const out = resolve(values.out ?? join(mkdtempSync(join(tmpdir(), "live-check-")), "live.cap"));
+const json = values.json;
 
-holdKsmLock(import.meta.url, args); // KSM is global: the rest runs under its lock
+holdKsmLock(import.meta.url, process.argv.slice(2)); // KSM is global: the rest runs under its lock
 
 requireMachine("live-check", [
   [process.platform === "linux", "needs Linux"],
@@ -158,7 +163,7 @@ const result = {
   settledAt: { kernel: kernel.reached, predicted: predictedReached },
   sleepMillisecs: PINNED.sleep_millisecs,
 };
-if (args.includes("--out"))
+if (values.out !== undefined)
   // keep what the kernel reached beside the capture: a replay test checks the prediction against it
   writeFileSync(
     `${out.replace(/\.cap$/, "")}.kernel.json`,
