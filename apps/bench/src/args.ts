@@ -49,13 +49,42 @@ export function flag(args: Args, name: string): string | undefined {
   return v?.[v.length - 1];
 }
 
-/** An integer flag, or `fallback`. */
-export function intFlag(args: Args, name: string, fallback: number): number {
+/** An integer flag from `min` to `max`, or `fallback`. */
+export function intFlag(
+  args: Args,
+  name: string,
+  fallback: number,
+  min = Number.MIN_SAFE_INTEGER,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const v = flag(args, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got "${v}"`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range =
+      max < Number.MAX_SAFE_INTEGER
+        ? ` from ${min} to ${max}`
+        : min > Number.MIN_SAFE_INTEGER
+          ? ` of at least ${min}`
+          : "";
+    throw new UsageError(`--${name} expects a whole number${range}, got "${v}"`);
+  }
   return n;
+}
+
+/**
+ * Checks a target's counts before it runs anything: a RangeError names the first
+ * `[flag, value]` that is not a whole number above 0.
+ */
+export function requireCounts(counts: readonly (readonly [string, number])[]): void {
+  for (const [flag, v] of counts)
+    if (!(Number.isInteger(v) && v >= 1))
+      throw new RangeError(`${flag}: expected a whole number above 0, got ${v}`);
+}
+
+/** `--quiet-wait`: the longest wait for an idle machine, seconds (default 120). */
+export function quietWaitFlag(args: Args): number {
+  return intFlag(args, "quiet-wait", 120, 0);
 }
 
 /** A comma-separated list flag, or undefined. */

@@ -15,7 +15,17 @@ import {
   simulate,
   validateKnob,
 } from "@ksm/sim";
-import { type Args, flag, intFlag, listFlag, paramFlags, parseArgs, parseSeeds, UsageError } from "./args.js";
+import {
+  type Args,
+  flag,
+  intFlag,
+  listFlag,
+  paramFlags,
+  parseArgs,
+  parseSeeds,
+  quietWaitFlag,
+  UsageError,
+} from "./args.js";
 import { type CellResult, type CellSpec, cellScenario } from "./cell.js";
 import { CALIBRATION_FILE, type Calibration, loadCalibration } from "./cost-model.js";
 import { oracleUnavailable, runOracle } from "./kernel/oracle.js";
@@ -27,10 +37,10 @@ import { mdTable } from "./report/markdown.js";
 import { reportFiles, writeReport } from "./report/write.js";
 import { CAL_SPEED_TARGET, runCalSpeed } from "./targets/cal-speed.js";
 import { calibrate } from "./targets/calibrate.js";
-import { runGrowth } from "./targets/growth.js";
+import { MAX_GROWTH_EXPONENT, runGrowth } from "./targets/growth.js";
 import { waitIdle } from "./targets/idle.js";
 import { runQueueScaling } from "./targets/queue-scaling.js";
-import { checkScaleOnKernel, runScale } from "./targets/scale.js";
+import { checkScaleOnKernel, runScale, type ScaleSize, scaleSize } from "./targets/scale.js";
 import { median, runSpeed } from "./targets/speed.js";
 import { getWorkload, MATRIX_WORKLOADS, resolveParams, WORKLOADS } from "./workloads/index.js";
 
@@ -167,7 +177,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
         model: calibration,
         counts,
         ...(queueUrl === undefined ? {} : { redisUrl: queueUrl.replace(/\/+$/, "") }),
-        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        quietWaitSeconds: quietWaitFlag(a),
         log,
       });
       const one = rows.find((r) => r.workers === 1)?.seconds ?? null;
@@ -197,7 +207,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
         kernel: !a.flags.has("no-kernel"),
         repeat: intFlag(a, "repeat", 5),
         kernelRepeat: intFlag(a, "kernel-repeat", 5),
-        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        quietWaitSeconds: quietWaitFlag(a),
         ...(a.flags.has("pages") ? { pages: intFlag(a, "pages", 0) } : {}),
         ...(a.flags.has("contents") ? { contents: intFlag(a, "contents", 0) } : {}),
         log,
@@ -212,18 +222,14 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
         ["guests", "pages", "check-guests", "check-pages", "quiet-wait"],
         ["no-kernel", "json", "breakdown"],
       );
-      const guests = intFlag(a, "guests", 16);
-      const pages = intFlag(a, "pages", 262_144);
-      const idle = await waitIdle(intFlag(a, "quiet-wait", 120), log);
-      const sim = { ...(await runScale(guests, pages, a.flags.has("breakdown"))), busyBefore: idle };
-      const check = a.flags.has("no-kernel")
+      const size = scaleSizeFlags(a, "guests", "pages", 16, 262_144);
+      const checkSize = a.flags.has("no-kernel")
         ? null
-        : await checkScaleOnKernel(
-            intFlag(a, "check-guests", 16),
-            intFlag(a, "check-pages", 4096),
-            log,
-            intFlag(a, "quiet-wait", 120),
-          );
+        : scaleSizeFlags(a, "check-guests", "check-pages", 16, 4096);
+      const quietWait = quietWaitFlag(a);
+      const idle = await waitIdle(quietWait, log);
+      const sim = { ...(await runScale(size, a.flags.has("breakdown"))), busyBefore: idle };
+      const check = checkSize && (await checkScaleOnKernel(checkSize, log, quietWait));
       if (a.flags.has("json")) io.out(`${JSON.stringify({ simulator: sim, kernelCheck: check })}\n`);
       else io.out(scaleText(sim, check));
       return 0;
@@ -231,10 +237,10 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
     case "growth": {
       const a = parseArgs(rest, ["from", "to", "guests", "quiet-wait"], []);
       const rows = runGrowth({
-        from: intFlag(a, "from", 16),
-        to: intFlag(a, "to", 22),
+        from: intFlag(a, "from", 16, 0, MAX_GROWTH_EXPONENT),
+        to: intFlag(a, "to", 22, 0, MAX_GROWTH_EXPONENT),
         guests: intFlag(a, "guests", 16),
-        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        quietWaitSeconds: quietWaitFlag(a),
         log,
       });
       io.out(
@@ -273,7 +279,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
         scans: intFlag(a, "scans", 8),
         out: resolve(flag(a, "out") ?? CALIBRATION_FILE),
         command: commandLine,
-        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        quietWaitSeconds: quietWaitFlag(a),
         log,
       });
       io.out(calibrationText(c));
@@ -292,7 +298,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
         ...(a.flags.has("workloads") ? { workloads: listFlag(a, "workloads")! } : {}),
         ...(a.flags.has("pages-to-scan") ? { pagesToScan: intFlag(a, "pages-to-scan", 100) } : {}),
         repeat: intFlag(a, "repeat", 3),
-        quietWaitSeconds: intFlag(a, "quiet-wait", 120),
+        quietWaitSeconds: quietWaitFlag(a),
         log,
       });
       io.out(a.flags.has("json") ? `${JSON.stringify(r)}\n` : calSpeedText(r));
@@ -302,7 +308,7 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
       const a = parseArgs(rest, COMMON, []);
       const w = getWorkload(a.positional[0] ?? usage("scenario needs a workload name (see list)"));
       const params = resolveParams(w, { ...paramFlags(a).get(""), ...paramFlags(a).get(w.name) });
-      io.out(`${JSON.stringify(w.generate(params, intFlag(a, "seed", 1)), null, 1)}\n`);
+      io.out(`${JSON.stringify(w.generate(params, intFlag(a, "seed", 1, 0, 2 ** 32 - 1)), null, 1)}\n`);
       return 0;
     }
     case "check":
@@ -315,6 +321,24 @@ async function main(argv: readonly string[], io: BenchIo): Promise<number> {
   }
 }
 
+/** The scale workload's size from two flags (defaults `guests`, `pages`); a bad one is a usage error naming them. */
+function scaleSizeFlags(
+  a: Args,
+  guestsFlag: string,
+  pagesFlag: string,
+  guests: number,
+  pages: number,
+): ScaleSize {
+  const g = intFlag(a, guestsFlag, guests);
+  const p = intFlag(a, pagesFlag, pages);
+  try {
+    return scaleSize(g, p);
+  } catch (e) {
+    if (e instanceof RangeError)
+      throw new UsageError(`--${guestsFlag} ${g} --${pagesFlag} ${p}: ${e.message}`);
+    throw e;
+  }
+}
 function usage(message: string): never {
   throw new UsageError(message);
 }
@@ -462,7 +486,7 @@ function ignoredKnobNotes(cells: readonly CellSpec[], plugins: readonly KsmPlugi
 async function check(a: Args, io: BenchIo, log: (l: string) => void): Promise<number> {
   const w = getWorkload(a.positional[0] ?? usage("check needs a workload name (see list)"));
   const params = resolveParams(w, { ...paramFlags(a).get(""), ...paramFlags(a).get(w.name) });
-  const seed = intFlag(a, "seed", 1);
+  const seed = intFlag(a, "seed", 1, 0, 2 ** 32 - 1);
   const scenario = parseScenario(JSON.parse(JSON.stringify(w.generate(params, seed))), validateKnob);
   const captured = scenario.processes.some((p) =>
     p.regions.some((r) =>

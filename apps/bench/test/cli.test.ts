@@ -99,6 +99,30 @@ describe("ksm-bench CLI", () => {
     [["worker", "--queue", "redis://127.0.0.1:1/0/q"], /cannot connect to 127\.0\.0\.1:1 \(ECONNREFUSED\)/],
     [["calibrate", "--sizes", "65536,abc"], /--sizes: expected whole numbers above 0, got "abc"/],
     [["cal-speed", "--no-kernel", "--sizes", "0"], /--sizes: expected whole numbers above 0, got "0"/],
+    [["speed", "--no-kernel", "--repeat", "0"], /--repeat: expected a whole number above 0, got 0/],
+    [["speed", "--kernel-repeat", "0"], /--kernel-repeat: expected a whole number above 0, got 0/],
+    [
+      ["cal-speed", "--no-kernel", "--pages-to-scan", "0"],
+      /--pages-to-scan: expected a whole number above 0, got 0/,
+    ],
+    // scale and growth check their sizes before they wait for an idle machine (up to 120 s)
+    [["scale", "--no-kernel", "--pages", "12"], /--guests 16 --pages 12: pages must be a multiple of 8/],
+    [
+      ["scale", "--check-guests", "0"],
+      /--check-guests 0 --check-pages 4096: parameter guests must be an integer >= 1/,
+    ],
+    [["scale", "--quiet-wait", "-1"], /--quiet-wait expects a whole number of at least 0, got "-1"/],
+    [["growth", "--from", "30", "--to", "26"], /--from 30 is above --to 26/],
+    [["growth", "--to", "40"], /--to expects a whole number from 0 to 30, got "40"/],
+    [
+      ["growth", "--guests", "3", "--from", "16", "--to", "16"],
+      /--guests 3 does not split 2\^16 pages into guests/,
+    ],
+    [["growth", "--from", "3"], /--guests 16 does not split 2\^3 pages into guests of a whole multiple of 8/],
+    [
+      ["scenario", "zero-heavy", "--seed", "-1"],
+      /--seed expects a whole number from 0 to 4294967295, got "-1"/,
+    ],
     [["matrix", "--seeds", "3-1"], /--seeds "3-1": the range 3-1 runs backwards/],
     [["matrix", "--seeds", "1,x"], /--seeds "1,x": "x" is not a seed/],
     [["matrix", "--seeds", "1-3,2"], /names seed 2 twice/],

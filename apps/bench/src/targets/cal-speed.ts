@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseScenario, type Scenario } from "@ksm/scenario";
 import { firstDifference, validateKnob } from "@ksm/sim";
+import { requireCounts } from "../args.js";
 import { oracleUnavailable, runOracle } from "../kernel/oracle.js";
 import { clockTicks, cpuTicksWithChildren, machineBusyTicks } from "../kernel/procfs.js";
 import { CALIBRATION_WORKLOADS } from "../workloads/index.js";
@@ -133,12 +134,11 @@ export async function runCalSpeed(opts: {
   quietWaitSeconds: number;
   log: (l: string) => void;
 }): Promise<CalSpeedResult> {
-  for (const [flag, v] of [
+  requireCounts([
     ["--scans", opts.scans],
     ["--repeat", opts.repeat],
     ["--pages-to-scan", opts.pagesToScan ?? 1],
-  ] as const)
-    if (v < 1) throw new RangeError(`${flag}: expected a whole number above 0, got ${v}`);
+  ]);
   const names = opts.workloads ?? CALIBRATION_WORKLOADS.map((w) => w.name);
   // every scenario checked before anything runs
   for (const name of names) calScenario(name, opts.sizes[0] ?? 256, 1, opts.pagesToScan);

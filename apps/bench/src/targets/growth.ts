@@ -19,6 +19,9 @@ export interface GrowthRow {
 /** `--max-old-space-size` of each size's process, MiB. */
 export const GROWTH_HEAP_MIB = 6144;
 
+/** The largest exponent `growth` takes: 2^30 pages, 4 TiB simulated (about 64 GiB of model). */
+export const MAX_GROWTH_EXPONENT = 30;
+
 /**
  * The growth table: the scale workload (16 guests) from 2^`from` to 2^`to` pages, each size
  * in a fresh Node process (`cli.js scale --no-kernel --json`) so that peak RSS is its own.
@@ -34,6 +37,14 @@ export function runGrowth(opts: {
   log: (l: string) => void;
 }): GrowthRow[] {
   const cli = fileURLToPath(new URL("./cli.js", import.meta.url));
+  if (opts.from > opts.to) throw new RangeError(`--from ${opts.from} is above --to ${opts.to}`);
+  for (let e = opts.from; e <= opts.to; e++) {
+    const perGuest = 2 ** e / opts.guests;
+    if (!Number.isInteger(perGuest) || perGuest % 8)
+      throw new RangeError(
+        `--guests ${opts.guests} does not split 2^${e} pages into guests of a whole multiple of 8 pages`,
+      );
+  }
   const rows: GrowthRow[] = [];
   for (let e = opts.from; e <= opts.to; e++) {
     const pages = 2 ** e;

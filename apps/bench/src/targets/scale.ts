@@ -50,9 +50,23 @@ export interface ScaleKernelCheck {
   readonly skipped?: string;
 }
 
-/** The scale scenario for `guests` × `pages`, validated. */
-export function scaleScenario(guests: number, pages: number): Scenario {
-  return parseScenario(JSON.parse(JSON.stringify(scaleGuests.generate({ guests, pages }, 0))), validateKnob);
+/** A size of the scale workload: `guests` × `pages`, and its scenario. */
+export interface ScaleSize {
+  readonly guests: number;
+  readonly pages: number;
+  readonly scenario: Scenario;
+}
+
+/**
+ * The scale workload at `guests` × `pages`, validated (a RangeError names the parameter),
+ * so that a command checks its sizes before it waits for an idle machine or runs anything.
+ */
+export function scaleSize(guests: number, pages: number): ScaleSize {
+  const scenario = parseScenario(
+    JSON.parse(JSON.stringify(scaleGuests.generate({ guests, pages }, 0))),
+    validateKnob,
+  );
+  return { guests, pages, scenario };
 }
 
 function gcFunction(): (() => void) | null {
@@ -77,8 +91,8 @@ function heldBytes(gc: (() => void) | null): number {
  * report, minus what was held before it started), throughput, and the counters against
  * the kernel's (derived from its rules).
  */
-export async function runScale(guests: number, pages: number, breakdown = false): Promise<ScaleRun> {
-  const scenario = scaleScenario(guests, pages);
+export async function runScale(size: ScaleSize, breakdown = false): Promise<ScaleRun> {
+  const { guests, pages, scenario } = size;
   let fields: HeldField[] | undefined;
   const options = {
     ...(await buildSimulation({})),
@@ -145,12 +159,11 @@ export async function runScale(guests: number, pages: number, breakdown = false)
 
 /** Runs a scaled-down scale workload on the kernel oracle and the simulator and compares them. */
 export async function checkScaleOnKernel(
-  guests: number,
-  pages: number,
+  size: ScaleSize,
   log: (l: string) => void,
   quietWaitSeconds = 120,
 ): Promise<ScaleKernelCheck> {
-  const scenario = scaleScenario(guests, pages);
+  const { guests, pages, scenario } = size;
   const options = await buildSimulation({});
   const sim = [...simulate(scenario, options)];
   const simRecord = sim[0] as ReportRecord;

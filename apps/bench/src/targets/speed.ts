@@ -1,5 +1,6 @@
 import { parseScenario, type Scenario } from "@ksm/scenario";
 import { buildSimulation, firstDifference, type ReportRecord, simulate, validateKnob } from "@ksm/sim";
+import { requireCounts } from "../args.js";
 import { oracleUnavailable, runOracle } from "../kernel/oracle.js";
 import { clockTicks, machineBusyTicks } from "../kernel/procfs.js";
 import { speedDup } from "../workloads/index.js";
@@ -87,6 +88,10 @@ export async function runSpeed(opts: {
   quietWaitSeconds: number;
   log: (l: string) => void;
 }): Promise<SpeedResult> {
+  requireCounts([
+    ["--repeat", opts.repeat],
+    ["--kernel-repeat", opts.kernelRepeat],
+  ]);
   const scenario = speedScenario(opts.pages, opts.contents);
   const step = scenario.steps[0] as { pagesSharing: number };
   const why = opts.kernel ? oracleUnavailable() : "skipped (--no-kernel)";
