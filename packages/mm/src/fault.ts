@@ -13,14 +13,16 @@ import type { Machine } from "./machine.js";
 import type { Mm } from "./mm.js";
 import { PTE_DIRTY, PTE_PRESENT, PTE_SPECIAL, PTE_SWAP, PTE_WRITE, PTE_YOUNG } from "./page-table.js";
 import { swapIn } from "./swap.js";
-import { pmdMaps, splitPmd, thpFault } from "./thp.js";
+import { onlyPmdReference, pmdMaps, reusePmd, splitPmd, thpFault } from "./thp.js";
 import { linearPageIndex, VM_WRITE, type Vma } from "./vma.js";
 
 /**
  * A write fault (`handle_mm_fault` with FAULT_FLAG_WRITE) of the whole page at `vpn`: a
  * swap entry is swapped in first; a writable page is written in place; a read-only one is
  * reused when its only user writes it (`wp_can_reuse_anon_folio`) and copied otherwise
- * (`wp_page_copy`; a KSM page always, counting `cow_ksm`); untouched memory gets a THP where
+ * (`wp_page_copy`; a KSM page always, counting `cow_ksm`); a PMD-mapped THP is reused whole
+ * when that PMD is all that references it, else the PMD is split and the one page copied
+ * (`do_huge_pmd_wp_page`); untouched memory gets a THP where
  * one fits (`do_huge_pmd_anonymous_page`) or a new 4 KiB page (`do_anonymous_page`).
  */
 export function writeFault(m: Machine, mm: Mm, vpn: number, content: ContentId): void {
@@ -38,15 +40,23 @@ export function writeFault(m: Machine, mm: Mm, vpn: number, content: ContentId):
     }
     const ksm = f.isKsm(pfn);
     if (ksm) m.vmstat.cow_ksm++;
-    else if (f.flags[pfn]! & PG_ANON_EXCLUSIVE || f.refcount[pfn] === 1) {
+    else if (pmdMaps(mm, vpn, pfn)) {
+      // do_huge_pmd_wp_page: the folio is reused whole when it is exclusive or its one
+      // reference is this PMD; else the PMD is split and the one 4 KiB page copied
+      const head = f.thpHead(pfn);
+      if (f.flags[head]! & PG_ANON_EXCLUSIVE || onlyPmdReference(f, head)) {
+        reusePmd(m, mm, vpn, head);
+        f.content[pfn] = content;
+        return;
+      }
+      splitPmd(m, mm, vpn >>> THP_ORDER);
+    } else if (f.flags[pfn]! & PG_ANON_EXCLUSIVE || f.refcount[pfn] === 1) {
       // wp_can_reuse_anon_folio: the only user keeps the page.
       f.flags[pfn]! |= PG_ANON_EXCLUSIVE;
       f.content[pfn] = content;
       mm.pt.setBits(vpn, bits | PTE_WRITE | PTE_DIRTY | PTE_YOUNG);
       return;
     }
-    // do_huge_pmd_wp_page: a shared THP falls back to copying the one 4 KiB page
-    if (pmdMaps(mm, vpn, pfn)) splitPmd(m, mm, vpn >>> THP_ORDER);
     mapNewAnonPage(m, mm, vma, vpn, content, PTE_WRITE | PTE_DIRTY);
     return;
   }

@@ -1,6 +1,7 @@
 import { anonMappings, anonVmaPrepare } from "./anon-vma.js";
 import { ZERO_CONTENT } from "./content.js";
 import {
+  type FrameTable,
   NO_PFN,
   type Pfn,
   PG_ANON,
@@ -88,6 +89,29 @@ export function splitHugePage(m: Machine, pfn: Pfn): boolean {
 /** Whether `pfn` is a THP subpage that `mm` maps at `vpn` through a PMD. */
 export function pmdMaps(mm: Mm, vpn: number, pfn: Pfn): boolean {
   return pfn !== NO_PFN && mm.pmdMapped.get(vpn >>> THP_ORDER) === pfn >>> THP_ORDER;
+}
+
+/**
+ * Whether the THP folio at `head` has no reference but one PMD mapping
+ * (`folio_ref_count(folio) == 1` in `do_huge_pmd_wp_page`). A PMD mapping holds a
+ * reference on each of the 512 frames here, and any PTE mapping one more on its frame, so
+ * the folio's count is 1 exactly when every frame's is.
+ */
+export function onlyPmdReference(f: FrameTable, head: Pfn): boolean {
+  for (let p = head; p < head + THP_PAGES; p++) if (f.refcount[p] !== 1) return false;
+  return true;
+}
+
+/**
+ * The reuse of `do_huge_pmd_wp_page`: `mm`'s PMD over `vpn` maps the THP at `head`
+ * writable, dirty and young, and the folio is exclusive to it.
+ */
+export function reusePmd(m: Machine, mm: Mm, vpn: number, head: Pfn): void {
+  const base = vpn - (vpn & (THP_PAGES - 1));
+  for (let k = 0; k < THP_PAGES; k++) {
+    m.frames.flags[head + k]! |= PG_ANON_EXCLUSIVE;
+    mm.pt.setBits(base + k, mm.pt.bits(base + k) | PTE_WRITE | PTE_DIRTY | PTE_YOUNG);
+  }
 }
 
 /** `AnonHugePages` of `/proc/PID/smaps_rollup`, kB: THPs the address space maps with a PMD. */

@@ -65,6 +65,36 @@ describe("transparent huge pages", () => {
     expect(m.vmstat.thp_split_page).toBe(0); // the folio stays whole
   });
 
+  it("a PMD-mapped THP is shared while another process maps any of its pages, not only the one written", () => {
+    const { m, mm, start } = huge();
+    const child = m.fork(mm);
+    const q = m.contents.pattern(2n);
+    // the parent's write splits its PMD and copies the tail; the child still maps the whole THP
+    for (let i = THP_PAGES - 8; i < THP_PAGES; i++) m.write(mm, start + i, q);
+    expect(m.vmstat.thp_split_pmd).toBe(1);
+    expect(m.anonHugePagesKb(child)).toBe(2048);
+    // page 510 is the child's alone now, but the folio is not: the parent maps 504 of its pages
+    m.write(child, start + THP_PAGES - 2, q);
+    expect(m.vmstat.thp_split_pmd).toBe(2);
+    expect(m.anonHugePagesKb(child)).toBe(0);
+    expect(m.frames.isThp(pfnAt(child, start + THP_PAGES - 2))).toBe(false);
+  });
+
+  it("a THP whose one reference is the writer's PMD is reused whole: the PMD stays, writable", () => {
+    const { m, mm, start, p } = huge();
+    const child = m.fork(mm);
+    m.exit(child);
+    const head = pfnAt(mm, start);
+    const q = m.contents.pattern(2n);
+    m.write(mm, start + 3, q);
+    expect(m.vmstat.thp_split_pmd).toBe(0);
+    expect(m.anonHugePagesKb(mm)).toBe(2048);
+    expect(pfnAt(mm, start + 3)).toBe(head + 3);
+    expect(m.peek(mm, start + 3)).toBe(q);
+    expect(m.peek(mm, start + 4)).toBe(p);
+    for (let i = 0; i < THP_PAGES; i++) expect(mm.pt.bits(start + i) & PTE_WRITE).toBe(PTE_WRITE);
+  });
+
   it("dontneed of a whole THP drops it; of part of one splits its PMD", () => {
     const { m, mm, start } = huge();
     m.write(mm, start + THP_PAGES, ZERO_CONTENT);
