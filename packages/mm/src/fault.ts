@@ -13,13 +13,14 @@ import type { Machine } from "./machine.js";
 import type { Mm } from "./mm.js";
 import { PTE_DIRTY, PTE_PRESENT, PTE_SPECIAL, PTE_SWAP, PTE_WRITE, PTE_YOUNG } from "./page-table.js";
 import { swapIn } from "./swap.js";
-import { onlyPmdReference, pmdMaps, reusePmd, splitPmd, thpFault } from "./thp.js";
+import { canReuseLargeFolio, onlyPmdReference, pmdMaps, reusePmd, splitPmd, thpFault } from "./thp.js";
 import { linearPageIndex, VM_WRITE, type Vma } from "./vma.js";
 
 /**
  * A write fault (`handle_mm_fault` with FAULT_FLAG_WRITE) of the whole page at `vpn`: a
  * swap entry is swapped in first; a writable page is written in place; a read-only one is
- * reused when its only user writes it (`wp_can_reuse_anon_folio`) and copied otherwise
+ * reused when its only user writes it (`wp_can_reuse_anon_folio`; a page of a THP when the
+ * folio is the writer's alone, {@link canReuseLargeFolio}) and copied otherwise
  * (`wp_page_copy`; a KSM page always, counting `cow_ksm`); a PMD-mapped THP is reused whole
  * when that PMD is all that references it, else the PMD is split and the one page copied
  * (`do_huge_pmd_wp_page`); untouched memory gets a THP where
@@ -50,7 +51,10 @@ export function writeFault(m: Machine, mm: Mm, vpn: number, content: ContentId):
         return;
       }
       splitPmd(m, mm, vpn >>> THP_ORDER);
-    } else if (f.flags[pfn]! & PG_ANON_EXCLUSIVE || f.refcount[pfn] === 1) {
+    } else if (
+      f.flags[pfn]! & PG_ANON_EXCLUSIVE ||
+      (f.isThp(pfn) ? canReuseLargeFolio(f, f.thpHead(pfn)) : f.refcount[pfn] === 1)
+    ) {
       // wp_can_reuse_anon_folio: the only user keeps the page.
       f.flags[pfn]! |= PG_ANON_EXCLUSIVE;
       f.content[pfn] = content;
@@ -130,6 +134,7 @@ export function mapNewAnonPage(
   f.index[pfn] = linearPageIndex(vma, vpn);
   mm.pt.set(vpn, pfn, PTE_PRESENT | PTE_YOUNG | pteBits);
   if (old !== NO_PFN && old !== ZERO_PFN) {
+    if (f.isThp(old)) f.largeMapcounts.sub(old >>> THP_ORDER, mm.id, 1);
     f.mapcount[old]!--;
     f.put(old);
   }

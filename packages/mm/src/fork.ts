@@ -1,8 +1,9 @@
 import { anonVmaFork } from "./anon-vma.js";
-import { PG_ANON_EXCLUSIVE } from "./frames.js";
+import { PG_ANON_EXCLUSIVE, THP_ORDER } from "./frames.js";
 import type { Machine } from "./machine.js";
 import { MMF_VM_MERGE_ANY, type Mm } from "./mm.js";
 import { PTE_DIRTY, PTE_PRESENT, PTE_SPECIAL, PTE_SWAP, PTE_WRITE, PTE_YOUNG } from "./page-table.js";
+import { pmdMaps } from "./thp.js";
 import type { Vma } from "./vma.js";
 
 /**
@@ -35,13 +36,17 @@ export function fork(m: Machine, parent: Mm): Mm {
       } else {
         f.map(pfn);
         f.flags[pfn]! &= ~PG_ANON_EXCLUSIVE;
+        if (f.isThp(pfn) && !pmdMaps(parent, vpn, pfn)) f.largeMapcounts.add(pfn >>> THP_ORDER, child.id, 1);
         if (bits & PTE_WRITE) parent.pt.setBits(vpn, bits & ~PTE_WRITE);
       }
       child.pt.set(vpn, pfn, bits & ~(PTE_WRITE | PTE_YOUNG));
     }
   }
   // copy_huge_pmd: the child maps each THP with a PMD too
-  for (const [key, block] of parent.pmdMapped) child.pmdMapped.set(key, block);
+  for (const [key, block] of parent.pmdMapped) {
+    child.pmdMapped.set(key, block);
+    f.largeMapcounts.add(block, child.id, 1);
+  }
   m.hooks?.fork(parent, child);
   return child;
 }

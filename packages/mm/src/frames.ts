@@ -1,4 +1,5 @@
 import { type ContentId, ZERO_CONTENT } from "./content.js";
+import { LargeMapcounts } from "./large-mapcount.js";
 import { grown } from "./typed-store.js";
 
 /** A page frame number: an integer handle into {@link FrameTable}. */
@@ -69,6 +70,8 @@ export class FrameTable {
    * allocated, as the kernel frees a large folio only as a whole.
    */
   private readonly thpHeld = new Map<number, number>();
+  /** Each THP folio's mappings as a whole, and which MMs they belong to. */
+  readonly largeMapcounts = new LargeMapcounts();
   /** The swap slot of each swap-cache frame (PG_SWAPCACHE). */
   private readonly swapSlots = new Map<Pfn, number>();
   /** Top of the free stack (linked through `index`), NO_PFN when empty. */
@@ -164,6 +167,7 @@ export class FrameTable {
     const block = pfn >>> THP_ORDER;
     if (!this.thpHeld.has(block)) return;
     this.thpHeld.delete(block);
+    this.largeMapcounts.drop(block);
     for (let p = block << THP_ORDER, end = p + THP_PAGES; p < end; p++)
       if (this.refcount[p] === 0) this.release(p);
   }

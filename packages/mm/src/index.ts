@@ -13,6 +13,7 @@ export {
 } from "./content.js";
 export * from "./frames.js";
 export * from "./hooks.js";
+export { LargeMapcounts } from "./large-mapcount.js";
 export { Machine, type MachineOptions, type MmapOptions } from "./machine.js";
 export { MMF_VM_MERGE_ANY, MMF_VM_MERGEABLE, Mm } from "./mm.js";
 export * from "./page-table.js";

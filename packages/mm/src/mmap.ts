@@ -53,7 +53,6 @@ export function exitMmap(m: Machine, mm: Mm): void {
   m.epoch++;
   m.hooks?.exit(mm);
   mm.users = 0;
-  mm.pmdMapped.clear();
   for (const vma of mm.vmas) unmapVma(m, mm, vma);
   mm.vmas.length = 0;
   m.mms.delete(mm.id);
@@ -89,12 +88,16 @@ export function zapRange(m: Machine, mm: Mm, start: number, end: number): void {
   m.epoch++;
   const f = m.frames;
   // zap_pmd_range: a THP wholly inside the range goes with its PMD; one the range cuts is split
-  for (const key of mm.pmdMapped.keys()) {
+  const zappedWhole = new Set<number>();
+  for (const [key, block] of mm.pmdMapped) {
     const base = key << THP_ORDER;
     if (base + THP_PAGES <= start || base >= end) continue;
-    if (base >= start && base + THP_PAGES <= end)
-      mm.pmdMapped.delete(key); // zap_huge_pmd
-    else splitPmd(m, mm, key);
+    if (base >= start && base + THP_PAGES <= end) {
+      // zap_huge_pmd: one entry of the folio's large mapcount; its frames go below
+      mm.pmdMapped.delete(key);
+      f.largeMapcounts.sub(block, mm.id, 1);
+      zappedWhole.add(key);
+    } else splitPmd(m, mm, key);
   }
   for (let vpn = start; vpn < end; vpn++) {
     const bits = mm.pt.bits(vpn);
@@ -109,6 +112,8 @@ export function zapRange(m: Machine, mm: Mm, start: number, end: number): void {
       if (bits & PTE_DIRTY) ksmZeroPageUnmapped(m, mm);
     } else {
       const pfn = mm.pt.pfn(vpn);
+      if (f.isThp(pfn) && !zappedWhole.has(vpn >>> THP_ORDER))
+        f.largeMapcounts.sub(pfn >>> THP_ORDER, mm.id, 1);
       f.mapcount[pfn]!--;
       f.put(pfn);
     }

@@ -39,16 +39,22 @@ export function thpFault(m: Machine, mm: Mm, vma: Vma, vpn: number): boolean {
     mm.pt.set(base + k, pfn, PTE_PRESENT | PTE_YOUNG | PTE_WRITE | PTE_DIRTY);
   }
   mm.pmdMapped.set(base >>> THP_ORDER, head >>> THP_ORDER);
+  f.largeMapcounts.init(head >>> THP_ORDER, mm.id, 1);
   return true;
 }
 
 /**
  * `__split_huge_pmd`: the THP at leaf `key` of `mm` is mapped by 512 PTEs from now on
- * (`thp_split_pmd`); the folio stays whole.
+ * (`thp_split_pmd`); the folio stays whole. Its large mapcount gains the PTEs before it
+ * loses the PMD, as the kernel counts them.
  */
 export function splitPmd(m: Machine, mm: Mm, key: number): void {
-  if (!mm.pmdMapped.delete(key)) return;
+  const block = mm.pmdMapped.get(key);
+  if (block === undefined) return;
+  mm.pmdMapped.delete(key);
   m.vmstat.thp_split_pmd++;
+  m.frames.largeMapcounts.add(block, mm.id, THP_PAGES);
+  m.frames.largeMapcounts.sub(block, mm.id, 1);
 }
 
 /**
@@ -99,6 +105,18 @@ export function pmdMaps(mm: Mm, vpn: number, pfn: Pfn): boolean {
  */
 export function onlyPmdReference(f: FrameTable, head: Pfn): boolean {
   for (let p = head; p < head + THP_PAGES; p++) if (f.refcount[p] !== 1) return false;
+  return true;
+}
+
+/**
+ * `__wp_can_reuse_large_anon_folio`: whether a write to a PTE-mapped page of the THP at
+ * `head` that is not PageAnonExclusive may keep it. Only when the folio has more than one
+ * mapping, no other MM may map it, and every reference to it is a mapping.
+ */
+export function canReuseLargeFolio(f: FrameTable, head: Pfn): boolean {
+  const block = head >>> THP_ORDER;
+  if (f.largeMapcounts.mapcount(block) <= 1 || f.largeMapcounts.maybeMappedShared(block)) return false;
+  for (let p = head; p < head + THP_PAGES; p++) if (f.refcount[p] !== f.mapcount[p]) return false;
   return true;
 }
 

@@ -1,4 +1,4 @@
-import { Machine } from "@ksm/mm";
+import { Machine, THP_ORDER, THP_PAGES } from "@ksm/mm";
 import { describe, expect, it } from "vitest";
 import { setup } from "./helpers.js";
 
@@ -39,5 +39,20 @@ describe("the machine's audit", () => {
       `pfn ${pfn} is free but mapped 1 times`,
       `swap slot ${slot}: count 5, 1 entries`,
     ]);
+  });
+
+  it("names a THP folio whose large mapcount disagrees with the PMDs and PTEs mapping it", () => {
+    const m = new Machine();
+    const mm = m.createMm();
+    const start = 0x4000_0000;
+    m.mmapAt(mm, start, THP_PAGES);
+    m.hugepageMadvise(mm, start, start + THP_PAGES, true);
+    m.write(mm, start, m.contents.unique());
+    const child = m.fork(mm);
+    m.dontneed(child, start, start + 2); // the child's 510 PTEs and the parent's PMD
+    expect(m.audit()).toEqual([]);
+    const block = mm.pt.pfn(start) >>> THP_ORDER;
+    m.frames.largeMapcounts.sub(block, child.id, 1);
+    expect(m.audit()).toEqual([`THP block ${block}: large mapcount 510, 511 entries`]);
   });
 });

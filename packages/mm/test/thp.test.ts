@@ -95,6 +95,69 @@ describe("transparent huge pages", () => {
     for (let i = 0; i < THP_PAGES; i++) expect(mm.pt.bits(start + i) & PTE_WRITE).toBe(PTE_WRITE);
   });
 
+  describe("a write to a PTE-mapped page of a THP (__wp_can_reuse_large_anon_folio)", () => {
+    /** `huge()` with its PMD split by the child's unmapping, the parent's first page copied. */
+    const forkedAndSplit = () => {
+      const t = huge(THP_PAGES);
+      const child = t.m.fork(t.mm);
+      const head = pfnAt(t.mm, t.start);
+      return { ...t, child, head, q: t.m.contents.pattern(2n) };
+    };
+
+    it("copies while another process maps any page of the folio, though none maps the one written", () => {
+      const { m, mm, start, child, head, q } = forkedAndSplit();
+      m.munmap(child, start, start + THP_PAGES / 2);
+      m.write(mm, start, q); // splits the parent's PMD and copies
+      m.write(mm, start + 1, q);
+      expect(pfnAt(mm, start + 1)).not.toBe(head + 1);
+      expect(m.frames.isThp(pfnAt(mm, start + 1))).toBe(false);
+      expect(m.audit()).toEqual([]);
+    });
+
+    it("copies the folio's last mapped page rather than keep the whole folio for it", () => {
+      const { m, mm, start, child, head, q } = forkedAndSplit();
+      m.exit(child);
+      m.dontneed(mm, start + 1, start + THP_PAGES);
+      m.write(mm, start, q);
+      expect(pfnAt(mm, start)).not.toBe(head);
+      expect(m.frames.allocated).toBe(2); // the zero page and the copy: the folio is freed
+    });
+
+    it("reuses the page once the folio is the writer's alone again", () => {
+      const { m, mm, start, child, head, q } = forkedAndSplit();
+      m.exit(child);
+      m.dontneed(mm, start + THP_PAGES / 2, start + THP_PAGES);
+      m.write(mm, start, q);
+      expect(pfnAt(mm, start)).toBe(head);
+      expect(mm.pt.bits(start) & PTE_WRITE).toBe(PTE_WRITE);
+      expect(m.audit()).toEqual([]);
+    });
+
+    it("copies after a third process's mappings were counted without a slot: the folio stays maybe shared", () => {
+      const { m, mm, start, child, q } = forkedAndSplit();
+      const third = m.fork(mm);
+      m.exit(child);
+      // the third process takes the freed slot only with the PTEs of its split, not its PMD
+      m.dontneed(third, start + THP_PAGES / 2, start + THP_PAGES);
+      const head = pfnAt(third, start);
+      m.exit(mm);
+      m.write(third, start, q);
+      expect(pfnAt(third, start)).not.toBe(head);
+      expect(m.audit()).toEqual([]);
+    });
+
+    it("reuses once every process but the writer unmapped the folio, a third one included", () => {
+      const { m, mm, start, child, head, q } = forkedAndSplit();
+      const third = m.fork(mm);
+      m.exit(child);
+      m.dontneed(third, start + THP_PAGES / 2, start + THP_PAGES);
+      m.exit(third);
+      m.dontneed(mm, start + THP_PAGES / 2, start + THP_PAGES);
+      m.write(mm, start, q);
+      expect(pfnAt(mm, start)).toBe(head);
+    });
+  });
+
   it("dontneed of a whole THP drops it; of part of one splits its PMD", () => {
     const { m, mm, start } = huge();
     m.write(mm, start + THP_PAGES, ZERO_CONTENT);
