@@ -23,6 +23,10 @@ Commands:
       simulator and compare, seed by seed; stops at the first difference
       unless --keep-going
 
+generate, record and run take --profile: mixed (the default: v1 and v2, every
+op; the recorded set) or thp (v2 aimed at copy-on-write of THPs shared by
+forks; files thp-SEED.json).
+
 A record matches when every field the kernel printed is present in the
 simulator's record at the same index with the same value; `seconds` is not
 compared and extra fields are allowed (the rules of compare.py).
@@ -143,12 +147,20 @@ def unmerge_steps(rng, steps):
         steps.append({"op": "report", "label": f"u{len(steps)}"})
 
 
-def generate(seed):
+def scenario_name(profile, seed):
+    """`rand-SEED` for the mixed profile (the recorded set's names), else `PROFILE-SEED`."""
+    return f"{'rand' if profile == 'mixed' else profile}-{seed}"
+
+
+def generate(seed, profile="mixed"):
     """The random scenario of `seed` (the same seed always gives the same
-    scenario): half of them format v2 in batch mode, a fifth v2 with one batch
-    per full scan, the rest format v1."""
+    scenario). The mixed profile: half of them format v2 in batch mode, a fifth
+    v2 with one batch per full scan, the rest format v1. Any other profile: v2,
+    four in five in batch mode, in that profile's mix."""
     rng = random.Random(seed)
     kind = rng.random()
+    if profile != "mixed":
+        return generate_v2(rng, seed, kind < 0.8, profile)
     if kind < 0.5:
         return generate_v2(rng, seed, batch=True)
     if kind < 0.7:
@@ -280,17 +292,37 @@ def generate_v1(rng, seed):
 
 
 RW, READ, NONE, GONE = 3, 2, 1, 0   # a page's state in the v2 generator
+
+# The v2 generator's mix: the share of THP-backed regions, of regions filled with
+# unique pages only, and of writes that start in the first 32 pages of a 2 MiB block
+# (where the processes sharing a THP then write the same pages), the pages at start,
+# the madvise advices, and the steps as cumulative shares (the last step, verify,
+# takes the rest).
+V2_STEPS = ["scan", "report", "write", "madvise", "mprotect", "munmap", "mmap", "mremap",
+            "fork", "exit", "prctl", "unmerge", "knob"]
+PROFILES = {
+    # every seed's scenario as it always was
+    "mixed": {"hugepage": 0.2, "unique": 0.0, "hot": 0.0, "start_pages": 1200,
+              "advices": ["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage", "nohugepage"],
+              "steps": [0.27, 0.31, 0.43, 0.50, 0.56, 0.60, 0.64, 0.67, 0.73, 0.78, 0.81, 0.86, 0.93]},
+    # THPs shared by forks, written, cut and unmapped by the processes that share them:
+    # copy-on-write of PMD- and PTE-mapped THPs, and the merges that split them
+    "thp": {"hugepage": 0.85, "unique": 0.5, "hot": 0.6, "start_pages": 700,
+            "advices": ["dontneed", "dontneed", "mergeable", "unmergeable", "hugepage", "nohugepage"],
+            "steps": [0.22, 0.25, 0.51, 0.59, 0.62, 0.70, 0.73, 0.76, 0.87, 0.94, 0.94, 0.95, 0.97]},
+}
 PROTS = {"readwrite": RW, "read": READ, "none": NONE}
 MAX_V2_PAGES = 3000               # live pages, forks and mmaps included
 MAX_BATCHES = 2500                # ksmd batches per scenario (~0.7 ms each on the kernel)
 
 
-def v2_region(rng, name, room):
+def v2_region(rng, name, room, profile):
     """A v2 region of at most `room` pages: sometimes THP-backed (whole 2 MiB
     blocks, maybe a tail), sometimes unmergeable; fills leave some pages to the
-    zeros the oracle writes."""
+    zeros the oracle writes, or (in some profiles) make every page unique, so
+    that a merge shows which pages were written."""
     reg = {"name": name}
-    if room >= 512 and rng.random() < 0.2:
+    if room >= 512 and rng.random() < profile["hugepage"]:
         reg["hugepage"] = True
         pages = 512 * rng.randint(1, min(2, room // 512))
         if rng.random() < 0.3 and pages + 40 <= room:
@@ -300,14 +332,20 @@ def v2_region(rng, name, room):
     reg["pages"] = pages
     if rng.random() < 0.1:
         reg["mergeable"] = False
-    reg["fill"] = rand_fill(rng, pages)
+    if profile["unique"] and rng.random() < profile["unique"]:
+        reg["fill"] = [{"content": "unique"}]
+    else:
+        reg["fill"] = rand_fill(rng, pages)
     return reg
 
 
-def generate_v2(rng, seed, batch):
+def generate_v2(rng, seed, batch, profile="mixed"):
     """A format v2 scenario (batch mode, or one batch per full scan), with
-    every v2 op: page states (mapped, protection) are tracked so that writes
-    land on mapped read-write pages only, as the format requires."""
+    every v2 op in the mix of PROFILES[profile]: page states (mapped,
+    protection) are tracked so that writes land on mapped read-write pages
+    only, as the format requires."""
+    prof = PROFILES[profile]
+    start_pages = prof["start_pages"]
     knobs = rand_knobs(rng)
 
     alive = {}   # process -> {region: [page states]}
@@ -318,9 +356,9 @@ def generate_v2(rng, seed, batch):
         alive[name] = {}
         regions = []
         for j in range(rng.randint(1, 3)):
-            if total >= 1200:
+            if total >= start_pages:
                 break
-            reg = v2_region(rng, f"r{j}", 1200 - total)
+            reg = v2_region(rng, f"r{j}", start_pages - total, prof)
             total += reg["pages"]
             regions.append(reg)
             alive[name][reg["name"]] = [RW] * reg["pages"]
@@ -386,33 +424,34 @@ def generate_v2(rng, seed, batch):
     n = rng.randint(6, 18)
     while n > 0:
         r = rng.random()
+        step = next((k for k, c in zip(V2_STEPS, prof["steps"]) if r < c), "verify")
         pr = pick()
-        if r < 0.27:
+        if step == "scan":
             if batches >= MAX_BATCHES:
                 continue
             scan_step()
-        elif r < 0.31:
+        elif step == "report":
             steps.append({"op": "report", "label": f"r{len(steps)}"})
-        elif r < 0.43:
+        elif step == "write":
             if not pr:
                 continue
             states = alive[pr[0]][pr[1]]
             rw = [i for i, st in enumerate(states) if st == RW]
             if not rw:
                 continue
-            a = rng.choice(rw)
+            hot = [i for i in rw if i % 512 < 32] if prof["hot"] else []
+            a = rng.choice(hot) if hot and rng.random() < prof["hot"] else rng.choice(rw)
             b = a + 1
             limit = a + rng.choice([1, 4, 16, len(states)])
             while b < min(limit, len(states)) and states[b] == RW:
                 b += 1
             steps.append({"op": "write", "process": pr[0], "region": pr[1], "range": [a, b],
                           "content": rand_content(rng)})
-        elif r < 0.50:
+        elif step == "madvise":
             if not pr:
                 continue
             rg, a, b = mapped_range(alive[pr[0]][pr[1]])
-            advice = rng.choice(["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage",
-                                 "nohugepage"])
+            advice = rng.choice(prof["advices"])
             if advice in ("dontneed", "hugepage") and rng.random() < 0.5:
                 st = {"op": advice, "process": pr[0], "region": pr[1]}
             else:
@@ -420,7 +459,7 @@ def generate_v2(rng, seed, batch):
             if rg:
                 st["range"] = rg
             steps.append(st)
-        elif r < 0.56:
+        elif step == "mprotect":
             if not pr:
                 continue
             states = alive[pr[0]][pr[1]]
@@ -433,7 +472,7 @@ def generate_v2(rng, seed, batch):
             for i in range(a, b):
                 if states[i] != GONE:
                     states[i] = PROTS[prot]
-        elif r < 0.60:
+        elif step == "munmap":
             if not pr:
                 continue
             states = alive[pr[0]][pr[1]]
@@ -452,21 +491,21 @@ def generate_v2(rng, seed, batch):
                     states[i] = GONE
             if not any(states):
                 del alive[pr[0]][pr[1]]
-        elif r < 0.64:
+        elif step == "mmap":
             p = rng.choice(list(alive))
             room = MAX_V2_PAGES - live_pages
             if room < 8:
                 continue
             names[0] += 1
-            reg = v2_region(rng, f"m{names[0]}", min(room, 1100))
+            reg = v2_region(rng, f"m{names[0]}", min(room, 1100), prof)
             steps.append(dict({"op": "mmap", "process": p, "region": reg.pop("name")}, **reg))
             alive[p][f"m{names[0]}"] = [RW] * reg["pages"]
             live_pages += reg["pages"]
-        elif r < 0.67:
+        elif step == "mremap":
             if not pr:
                 continue
             steps.append({"op": "mremap", "process": pr[0], "region": pr[1]})
-        elif r < 0.73:
+        elif step == "fork":
             parent = rng.choice(list(alive))
             size = sum(1 for rs in alive[parent].values() for x in rs if x != GONE)
             if live_pages + size > MAX_V2_PAGES or len(alive) >= 6:
@@ -476,17 +515,17 @@ def generate_v2(rng, seed, batch):
             steps.append({"op": "fork", "process": parent, "child": child})
             alive[child] = {r: list(v) for r, v in alive[parent].items()}
             live_pages += size
-        elif r < 0.78:
+        elif step == "exit":
             if len(alive) < 2:
                 continue
             p = rng.choice(list(alive))
             steps.append({"op": "exit", "process": p})
             live_pages -= sum(1 for rs in alive.pop(p).values() for x in rs if x != GONE)
-        elif r < 0.81:
+        elif step == "prctl":
             steps.append({"op": "prctl", "process": rng.choice(list(alive)), "mergeAny": rng.random() < 0.7})
-        elif r < 0.86:
+        elif step == "unmerge":
             unmerge_steps(rng, steps)
-        elif r < 0.93:
+        elif step == "knob":
             names_ = ["use_zero_pages", "smart_scan", "stable_node_chains_prune_millisecs"]
             if batch:
                 names_.append("pages_to_scan")
@@ -502,7 +541,7 @@ def generate_v2(rng, seed, batch):
         n -= 1
     steps.append({"op": "report", "label": "end"})
     steps.append({"op": "verify", "label": "verify"})
-    sc = {"name": f"rand-{seed}", "version": 2}
+    sc = {"name": scenario_name(profile, seed), "version": 2}
     if batch:
         sc["batchMode"] = True
     sc.update({"knobs": knobs, "processes": procs, "steps": steps})
@@ -726,13 +765,14 @@ def run_oracle(oracle, scenario_path, expected_path, timeout, max_wait=1800):
     return False, f"exit {rc}: " + ((err or "").strip().splitlines() or [""])[-1]
 
 
-def record_seed(seed, out, oracle, timeout, tries=3):
+def record_seed(seed, out, oracle, timeout, profile="mixed", tries=3):
     """Generate seed's scenario and record the kernel's answer; a run that
     another KSM user disturbed is tried again."""
-    sc_path = os.path.join(out, f"rand-{seed}.json")
-    exp_path = os.path.join(out, f"rand-{seed}.expected.jsonl")
+    name = scenario_name(profile, seed)
+    sc_path = os.path.join(out, f"{name}.json")
+    exp_path = os.path.join(out, f"{name}.expected.jsonl")
     with open(sc_path, "w") as f:
-        f.write(dump(generate(seed)))
+        f.write(dump(generate(seed, profile)))
     for _ in range(tries):
         ok, why = run_oracle(oracle, sc_path, exp_path, timeout)
         if ok or not why.startswith("disturbed"):
@@ -789,10 +829,11 @@ def cmd_record(a):
     os.makedirs(a.out, exist_ok=True)
     done = failed = skipped = 0
     for seed in range(a.start, a.start + a.count):
-        if a.skip_existing and os.path.exists(os.path.join(a.out, f"rand-{seed}.expected.jsonl")):
+        name = scenario_name(a.profile, seed)
+        if a.skip_existing and os.path.exists(os.path.join(a.out, f"{name}.expected.jsonl")):
             skipped += 1
             continue
-        ok, why, sc_path, exp_path = record_seed(seed, a.out, a.oracle, a.timeout)
+        ok, why, sc_path, exp_path = record_seed(seed, a.out, a.oracle, a.timeout, a.profile)
         if ok and check_one(a.cmd, sc_path, exp_path, a.timeout) is not None:
             why = reconfirm(sc_path, exp_path, a.oracle, a.timeout)
             ok = why is None
@@ -824,7 +865,7 @@ def cmd_run(a):
     ok = differ = failed = 0
     try:
         for seed in range(a.start, a.start + a.count):
-            good, why, sc_path, exp_path = record_seed(seed, out, a.oracle, a.timeout)
+            good, why, sc_path, exp_path = record_seed(seed, out, a.oracle, a.timeout, a.profile)
             if not good:
                 failed += 1
                 print(f"seed {seed}: oracle failed, skipped: {why}", flush=True)
@@ -837,10 +878,11 @@ def cmd_run(a):
                 ok += 1
                 continue
             differ += 1
-            print(f"rand-{seed}: {d}", flush=True)
+            name = scenario_name(a.profile, seed)
+            print(f"{name}: {d}", flush=True)
             if not a.keep_going:
                 if tmp:  # keep the failing pair for a look
-                    keep = os.path.join(tempfile.gettempdir(), f"difftest-rand-{seed}")
+                    keep = os.path.join(tempfile.gettempdir(), f"difftest-{name}")
                     os.makedirs(keep, exist_ok=True)
                     shutil.copy(sc_path, keep)
                     shutil.copy(exp_path, keep)
@@ -854,7 +896,7 @@ def cmd_run(a):
 
 
 def cmd_generate(a):
-    sys.stdout.write(dump(generate(a.seed)))
+    sys.stdout.write(dump(generate(a.seed, a.profile)))
     return 0
 
 
@@ -864,11 +906,19 @@ def main(argv=None):
                                  epilog="See tools/difftest/README.md.")
     sub = ap.add_subparsers(dest="command", required=True)
 
+    def profile(p):
+        p.add_argument("--profile", choices=sorted(PROFILES), default="mixed",
+                       help="the mix of scenarios: mixed (v1 and v2, every op; the recorded set) or "
+                            "thp (v2, THPs shared by forks, written and cut; files PROFILE-SEED.json) "
+                            "(default: %(default)s)")
+
     g = sub.add_parser("generate", help="print the random scenario of a seed")
     g.add_argument("--seed", type=int, required=True)
+    profile(g)
     g.set_defaults(fn=cmd_generate)
 
     def seeds(p):
+        profile(p)
         p.add_argument("--from", dest="start", type=int, required=True, help="first seed")
         p.add_argument("--count", type=int, required=True, help="number of seeds")
         p.add_argument("--oracle", default=DEFAULT_ORACLE,

@@ -5,9 +5,10 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // The live differential test: fresh random scenarios (tools/difftest: v1, and v2 in batch
-// mode with every memory op and THPs) run on this machine's real KSM through the shared
-// oracle and on the simulator's CLI. New seeds every run, printed so that a failure can be
-// replayed with KSM_ORACLE_SEEDS=A-B. It needs root, /sys/kernel/mm/ksm, the oracle beside
+// mode with every memory op and THPs; and its thp profile, THPs shared by forks) run on this
+// machine's real KSM through the shared oracle and on the simulator's CLI. New seeds every
+// run, printed so that a failure can be replayed with KSM_ORACLE_SEEDS=A-B (the thp profile
+// takes the first THP_COUNT of them). It needs root, /sys/kernel/mm/ksm, the oracle beside
 // the repo and the built CLI; where any is missing it is skipped, saying why, and the
 // recorded kernel runs (fidelity.test.ts) still check the model. scripts/test.mjs runs this
 // file after every other one, alone: /proc/vmstat is machine-wide, and busy test workers
@@ -17,6 +18,7 @@ const ROOT = resolve(import.meta.dirname, "../../..");
 const ORACLE = resolve(ROOT, "../shared/ksm-oracle/ksm_oracle.py");
 const DIFFTEST = join(ROOT, "tools/difftest/difftest.py");
 const COUNT = 4;
+const THP_COUNT = 2;
 
 function missing(): string | null {
   if (process.getuid?.() !== 0) return "not root";
@@ -41,13 +43,18 @@ describe.skipIf(why !== null)("the simulator against the real kernel, live", () 
   console.log(
     `oracle.test.ts: live seeds ${list.join(", ")} (replay: KSM_ORACLE_SEEDS=${list[0]}-${list.at(-1)})`,
   );
-  it.each(list)(
-    "random scenario %i",
-    (seed) => {
+  const cases = [
+    ...list.map((seed) => ["mixed", seed]),
+    ...list.slice(0, THP_COUNT).map((seed) => ["thp", seed]),
+  ];
+  it.each(cases)(
+    "random scenario (%s profile) %i",
+    (profile, seed) => {
       // difftest queues on /tmp/ksm-oracle.lock (KSM is global) and waits out other KSM users
       let out: string;
       try {
-        out = execFileSync("python3", [DIFFTEST, "run", "--from", String(seed), "--count", "1"], {
+        const args = [DIFFTEST, "run", "--profile", String(profile), "--from", String(seed), "--count", "1"];
+        out = execFileSync("python3", args, {
           cwd: ROOT,
           encoding: "utf8",
           timeout: 900_000,
