@@ -10,7 +10,13 @@ import { describe, expect, it } from "vitest";
 // counters, simulated seconds) must be equal, field for field. The replays run "checked":
 // every state digest the replay would reuse is taken again, and a difference is an error.
 const ROOT = resolve(import.meta.dirname, "../../..");
-const SETS = ["examples", "examples/v2", "examples/selftests", "apps/ksm-sim/test/recorded"];
+const SETS = [
+  "examples",
+  "examples/v2",
+  "examples/selftests",
+  "apps/ksm-sim/test/recorded",
+  "apps/ksm-sim/test/recorded-thp",
+];
 const sim = await buildSimulation();
 
 function run(
