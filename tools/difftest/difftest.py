@@ -316,13 +316,13 @@ MAX_V2_PAGES = 3000               # live pages, forks and mmaps included
 MAX_BATCHES = 2500                # ksmd batches per scenario (~0.7 ms each on the kernel)
 
 
-def v2_region(rng, name, room, profile):
+def v2_region(rng, name, room, prof):
     """A v2 region of at most `room` pages: sometimes THP-backed (whole 2 MiB
     blocks, maybe a tail), sometimes unmergeable; fills leave some pages to the
-    zeros the oracle writes, or (in some profiles) make every page unique, so
-    that a merge shows which pages were written."""
+    zeros the oracle writes, or (as often as `prof` says) make every page
+    unique, so that a merge shows which pages were written."""
     reg = {"name": name}
-    if room >= 512 and rng.random() < profile["hugepage"]:
+    if room >= 512 and rng.random() < prof["hugepage"]:
         reg["hugepage"] = True
         pages = 512 * rng.randint(1, min(2, room // 512))
         if rng.random() < 0.3 and pages + 40 <= room:
@@ -332,7 +332,7 @@ def v2_region(rng, name, room, profile):
     reg["pages"] = pages
     if rng.random() < 0.1:
         reg["mergeable"] = False
-    if profile["unique"] and rng.random() < profile["unique"]:
+    if prof["unique"] and rng.random() < prof["unique"]:
         reg["fill"] = [{"content": "unique"}]
     else:
         reg["fill"] = rand_fill(rng, pages)

@@ -6,7 +6,8 @@ import { validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
 
 // tools/difftest's generator, without a kernel: a seed's scenario must not change under the
-// recorded set (it is replayed by name), and every profile must give scenarios the simulator takes.
+// recorded sets (they are replayed by name), and every profile must give scenarios the simulator
+// takes.
 const ROOT = resolve(import.meta.dirname, "../../..");
 const DIFFTEST = join(ROOT, "tools/difftest/difftest.py");
 const generate = (seed: number, profile: string) =>
@@ -15,9 +16,15 @@ const generate = (seed: number, profile: string) =>
   });
 
 describe("difftest's scenario generator", () => {
-  it.each([1, 2, 777, 2000])("gives seed %i of the mixed profile exactly as it was recorded", (seed) => {
-    const recorded = readFileSync(join(ROOT, `apps/ksm-sim/test/recorded/rand-${seed}.json`), "utf8");
-    expect(generate(seed, "mixed")).toBe(recorded);
+  it.each([
+    ["mixed", 1, "recorded/rand-1.json"],
+    ["mixed", 777, "recorded/rand-777.json"],
+    ["mixed", 2000, "recorded/rand-2000.json"],
+    ["thp", 1008, "recorded-thp/thp-1008.json"],
+    ["thp", 1298, "recorded-thp/thp-1298.json"],
+  ])("gives the %s profile's seed %i exactly as it was recorded", (profile, seed, file) => {
+    const recorded = readFileSync(join(ROOT, "apps/ksm-sim/test", String(file)), "utf8");
+    expect(generate(Number(seed), String(profile))).toBe(recorded);
   });
 
   it.each([1, 2, 3, 4, 5, 6])("gives valid v2 scenarios with THPs in the thp profile (seed %i)", (seed) => {
