@@ -13,6 +13,11 @@ interface FolioMaps {
   shared: boolean;
 }
 
+/** The slot holding MM `mmId` (NO_MM: the first free one), or -1. */
+function slotOf(f: FolioMaps, mmId: number): 0 | 1 | -1 {
+  return f.ids[0] === mmId ? 0 : f.ids[1] === mmId ? 1 : -1;
+}
+
 /**
  * The large mapcount of each THP folio with its two MM slots (CONFIG_MM_ID), by which
  * 6.18 tells whether a PTE-mapped THP is exclusive to the MM writing it
@@ -39,13 +44,13 @@ export class LargeMapcounts {
     if (!f) return;
     const before = f.total;
     f.total += n;
-    const slot =
-      f.ids[0] === mmId ? 0 : f.ids[1] === mmId ? 1 : f.ids[0] === NO_MM ? 0 : f.ids[1] === NO_MM ? 1 : -1;
-    if (slot === -1) return;
-    if (f.ids[slot] === mmId) {
-      f.counts[slot] += n;
+    const own = slotOf(f, mmId);
+    if (own !== -1) {
+      f.counts[own] += n;
       return;
     }
+    const slot = slotOf(f, NO_MM); // slot 0 first, as the kernel takes them
+    if (slot === -1) return;
     f.ids[slot] = mmId;
     f.counts[slot] = n;
     if (slot === 1 || before !== 0) f.shared = true;
@@ -56,7 +61,7 @@ export class LargeMapcounts {
     const f = this.folios.get(block);
     if (!f) return;
     f.total -= n;
-    const slot = f.ids[0] === mmId ? 0 : f.ids[1] === mmId ? 1 : -1;
+    const slot = slotOf(f, mmId);
     if (slot !== -1) {
       f.counts[slot] -= n;
       if (f.counts[slot] > 0) return;
