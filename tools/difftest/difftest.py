@@ -24,8 +24,9 @@ Commands:
       unless --keep-going
 
 generate, record and run take --profile: mixed (the default: v1 and v2, every
-op; the recorded set) or thp (v2 aimed at copy-on-write of THPs shared by
-forks; files thp-SEED.json).
+op; the recorded set), thp (v2 aimed at copy-on-write of THPs shared by
+forks; files thp-SEED.json) or big (v2, mixed's ops on tens of thousands of
+pages; files big-SEED.json).
 
 A record matches when every field the kernel printed is present in the
 simulator's record at the same index with the same value; `seconds` is not
@@ -302,17 +303,24 @@ V2_STEPS = ["scan", "report", "write", "madvise", "mprotect", "munmap", "mmap", 
             "fork", "exit", "prctl", "unmerge", "knob"]
 PROFILES = {
     # every seed's scenario as it always was
-    "mixed": {"hugepage": 0.2, "unique": 0.0, "hot": 0.0, "start_pages": 1200,
+    "mixed": {"hugepage": 0.2, "unique": 0.0, "hot": 0.0, "start_pages": 1200, "max_pages": 3000,
+              "processes": 4, "big_regions": None,
               "advices": ["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage", "nohugepage"],
               "steps": [0.27, 0.31, 0.43, 0.50, 0.56, 0.60, 0.64, 0.67, 0.73, 0.78, 0.81, 0.86, 0.93]},
     # THPs shared by forks, written, cut and unmapped by the processes that share them:
     # copy-on-write of PMD- and PTE-mapped THPs, and the merges that split them
-    "thp": {"hugepage": 0.85, "unique": 0.5, "hot": 0.6, "start_pages": 700,
+    "thp": {"hugepage": 0.85, "unique": 0.5, "hot": 0.6, "start_pages": 700, "max_pages": 3000,
+            "processes": 4, "big_regions": None,
             "advices": ["dontneed", "dontneed", "mergeable", "unmergeable", "hugepage", "nohugepage"],
             "steps": [0.22, 0.25, 0.51, 0.59, 0.62, 0.70, 0.73, 0.76, 0.87, 0.94, 0.94, 0.95, 0.97]},
+    # mixed's ops on tens of thousands of pages in up to seven processes: stable chains of
+    # hundreds of dups, full scans of hundreds of batches, forks and exits of big regions
+    "big": {"hugepage": 0.3, "unique": 0.1, "hot": 0.2, "start_pages": 30000, "max_pages": 50000,
+            "processes": 7, "big_regions": (1000, 15000),
+            "advices": ["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage", "nohugepage"],
+            "steps": [0.27, 0.31, 0.43, 0.50, 0.56, 0.60, 0.64, 0.67, 0.73, 0.78, 0.81, 0.86, 0.93]},
 }
 PROTS = {"readwrite": RW, "read": READ, "none": NONE}
-MAX_V2_PAGES = 3000               # live pages, forks and mmaps included
 MAX_BATCHES = 2500                # ksmd batches per scenario (~0.7 ms each on the kernel)
 
 
@@ -327,6 +335,8 @@ def v2_region(rng, name, room, prof):
         pages = 512 * rng.randint(1, min(2, room // 512))
         if rng.random() < 0.3 and pages + 40 <= room:
             pages += rng.randint(1, 40)
+    elif prof["big_regions"] and rng.random() < 0.5:
+        pages = min(rng.randint(*prof["big_regions"]), room)
     else:
         pages = max(1, min(rand_pages(rng), room))
     reg["pages"] = pages
@@ -351,7 +361,7 @@ def generate_v2(rng, seed, batch, profile="mixed"):
     alive = {}   # process -> {region: [page states]}
     procs = []
     total = 0
-    for i in range(rng.randint(1, 4)):
+    for i in range(rng.randint(1, prof["processes"])):
         name = f"p{i}"
         alive[name] = {}
         regions = []
@@ -376,7 +386,7 @@ def generate_v2(rng, seed, batch, profile="mixed"):
         if r < 0.4:
             pts = 100
         elif r < 0.7:
-            pts = rng.randint(max(1, total // 400), 64)
+            pts = rng.randint(max(1, total // 400), max(64, total // 400))
         else:
             pts = rng.randint(max(1, total // 400), max(1, total))
         knobs["pages_to_scan"] = pts
@@ -493,7 +503,7 @@ def generate_v2(rng, seed, batch, profile="mixed"):
                 del alive[pr[0]][pr[1]]
         elif step == "mmap":
             p = rng.choice(list(alive))
-            room = MAX_V2_PAGES - live_pages
+            room = prof["max_pages"] - live_pages
             if room < 8:
                 continue
             names[0] += 1
@@ -508,7 +518,7 @@ def generate_v2(rng, seed, batch, profile="mixed"):
         elif step == "fork":
             parent = rng.choice(list(alive))
             size = sum(1 for rs in alive[parent].values() for x in rs if x != GONE)
-            if live_pages + size > MAX_V2_PAGES or len(alive) >= 6:
+            if live_pages + size > prof["max_pages"] or len(alive) >= prof["processes"] + 2:
                 continue
             child_no += 1
             child = f"c{child_no}"
@@ -908,8 +918,9 @@ def main(argv=None):
 
     def profile(p):
         p.add_argument("--profile", choices=sorted(PROFILES), default="mixed",
-                       help="the mix of scenarios: mixed (v1 and v2, every op; the recorded set) or "
-                            "thp (v2, THPs shared by forks, written and cut; files PROFILE-SEED.json) "
+                       help="the mix of scenarios: mixed (v1 and v2, every op; the recorded set), "
+                            "thp (v2, THPs shared by forks, written and cut) or big (v2, mixed's ops "
+                            "on up to 50,000 pages); files PROFILE-SEED.json but for mixed "
                             "(default: %(default)s)")
 
     g = sub.add_parser("generate", help="print the random scenario of a seed")

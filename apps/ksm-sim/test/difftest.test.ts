@@ -34,4 +34,16 @@ describe("difftest's scenario generator", () => {
     expect(scenario.version).toBe(2);
     expect(text).toMatch(/"hugepage": true/);
   });
+
+  it("gives valid v2 scenarios of up to 30,000 pages at start in the big profile", () => {
+    const sizes = [1, 2, 3, 4, 5, 6].map((seed) => {
+      const scenario = parseScenario(JSON.parse(generate(seed, "big")), validateKnob);
+      expect(scenario.name).toBe(`big-${seed}`);
+      expect(scenario.version).toBe(2);
+      expect(scenario.processes.length).toBeLessThanOrEqual(7);
+      return scenario.processes.flatMap((p) => p.regions.map((r) => r.pages)).reduce((a, b) => a + b, 0);
+    });
+    expect(Math.max(...sizes)).toBe(30000);
+    expect(sizes.filter((n) => n > 10000).length).toBeGreaterThanOrEqual(3);
+  });
 });

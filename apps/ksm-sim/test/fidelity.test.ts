@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 
 // Kernel recordings kept in the repo: the shared examples (v1, and v2 in examples/v2), the
 // kernel's own KSM selftests as scenarios (examples/selftests), and random scenarios recorded
-// on the real Linux 6.18 KSM by tools/difftest (see its README): its mixed profile, and its thp
-// profile (copy-on-write of THPs shared by forks).
+// on the real Linux 6.18 KSM by tools/difftest (see its README): its mixed profile, its thp
+// profile (copy-on-write of THPs shared by forks) and its big one (tens of thousands of pages).
 const ROOT = resolve(import.meta.dirname, "../../..");
 const SETS = [
   join(ROOT, "examples"),
@@ -15,6 +15,7 @@ const SETS = [
   join(ROOT, "examples/selftests"),
   join(ROOT, "apps/ksm-sim/test/recorded"),
   join(ROOT, "apps/ksm-sim/test/recorded-thp"),
+  join(ROOT, "apps/ksm-sim/test/recorded-big"),
 ];
 const sim = await buildSimulation();
 

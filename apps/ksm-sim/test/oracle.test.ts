@@ -5,10 +5,11 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 // The live differential test: fresh random scenarios (tools/difftest: v1, and v2 in batch
-// mode with every memory op and THPs; and its thp profile, THPs shared by forks) run on this
-// machine's real KSM through the shared oracle and on the simulator's CLI. New seeds every
-// run, printed so that a failure can be replayed with KSM_ORACLE_SEEDS=A-B (the thp profile
-// takes the first THP_COUNT of them). It needs root, /sys/kernel/mm/ksm, the oracle beside
+// mode with every memory op and THPs; its thp profile, THPs shared by forks; and its big
+// profile, tens of thousands of pages) run on this machine's real KSM through the shared
+// oracle and on the simulator's CLI. New seeds every run, printed so that a failure can be
+// replayed with KSM_ORACLE_SEEDS=A-B (the thp profile takes the first THP_COUNT of them, the
+// big one the first BIG_COUNT). It needs root, /sys/kernel/mm/ksm, the oracle beside
 // the repo and the built CLI; where any is missing it is skipped, saying why, and the
 // recorded kernel runs (fidelity.test.ts) still check the model. scripts/test.mjs runs this
 // file after every other one, alone: /proc/vmstat is machine-wide, and busy test workers
@@ -19,6 +20,7 @@ const ORACLE = resolve(ROOT, "../shared/ksm-oracle/ksm_oracle.py");
 const DIFFTEST = join(ROOT, "tools/difftest/difftest.py");
 const COUNT = 4;
 const THP_COUNT = 2;
+const BIG_COUNT = 1;
 
 function missing(): string | null {
   if (process.getuid?.() !== 0) return "not root";
@@ -46,6 +48,7 @@ describe.skipIf(why !== null)("the simulator against the real kernel, live", () 
   const cases = [
     ...list.map((seed) => ["mixed", seed]),
     ...list.slice(0, THP_COUNT).map((seed) => ["thp", seed]),
+    ...list.slice(0, BIG_COUNT).map((seed) => ["big", seed]),
   ];
   it.each(cases)(
     "random scenario (%s profile) %i",

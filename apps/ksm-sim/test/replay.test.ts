@@ -16,6 +16,7 @@ const SETS = [
   "examples/selftests",
   "apps/ksm-sim/test/recorded",
   "apps/ksm-sim/test/recorded-thp",
+  "apps/ksm-sim/test/recorded-big",
 ];
 const sim = await buildSimulation();
 
