@@ -22,6 +22,8 @@ describe("difftest's scenario generator", () => {
     ["mixed", 2000, "recorded/rand-2000.json"],
     ["thp", 1008, "recorded-thp/thp-1008.json"],
     ["thp", 1298, "recorded-thp/thp-1298.json"],
+    ["big", 1000, "recorded-big/big-1000.json"],
+    ["big", 1099, "recorded-big/big-1099.json"],
   ])("gives the %s profile's seed %i exactly as it was recorded", (profile, seed, file) => {
     const recorded = readFileSync(join(ROOT, "apps/ksm-sim/test", String(file)), "utf8");
     expect(generate(Number(seed), String(profile))).toBe(recorded);
