@@ -301,12 +301,13 @@ RW, READ, NONE, GONE = 3, 2, 1, 0   # a page's state in the v2 generator
 # takes the rest).
 V2_STEPS = ["scan", "report", "write", "madvise", "mprotect", "munmap", "mmap", "mremap",
             "fork", "exit", "prctl", "unmerge", "knob"]
+# every seed's scenario as it always was
+MIXED = {"hugepage": 0.2, "unique": 0.0, "hot": 0.0, "start_pages": 1200, "max_pages": 3000,
+         "processes": 4, "big_regions": None,
+         "advices": ["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage", "nohugepage"],
+         "steps": [0.27, 0.31, 0.43, 0.50, 0.56, 0.60, 0.64, 0.67, 0.73, 0.78, 0.81, 0.86, 0.93]}
 PROFILES = {
-    # every seed's scenario as it always was
-    "mixed": {"hugepage": 0.2, "unique": 0.0, "hot": 0.0, "start_pages": 1200, "max_pages": 3000,
-              "processes": 4, "big_regions": None,
-              "advices": ["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage", "nohugepage"],
-              "steps": [0.27, 0.31, 0.43, 0.50, 0.56, 0.60, 0.64, 0.67, 0.73, 0.78, 0.81, 0.86, 0.93]},
+    "mixed": MIXED,
     # THPs shared by forks, written, cut and unmapped by the processes that share them:
     # copy-on-write of PMD- and PTE-mapped THPs, and the merges that split them
     "thp": {"hugepage": 0.85, "unique": 0.5, "hot": 0.6, "start_pages": 700, "max_pages": 3000,
@@ -314,11 +315,9 @@ PROFILES = {
             "advices": ["dontneed", "dontneed", "mergeable", "unmergeable", "hugepage", "nohugepage"],
             "steps": [0.22, 0.25, 0.51, 0.59, 0.62, 0.70, 0.73, 0.76, 0.87, 0.94, 0.94, 0.95, 0.97]},
     # mixed's ops on tens of thousands of pages in up to seven processes: stable chains of
-    # hundreds of dups, full scans of hundreds of batches, forks and exits of big regions
-    "big": {"hugepage": 0.3, "unique": 0.1, "hot": 0.2, "start_pages": 30000, "max_pages": 50000,
-            "processes": 7, "big_regions": (1000, 15000),
-            "advices": ["mergeable", "mergeable", "unmergeable", "dontneed", "hugepage", "nohugepage"],
-            "steps": [0.27, 0.31, 0.43, 0.50, 0.56, 0.60, 0.64, 0.67, 0.73, 0.78, 0.81, 0.86, 0.93]},
+    # thousands of dups, full scans of hundreds of batches, forks and exits of big regions
+    "big": dict(MIXED, hugepage=0.3, unique=0.1, hot=0.2, start_pages=30000, max_pages=50000,
+                processes=7, big_regions=(1000, 15000)),
 }
 PROTS = {"readwrite": RW, "read": READ, "none": NONE}
 MAX_BATCHES = 2500                # ksmd batches per scenario (~0.7 ms each on the kernel)
