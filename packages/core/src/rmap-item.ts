@@ -98,12 +98,7 @@ export class RmapItems {
   /** {@link link}'s words unsigned (the keys). */
   linkU = new Uint32Array(0);
   /** The leaves'. */
-  private readonly pool = new HandlePool();
-  /**
-   * {@link grow}, bound once: an arrow written inside {@link itemAt} would make V8 allocate
-   * itemAt's context on every call (50 to 70 bytes a page visited), not only on a new leaf.
-   */
-  private readonly growLeaves = (leaves: number): void => this.grow(leaves);
+  private readonly pool = new HandlePool((leaves) => this.grow(leaves));
   private live = 0;
   private made = 0;
 
@@ -190,7 +185,7 @@ export class RmapItems {
     const prev = cur.prev;
     let leaf = prev === NIL ? list.rmapList : this.leafNext[prev]!;
     if (leaf === NIL || this.leafBase[leaf] !== base) {
-      const fresh = this.pool.alloc(this.growLeaves, this.leafMm.length);
+      const fresh = this.pool.alloc(this.leafMm.length);
       this.leafMm[fresh] = mm;
       this.leafBase[fresh] = base;
       this.leafNext[fresh] = leaf;

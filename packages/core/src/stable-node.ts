@@ -66,8 +66,10 @@ export class StableNodes {
    * {@link fullEpoch}.
    */
   private chainTimes = new Float64Array(0);
-  private readonly pool = new HandlePool();
-  private readonly chainSlots = new HandlePool();
+  private readonly pool = new HandlePool((n) => this.grow(n));
+  private readonly chainSlots = new HandlePool((n) => {
+    this.chainTimes = grown(this.chainTimes, n * 2);
+  });
 
   /** `tree`: the stable tree(s), one root per NUMA node, grown with the nodes. */
   constructor(readonly tree: ContentIndex) {}
@@ -83,7 +85,7 @@ export class StableNodes {
   }
 
   alloc(): number {
-    const h = this.pool.alloc((n) => this.grow(n), this.hlist.length);
+    const h = this.pool.alloc(this.hlist.length);
     this.hlist[h] = NIL;
     this.rmapHlistLen[h] = 0;
     const w = h * PAGE_WORDS;
@@ -204,9 +206,7 @@ export class StableNodes {
   makeChain(h: number, now: number): void {
     this.rmapHlistLen[h] = STABLE_NODE_CHAIN;
     this.pageU[h * PAGE_WORDS + VALID]! |= CHAIN_BIT;
-    const slot = this.chainSlots.alloc((n) => {
-      this.chainTimes = grown(this.chainTimes, n * 2);
-    }, this.chainTimes.length / 2);
+    const slot = this.chainSlots.alloc(this.chainTimes.length / 2);
     this.chainOf[h] = slot;
     this.chainTimes[slot * 2] = now;
     this.chainTimes[slot * 2 + 1] = -1;

@@ -6,17 +6,17 @@ describe("HandlePool", () => {
   it("never hands out a live handle twice, reuses freed ones first and grows only at capacity", () => {
     fc.assert(
       fc.property(fc.array(fc.boolean(), { maxLength: 300 }), (ops) => {
-        const pool = new HandlePool();
         let capacity = 0;
         const grows: number[] = [];
+        const pool = new HandlePool((n) => {
+          grows.push(n);
+          capacity = n;
+        });
         const live = new Set<number>();
         const freed: number[] = [];
         for (const alloc of ops) {
           if (alloc || live.size === 0) {
-            const h = pool.alloc((n) => {
-              grows.push(n);
-              capacity = n;
-            }, capacity);
+            const h = pool.alloc(capacity);
             expect(live.has(h)).toBe(false);
             expect(h).toBeLessThan(capacity);
             // the most recently freed handle comes back first
@@ -38,13 +38,12 @@ describe("HandlePool", () => {
   });
 
   it("asks for more room exactly when the next new handle reaches the capacity it was given", () => {
-    const pool = new HandlePool();
     const asked: number[] = [];
-    const grow = (n: number) => asked.push(n);
-    expect(pool.alloc(grow, 2)).toBe(0);
-    expect(pool.alloc(grow, 2)).toBe(1);
+    const pool = new HandlePool((n) => asked.push(n));
+    expect(pool.alloc(2)).toBe(0);
+    expect(pool.alloc(2)).toBe(1);
     expect(asked).toEqual([]);
-    expect(pool.alloc(grow, 2)).toBe(2);
+    expect(pool.alloc(2)).toBe(2);
     expect(asked).toEqual([64]);
   });
 });
