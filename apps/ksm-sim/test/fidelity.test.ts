@@ -3,20 +3,11 @@ import { join, resolve } from "node:path";
 import { parseScenario } from "@ksm/scenario";
 import { buildSimulation, firstDifference, type SimRecord, simulate, validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
+import { RECORDING_SETS } from "./recordings.js";
 
-// Kernel recordings kept in the repo: the shared examples (v1, and v2 in examples/v2), the
-// kernel's own KSM selftests as scenarios (examples/selftests), and random scenarios recorded
-// on the real Linux 6.18 KSM by tools/difftest (see its README): its mixed profile, its thp
-// profile (copy-on-write of THPs shared by forks) and its big one (tens of thousands of pages).
+// Every kernel recording kept in the repo (recordings.ts) must be printed record for record.
 const ROOT = resolve(import.meta.dirname, "../../..");
-const SETS = [
-  join(ROOT, "examples"),
-  join(ROOT, "examples/v2"),
-  join(ROOT, "examples/selftests"),
-  join(ROOT, "apps/ksm-sim/test/recorded"),
-  join(ROOT, "apps/ksm-sim/test/recorded-thp"),
-  join(ROOT, "apps/ksm-sim/test/recorded-big"),
-];
+const SETS = RECORDING_SETS.map((dir) => join(ROOT, dir));
 const sim = await buildSimulation();
 
 function cases(dir: string): string[] {

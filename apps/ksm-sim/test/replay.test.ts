@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { parseScenario } from "@ksm/scenario";
 import { buildSimulation, type SimRecord, simulate, validateKnob } from "@ksm/sim";
 import { describe, expect, it } from "vitest";
+import { RECORDING_SETS } from "./recordings.js";
 
 // Replaying a full scan that repeats the previous one (@ksm/core's ScanReplay) must change
 // nothing a simulation prints: every scenario the repo has kernel recordings for runs twice,
@@ -10,14 +11,6 @@ import { describe, expect, it } from "vitest";
 // counters, simulated seconds) must be equal, field for field. The replays run "checked":
 // every state digest the replay would reuse is taken again, and a difference is an error.
 const ROOT = resolve(import.meta.dirname, "../../..");
-const SETS = [
-  "examples",
-  "examples/v2",
-  "examples/selftests",
-  "apps/ksm-sim/test/recorded",
-  "apps/ksm-sim/test/recorded-thp",
-  "apps/ksm-sim/test/recorded-big",
-];
 const sim = await buildSimulation();
 
 function run(
@@ -42,7 +35,7 @@ function run(
   return { records, replayed };
 }
 
-const files = SETS.flatMap((dir) =>
+const files = RECORDING_SETS.flatMap((dir) =>
   readdirSync(join(ROOT, dir))
     .filter((f) => f.endsWith(".json"))
     .map((f) => join(ROOT, dir, f)),
